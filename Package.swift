@@ -1,0 +1,113 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .swiftLanguageMode(.v6)
+]
+
+let package = Package(
+    name: "Paperboy",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "paperboy", targets: ["paperboy"]),
+        .library(name: "PaperboyCore", targets: ["PaperboyCore"]),
+        .library(name: "PaperboyIngest", targets: ["PaperboyIngest"]),
+        .library(name: "PaperboySQLite", targets: ["PaperboySQLite"]),
+        .library(name: "PaperboyWeb", targets: ["PaperboyWeb"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
+    ],
+    targets: [
+        .executableTarget(
+            name: "paperboy",
+            dependencies: [
+                "PaperboyCore", "PaperboyIngest", "PaperboySQLite", "PaperboyWeb",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "PaperboyCore",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "PaperboyIngest",
+            dependencies: [
+                "PaperboyCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "CompressNIO", package: "compress-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "PaperboySQLite",
+            dependencies: [
+                "PaperboyCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "PaperboyWeb",
+            dependencies: [
+                "PaperboyCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "CompressNIO", package: "compress-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            resources: [.copy("Resources")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "PaperStoreConformance",
+            dependencies: ["PaperboyCore"],
+            path: "Tests/PaperStoreConformance",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "PaperboyCoreTests",
+            dependencies: ["PaperboyCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "PaperboyIngestTests",
+            dependencies: ["PaperboyIngest", "PaperboyCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "PaperboySQLiteTests",
+            dependencies: ["PaperboySQLite", "PaperStoreConformance", "PaperboyCore", "PaperboyIngest"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "PaperboyWebTests",
+            dependencies: [
+                "PaperboyWeb", "PaperboySQLite", "PaperboyIngest", "PaperboyCore",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

@@ -1,0 +1,336 @@
+import Foundation
+import GRDB
+import Logging
+import PaperboyCore
+
+/// The embedded store: one SQLite file in WAL mode, read in parallel through a `DatabasePool`,
+/// written by one writer at a time. Owns the database: nothing else in Paperboy speaks SQL to it.
+public final class SQLiteStore: PaperStore {
+    public let path: String
+    let pool: DatabasePool
+    let logger: Logger
+
+    /// Opens (creating if needed) the database at `path`. Call ``migrate()`` before use.
+    public init(path: String, logger: Logger = Logger(label: "paperboy.sqlite")) throws {
+        var config = Configuration()
+        config.busyMode = .timeout(10)
+        config.maximumReaderCount = max(4, ProcessInfo.processInfo.activeProcessorCount * 2)
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            try db.execute(sql: "PRAGMA cache_size = -65536")
+            try db.execute(sql: "PRAGMA temp_store = MEMORY")
+        }
+        self.path = path
+        self.logger = logger
+        pool = try DatabasePool(path: path, configuration: config)
+    }
+
+    /// A store in a new file under the temporary directory (tests, benchmarks).
+    public static func temporary(logger: Logger = Logger(label: "paperboy.sqlite")) throws -> SQLiteStore {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("paperboy-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        return try SQLiteStore(path: dir.appendingPathComponent("paperboy.sqlite").path, logger: logger)
+    }
+
+    public func migrate() async throws {
+        try Schema.migrator().migrate(pool)
+        if try await isIndexStale() {
+            logger.notice("rebuilding the full-text index left stale by an unfinished bulk load")
+            try await endBulkLoad()
+        }
+    }
+
+    /// Names of applied migrations, oldest first.
+    public func appliedMigrations() async throws -> [String] {
+        try await pool.read { db in try Schema.migrator().appliedMigrations(db) }
+    }
+
+    /// A consistent copy of the live database at `destination` (SQLite online backup), safe while
+    /// the server runs and writes.
+    public func backup(to destination: String) throws {
+        let target = try DatabaseQueue(path: destination)
+        try pool.backup(to: target)
+        try target.close()
+    }
+
+    // MARK: Writing
+
+    public func beginBulkLoad() async throws {
+        try await pool.write { db in
+            try db.execute(sql: "INSERT OR REPLACE INTO paperboy_meta(key, value) VALUES ('fts_stale', '1')")
+        }
+    }
+
+    public func endBulkLoad() async throws {
+        try await pool.write { db in
+            try db.execute(sql: "INSERT INTO papers_fts(papers_fts) VALUES ('rebuild')")
+            try db.execute(sql: "DELETE FROM paperboy_meta WHERE key = 'fts_stale'")
+        }
+        try await pool.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA optimize")
+        }
+    }
+
+    func isIndexStale() async throws -> Bool {
+        try await pool.read { db in
+            try Bool.fetchOne(db, sql: "SELECT 1 FROM paperboy_meta WHERE key = 'fts_stale'") ?? false
+        }
+    }
+
+    public func upsert(_ papers: [Paper]) async throws -> UpsertSummary {
+        guard !papers.isEmpty else { return UpsertSummary() }
+        return try await pool.write { db in
+            let indexing = try Bool.fetchOne(db, sql: "SELECT 1 FROM paperboy_meta WHERE key = 'fts_stale'") == nil
+            var summary = UpsertSummary()
+            let find = try db.cachedStatement(sql: "SELECT \(PaperRow.columns) FROM papers WHERE id = ?")
+            for incoming in papers {
+                if let row = try Row.fetchOne(find, arguments: [incoming.id.rawValue]) {
+                    let stored = PaperRow(row: row)
+                    let merged = stored.paper.paper.merged(with: incoming)
+                    if merged == stored.paper.paper {
+                        summary.unchanged += 1
+                    } else {
+                        try update(db, rowid: stored.rowid, from: stored.paper.paper, to: merged, indexing: indexing)
+                        summary.updated += 1
+                    }
+                } else {
+                    try insert(db, incoming, indexing: indexing)
+                    summary.inserted += 1
+                }
+            }
+            return summary
+        }
+    }
+
+    private func insert(_ db: Database, _ paper: Paper, indexing: Bool) throws {
+        let statement = try db.cachedStatement(
+            sql: """
+                INSERT INTO papers (id, title, authors, abstract, categories, versions, submitter, comments,
+                    journal_ref, doi, report_no, license, updated_at, published_at, latest_version, featured_at,
+                    featured_day)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+        statement.setUncheckedArguments(PaperRow.arguments(paper, includingID: true))
+        try statement.execute()
+        let rowid = db.lastInsertedRowID
+        try insertLinks(db, rowid: rowid, paper: paper)
+        if indexing { try indexFTS(db, rowid: rowid, paper: paper) }
+    }
+
+    private func update(_ db: Database, rowid: Int64, from old: Paper, to new: Paper, indexing: Bool) throws {
+        if indexing { try unindexFTS(db, rowid: rowid, paper: old) }
+        let statement = try db.cachedStatement(
+            sql: """
+                UPDATE papers SET title = ?, authors = ?, abstract = ?, categories = ?, versions = ?, submitter = ?,
+                    comments = ?, journal_ref = ?, doi = ?, report_no = ?, license = ?, updated_at = ?,
+                    published_at = ?, latest_version = ?, featured_at = ?, featured_day = ?
+                WHERE rowid = ?
+                """)
+        statement.setUncheckedArguments(PaperRow.arguments(paper: new, rowid: rowid))
+        try statement.execute()
+        if old.authors != new.authors || old.categories != new.categories || old.featuredAt != new.featuredAt {
+            try deleteLinks(db, rowid: rowid, paper: old)
+            try insertLinks(db, rowid: rowid, paper: new)
+        }
+        if indexing { try indexFTS(db, rowid: rowid, paper: new) }
+    }
+
+    private func insertLinks(_ db: Database, rowid: Int64, paper: Paper) throws {
+        let at = PaperRow.millis(paper.featuredAt)
+        let author = try db.cachedStatement(
+            sql: "INSERT OR IGNORE INTO paper_authors (name, featured_at, paper_rowid) VALUES (?, ?, ?)")
+        for name in Set(paper.authors) {
+            author.setUncheckedArguments([name, at, rowid])
+            try author.execute()
+        }
+        let category = try db.cachedStatement(
+            sql: "INSERT OR IGNORE INTO paper_categories (category, featured_at, paper_rowid) VALUES (?, ?, ?)")
+        for name in paper.categories {
+            category.setUncheckedArguments([name, at, rowid])
+            try category.execute()
+        }
+    }
+
+    private func deleteLinks(_ db: Database, rowid: Int64, paper: Paper) throws {
+        let at = PaperRow.millis(paper.featuredAt)
+        let author = try db.cachedStatement(
+            sql: "DELETE FROM paper_authors WHERE name = ? AND featured_at = ? AND paper_rowid = ?")
+        for name in Set(paper.authors) { try author.execute(arguments: [name, at, rowid]) }
+        let category = try db.cachedStatement(
+            sql: "DELETE FROM paper_categories WHERE category = ? AND featured_at = ? AND paper_rowid = ?")
+        for name in paper.categories { try category.execute(arguments: [name, at, rowid]) }
+    }
+
+    private func indexFTS(_ db: Database, rowid: Int64, paper: Paper) throws {
+        let statement = try db.cachedStatement(
+            sql: "INSERT INTO papers_fts (rowid, title, authors, abstract) VALUES (?, ?, ?, ?)")
+        try statement.execute(arguments: [rowid, paper.title, PaperRow.authorsText(paper.authors), paper.abstract])
+    }
+
+    private func unindexFTS(_ db: Database, rowid: Int64, paper: Paper) throws {
+        let statement = try db.cachedStatement(
+            sql: "INSERT INTO papers_fts (papers_fts, rowid, title, authors, abstract) VALUES ('delete', ?, ?, ?, ?)")
+        try statement.execute(arguments: [rowid, paper.title, PaperRow.authorsText(paper.authors), paper.abstract])
+    }
+
+    // MARK: Reading
+
+    public func paper(id: PaperID) async throws -> StoredPaper? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT \(PaperRow.columns) FROM papers WHERE id = ?", arguments: [id.rawValue])
+                .map { PaperRow(row: $0).paper }
+        }
+    }
+
+    public func listing(days: ClosedRange<Day>, sort: ListingSort, offset: Int, limit: Int) async throws
+        -> ResultPage<StoredPaper>
+    {
+        let order =
+            switch sort {
+            case .publishedAt: "featured_at DESC, id DESC"
+            case .trending: "upvotes DESC, featured_at DESC, id DESC"
+            }
+        let range: StatementArguments = [days.lowerBound.description, days.upperBound.description]
+        return try await pool.read { db in
+            let total = try Int.fetchOne(
+                db, sql: "SELECT count(*) FROM papers WHERE featured_day BETWEEN ? AND ?", arguments: range) ?? 0
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT \(PaperRow.columns) FROM papers WHERE featured_day BETWEEN ? AND ?
+                    ORDER BY \(order) LIMIT ? OFFSET ?
+                    """,
+                arguments: range + [limit, offset])
+            return ResultPage(items: rows.map { PaperRow(row: $0).paper }, total: total, offset: offset, limit: limit)
+        }
+    }
+
+    public func newestDay() async throws -> Day? {
+        try await pool.read { db in
+            try String.fetchOne(db, sql: "SELECT max(featured_day) FROM papers").flatMap { Day(iso: $0) }
+        }
+    }
+
+    public func dayWithPapers(before day: Day) async throws -> Day? {
+        try await pool.read { db in
+            try String.fetchOne(
+                db, sql: "SELECT max(featured_day) FROM papers WHERE featured_day < ?", arguments: [day.description]
+            ).flatMap { Day(iso: $0) }
+        }
+    }
+
+    public func dayWithPapers(after day: Day) async throws -> Day? {
+        try await pool.read { db in
+            try String.fetchOne(
+                db, sql: "SELECT min(featured_day) FROM papers WHERE featured_day > ?", arguments: [day.description]
+            ).flatMap { Day(iso: $0) }
+        }
+    }
+
+    public func papers(byAuthor name: String, offset: Int, limit: Int) async throws -> ResultPage<StoredPaper> {
+        try await linkedPapers(table: "paper_authors", column: "name", value: name, offset: offset, limit: limit)
+    }
+
+    public func papers(inCategory category: String, offset: Int, limit: Int) async throws -> ResultPage<StoredPaper> {
+        try await linkedPapers(table: "paper_categories", column: "category", value: category, offset: offset, limit: limit)
+    }
+
+    /// Papers reached through a link table keyed by (value, featured_at), newest first.
+    private func linkedPapers(table: String, column: String, value: String, offset: Int, limit: Int) async throws
+        -> ResultPage<StoredPaper>
+    {
+        try await pool.read { db in
+            let total =
+                try Int.fetchOne(db, sql: "SELECT count(*) FROM \(table) WHERE \(column) = ?", arguments: [value]) ?? 0
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT \(PaperRow.columns(prefix: "p.")) FROM \(table) l JOIN papers p ON p.rowid = l.paper_rowid
+                    WHERE l.\(column) = ? ORDER BY l.featured_at DESC, l.paper_rowid DESC LIMIT ? OFFSET ?
+                    """,
+                arguments: [value, limit, offset])
+            return ResultPage(items: rows.map { PaperRow(row: $0).paper }, total: total, offset: offset, limit: limit)
+        }
+    }
+
+    public func coauthors(of name: String, limit: Int) async throws -> [(name: String, papers: Int)] {
+        let lists = try await pool.read { db in
+            try String.fetchAll(
+                db,
+                sql: "SELECT p.authors FROM paper_authors l JOIN papers p ON p.rowid = l.paper_rowid WHERE l.name = ?",
+                arguments: [name])
+        }
+        var counts: [String: Int] = [:]
+        for list in lists {
+            for other in Set(PaperRow.authors(list)) where other != name { counts[other, default: 0] += 1 }
+        }
+        return counts.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
+            .prefix(limit).map { (name: $0.key, papers: $0.value) }
+    }
+
+    public func allPapers(after cursor: PaperCursor?, limit: Int) async throws
+        -> (papers: [StoredPaper], next: PaperCursor?)
+    {
+        try await pool.read { db in
+            let rows: [Row]
+            if let cursor {
+                rows = try Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT \(PaperRow.columns) FROM papers
+                        WHERE featured_at < ? OR (featured_at = ? AND id < ?)
+                        ORDER BY featured_at DESC, id DESC LIMIT ?
+                        """,
+                    arguments: [
+                        PaperRow.millis(cursor.featuredAt), PaperRow.millis(cursor.featuredAt), cursor.id.rawValue,
+                        limit + 1,
+                    ])
+            } else {
+                rows = try Row.fetchAll(
+                    db, sql: "SELECT \(PaperRow.columns) FROM papers ORDER BY featured_at DESC, id DESC LIMIT ?",
+                    arguments: [limit + 1])
+            }
+            let papers = rows.prefix(limit).map { PaperRow(row: $0).paper }
+            let next = rows.count > limit ? papers.last.map { PaperCursor(featuredAt: $0.paper.featuredAt, id: $0.paper.id) } : nil
+            return (papers, next)
+        }
+    }
+
+    public func stats() async throws -> StoreStats {
+        try await pool.read { db in
+            let count = try Int.fetchOne(db, sql: "SELECT count(*) FROM papers") ?? 0
+            let newest = try String.fetchOne(db, sql: "SELECT max(featured_day) FROM papers").flatMap { Day(iso: $0) }
+            return StoreStats(papers: count, newestDay: newest)
+        }
+    }
+
+    // MARK: Harvest state
+
+    public func harvestState(key: String) async throws -> HarvestState {
+        try await pool.read { db in
+            guard
+                let row = try Row.fetchOne(
+                    db,
+                    sql: "SELECT last_completed, resumption_token, from_day, until_day FROM harvest_state WHERE key = ?",
+                    arguments: [key])
+            else { return HarvestState() }
+            let day: (String?) -> Day? = { $0.flatMap { Day(iso: $0) } }
+            return HarvestState(
+                lastCompleted: day(row[0]), resumptionToken: row[1], from: day(row[2]), until: day(row[3]))
+        }
+    }
+
+    public func setHarvestState(_ state: HarvestState, key: String) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: """
+                    INSERT OR REPLACE INTO harvest_state (key, last_completed, resumption_token, from_day, until_day)
+                    VALUES (?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    key, state.lastCompleted?.description, state.resumptionToken, state.from?.description,
+                    state.until?.description,
+                ])
+        }
+    }
+}

@@ -1,0 +1,111 @@
+import Foundation
+import PaperboyCore
+
+/// JSON shapes of Hugging Face's paper API, so its official client works against Paperboy unchanged.
+struct APIAuthor: Codable, Equatable {
+    let name: String
+    let hidden: Bool
+}
+
+struct APIVersion: Codable, Equatable {
+    let version: Int
+    let publishedAt: String
+    let size: String?
+}
+
+/// The flat paper object of `/api/papers/{id}`; the daily item's `paper` carries a subset.
+struct APIPaper: Codable, Equatable {
+    let id: String
+    let title: String
+    let summary: String
+    let authors: [APIAuthor]
+    let publishedAt: String
+    let submittedOnDailyAt: String
+    let upvotes: Int
+    let numComments: Int
+    let categories: [String]
+    let versions: [APIVersion]
+    let doi: String?
+    let comments: String?
+    let journalRef: String?
+    let reportNo: String?
+    let license: String?
+    let arxivUrl: String
+    let pdfUrl: String
+
+    init(_ stored: StoredPaper) {
+        let p = stored.paper
+        id = p.id.rawValue
+        title = p.title
+        summary = p.abstract
+        authors = p.authors.map { APIAuthor(name: $0, hidden: false) }
+        publishedAt = Timestamp.rfc3339(p.published)
+        submittedOnDailyAt = Timestamp.rfc3339(p.featuredAt)
+        upvotes = stored.upvotes
+        numComments = stored.numComments
+        categories = p.categories
+        versions = p.versions.map { APIVersion(version: $0.number, publishedAt: Timestamp.rfc3339($0.submitted), size: $0.size) }
+        doi = p.doi
+        comments = p.comments
+        journalRef = p.journalRef
+        reportNo = p.reportNo
+        license = p.license
+        arxivUrl = SiteURL.arxivAbstract(p.id)
+        pdfUrl = SiteURL.arxivPDF(p.id)
+    }
+}
+
+/// The `paper` inside a daily item.
+struct APIDailyPaper: Codable, Equatable {
+    let id: String
+    let title: String
+    let summary: String
+    let authors: [APIAuthor]
+    let publishedAt: String
+    let upvotes: Int
+    let categories: [String]
+}
+
+/// Why a search result matched.
+struct APIWhy: Codable, Equatable {
+    let mode: String
+    let matchedTerms: [String]
+}
+
+/// An item of `/api/daily_papers` and `/api/papers/search`.
+struct APIDailyItem: Codable, Equatable {
+    let paper: APIDailyPaper
+    let title: String
+    let summary: String
+    /// When the paper was featured on the daily list.
+    let publishedAt: String
+    let numComments: Int
+    let score: Double?
+    let why: APIWhy?
+
+    init(_ stored: StoredPaper, score: Double? = nil, why: APIWhy? = nil) {
+        let p = stored.paper
+        paper = APIDailyPaper(
+            id: p.id.rawValue, title: p.title, summary: p.abstract,
+            authors: p.authors.map { APIAuthor(name: $0, hidden: false) }, publishedAt: Timestamp.rfc3339(p.published),
+            upvotes: stored.upvotes, categories: p.categories)
+        title = p.title
+        summary = p.abstract
+        publishedAt = Timestamp.rfc3339(p.featuredAt)
+        numComments = stored.numComments
+        self.score = score
+        self.why = why
+    }
+}
+
+struct APIErrorBody: Codable {
+    let error: String
+}
+
+struct APIHealth: Codable {
+    let status: String
+    let database: String
+    let papers: Int?
+    let newestDay: String?
+    let error: String?
+}

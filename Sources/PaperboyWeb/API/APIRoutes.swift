@@ -1,0 +1,139 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import PaperboyCore
+
+/// A client error in the JSON API: `{"error": "..."}` with its status.
+struct APIError: Error {
+    let status: HTTPResponse.Status
+    let message: String
+
+    static func badRequest(_ message: String) -> APIError { APIError(status: .badRequest, message: message) }
+    static func notFound(_ message: String) -> APIError { APIError(status: .notFound, message: message) }
+}
+
+enum JSON {
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
+
+    static func rendered(_ value: some Encodable, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) throws
+        -> Rendered
+    {
+        Rendered(status: status, contentType: Rendered.json, body: ByteBuffer(bytes: try encoder.encode(value)), headers: headers)
+    }
+}
+
+/// The JSON API in Hugging Face's shapes.
+struct APIRoutes<Store: PaperStore>: Sendable {
+    let site: Site<Store>
+
+    func register(on routes: RouterGroup<AppRequestContext>) {
+        routes.get("/api/daily_papers") { request, _ in try await api(request) { try await dailyPapers(request) } }
+        routes.get("/api/papers/search") { request, _ in try await api(request) { try await search(request) } }
+        routes.get("/api/papers") { request, _ in try await api(request) { try await allPapers(request) } }
+        routes.get("/api/papers/**") { request, context in
+            try await api(request) { try await paper(context.parameters.getCatchAll()) }
+        }
+    }
+
+    func api(_ request: Request, _ produce: @escaping () async throws -> Rendered) async throws -> Response {
+        try await site.responder.respond(to: request) {
+            do {
+                return try await produce()
+            } catch let error as APIError {
+                return try JSON.rendered(APIErrorBody(error: error.message), status: error.status)
+            }
+        }
+    }
+
+    /// An integer query parameter within `range`, or `fallback` when absent; out of range is a 400.
+    func integer(_ request: Request, _ name: String, in range: ClosedRange<Int>, default fallback: Int) throws -> Int {
+        guard let raw = request.uri.queryParameters[Substring(name)] else { return fallback }
+        guard let value = Int(raw), range.contains(value) else {
+            throw APIError.badRequest("\(name) must be an integer from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return value
+    }
+
+    func dailyPapers(_ request: Request) async throws -> Rendered {
+        let query = request.uri.queryParameters
+        let page = try integer(request, "p", in: 0...100_000, default: 0)
+        let limit = try integer(request, "limit", in: 1...100, default: 50)
+        let sort: ListingSort
+        if let raw = query["sort"] {
+            guard let s = ListingSort(rawValue: String(raw)) else {
+                throw APIError.badRequest("sort must be publishedAt or trending")
+            }
+            sort = s
+        } else {
+            sort = .publishedAt
+        }
+        let given = ["date", "week", "month"].filter { query[Substring($0)] != nil }
+        guard given.count <= 1 else { throw APIError.badRequest("give at most one of date, week and month") }
+        let days: ClosedRange<Day>
+        if let raw = query["date"] {
+            guard let day = Day(iso: raw) else { throw APIError.badRequest("date must be YYYY-MM-DD") }
+            days = day...day
+        } else if let raw = query["week"] {
+            guard let week = ISOWeek(iso: raw) else { throw APIError.badRequest("week must be YYYY-Www") }
+            days = week.days
+        } else if let raw = query["month"] {
+            guard let month = Month(iso: raw) else { throw APIError.badRequest("month must be YYYY-MM") }
+            days = month.days
+        } else {
+            days = Day(year: 1, month: 1, day: 1)!...Day(year: 9999, month: 12, day: 31)!
+        }
+        // Community submissions arrive with accounts; until then no paper has a submitter on this site.
+        if query["submitter"] != nil { return try JSON.rendered([APIDailyItem]()) }
+        let result = try await site.store.listing(days: days, sort: sort, offset: page * limit, limit: limit)
+        return try JSON.rendered(result.items.map { APIDailyItem($0) })
+    }
+
+    func search(_ request: Request) async throws -> Rendered {
+        let limit = try integer(request, "limit", in: 1...120, default: 50)
+        let text = request.uri.queryParameters["q"].map(String.init) ?? ""
+        let query = SearchQuery(parsing: text)
+        guard !query.isEmpty else { return try JSON.rendered([APIDailyItem]()) }
+        let result = try await site.store.search(query, offset: 0, limit: limit)
+        return try JSON.rendered(
+            result.items.map { hit in
+                APIDailyItem(
+                    hit.paper, score: hit.score,
+                    why: APIWhy(
+                        mode: "keyword",
+                        matchedTerms: Array(
+                            Set((hit.titleHighlight.matchedWords + hit.abstractSnippet.matchedWords).map { $0.lowercased() })
+                        ).sorted()))
+            })
+    }
+
+    func allPapers(_ request: Request) async throws -> Rendered {
+        let limit = try integer(request, "limit", in: 1...1000, default: 100)
+        var cursor: PaperCursor?
+        if let raw = request.uri.queryParameters["cursor"] {
+            guard let c = PaperCursor(token: String(raw)) else { throw APIError.badRequest("cursor is not valid") }
+            cursor = c
+        }
+        let page = try await site.store.allPapers(after: cursor, limit: limit)
+        var headers = HTTPFields()
+        if let next = page.next {
+            var base = site.config.baseURL.absoluteString
+            if base.hasSuffix("/") { base.removeLast() }
+            let token = next.token.addingPercentEncoding(withAllowedCharacters: SiteURL.segmentAllowed) ?? next.token
+            headers[HTTPField.Name("Link")!] = "<\(base)/api/papers?cursor=\(token)&limit=\(limit)>; rel=\"next\""
+        }
+        return try JSON.rendered(page.papers.map(APIPaper.init), headers: headers)
+    }
+
+    func paper(_ segments: [Substring]) async throws -> Rendered {
+        let joined = segments.joined(separator: "/")
+        let raw = joined.removingPercentEncoding ?? joined
+        guard let (id, _) = PaperID.parse(raw) else { throw APIError.notFound("\(raw) is not an arXiv id") }
+        guard let stored = try await site.store.paper(id: id) else { throw APIError.notFound("paper \(id) not found") }
+        return try JSON.rendered(APIPaper(stored))
+    }
+}

@@ -1,0 +1,99 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import Mustache
+import NIOCore
+import PaperboyCore
+import Prometheus
+import ServiceLifecycle
+
+/// The request context: Hummingbird's core storage plus the connected peer, for client addresses.
+public struct AppRequestContext: RequestContext, RemoteAddressRequestContext {
+    public var coreContext: CoreRequestContextStorage
+    public let remoteAddress: SocketAddress?
+
+    public init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        remoteAddress = source.channel.remoteAddress
+    }
+}
+
+/// Everything the routes share.
+struct Site<Store: PaperStore>: Sendable {
+    let store: Store
+    let config: WebConfiguration
+    let templates: Templates
+    let responder: HTTPResponder
+    let registry: PrometheusCollectorRegistry
+    let logger: Logger
+}
+
+/// Builds the router without a server, so tests run it in-process and `serve` runs it for real.
+public func buildRouter(
+    store: some PaperStore, config: WebConfiguration, registry: PrometheusCollectorRegistry = .init(),
+    logger: Logger = Logger(label: "paperboy.web")
+) async throws -> Router<AppRequestContext> {
+    let site = Site(
+        store: store, config: config, templates: try await Templates.load(), responder: HTTPResponder(ttl: config.cacheTTL),
+        registry: registry, logger: logger)
+    let router = Router(context: AppRequestContext.self)
+    router.add(middleware: RequestMetricsMiddleware(registry: registry))
+    router.add(middleware: AccessLogMiddleware(logger: logger, trustedProxies: config.trustedProxies))
+    router.add(middleware: CORSMiddleware(allowOrigin: .all, allowHeaders: [.accept, .ifNoneMatch], allowMethods: [.get, .head, .options]))
+    let routes: RouterGroup<AppRequestContext> =
+        config.pathPrefix.isEmpty ? router.group() : router.group(RouterPath(config.pathPrefix))
+    PageRoutes(site: site).register(on: routes)
+    APIRoutes(site: site).register(on: routes)
+    FeedRoutes(site: site).register(on: routes)
+    MetaRoutes(site: site).register(on: routes)
+    return router
+}
+
+/// The whole server: router, address and the services that live with it (stopped together on SIGTERM).
+public func buildApplication(
+    store: some PaperStore, config: WebConfiguration, host: String, port: Int,
+    registry: PrometheusCollectorRegistry = .init(), services: [any Service] = [],
+    logger: Logger = Logger(label: "paperboy.web")
+) async throws -> some ApplicationProtocol {
+    let router = try await buildRouter(store: store, config: config, registry: registry, logger: logger)
+    return Application(
+        router: router,
+        configuration: .init(address: .hostname(host, port: port), serverName: "Paperboy"),
+        services: services,
+        logger: logger)
+}
+
+/// The Mustache templates and static files shipped in the module's resources.
+struct Templates: Sendable {
+    let library: MustacheLibrary
+    let stylesheet: ByteBuffer
+    let openAPI: String
+
+    static func load() async throws -> Templates {
+        guard let root = Bundle.module.resourceURL?.appendingPathComponent("Resources") else {
+            throw TemplateError.missingResources
+        }
+        let library = try await MustacheLibrary(directory: root.appendingPathComponent("Templates").path)
+        let css = try Data(contentsOf: root.appendingPathComponent("Static/paperboy.css"))
+        let openAPI = try String(contentsOf: root.appendingPathComponent("openapi.json"), encoding: .utf8)
+        return Templates(library: library, stylesheet: ByteBuffer(bytes: css), openAPI: openAPI)
+    }
+
+    func render(_ model: Any, _ name: String) throws -> String {
+        guard let html = library.render(model, withTemplate: name) else { throw TemplateError.missing(name) }
+        return html
+    }
+}
+
+enum TemplateError: Error, CustomStringConvertible {
+    case missingResources
+    case missing(String)
+
+    var description: String {
+        switch self {
+        case .missingResources: "the web templates were not found next to the executable"
+        case .missing(let name): "template \(name) is missing"
+        }
+    }
+}

@@ -1,0 +1,136 @@
+import Foundation
+import PaperboyCore
+
+/// What every page's layout shows: the site's name and links, and the search box's value.
+struct SiteChrome {
+    let name: String
+    let home: String
+    let search: String
+    let stylesheet: String
+    let dailyFeed: String
+    let api: String
+    let query: String
+
+    init(_ config: WebConfiguration, query: String = "") {
+        name = config.siteName
+        home = SiteURL.home.path(config)
+        search = config.pathPrefix + "/search"
+        stylesheet = SiteURL.stylesheet.path(config)
+        dailyFeed = SiteURL.dailyFeed.path(config)
+        api = SiteURL.openAPI.path(config)
+        self.query = query
+    }
+}
+
+struct FeedLink {
+    let title: String
+    let url: String
+}
+
+struct NameLink {
+    let name: String
+    let url: String
+    let last: Bool
+}
+
+struct SegmentView {
+    let text: String
+    let isMatch: Bool
+}
+
+/// A paper card as on Hugging Face's Daily Papers.
+struct CardView {
+    let url: String
+    let titleSegments: [SegmentView]
+    let authors: [NameLink]
+    let moreAuthors: Int?
+    let categories: [NameLink]
+    let date: String
+    let isoDate: String
+    let upvotes: Int
+    let abstractSegments: [SegmentView]
+    let absURL: String
+    let pdfURL: String
+    let similarity: String?
+
+    static let shownAuthors = 4
+
+    init(
+        _ stored: StoredPaper, config: WebConfiguration, title: Highlighted? = nil, abstract: Highlighted? = nil,
+        similarity: Double? = nil
+    ) {
+        let paper = stored.paper
+        url = SiteURL.paper(paper.id).path(config)
+        titleSegments = CardView.segments(title ?? Highlighted(plain: paper.title))
+        let shown = paper.authors.prefix(CardView.shownAuthors)
+        authors = shown.enumerated().map { index, name in
+            NameLink(name: name, url: SiteURL.author(name).path(config), last: index == shown.count - 1)
+        }
+        moreAuthors = paper.authors.count > shown.count ? paper.authors.count - shown.count : nil
+        categories = paper.categories.map { NameLink(name: $0, url: SiteURL.category($0).path(config), last: false) }
+        date = Format.longDate(paper.featuredDay)
+        isoDate = paper.featuredDay.description
+        upvotes = stored.upvotes
+        abstractSegments = CardView.segments(abstract ?? Highlighted(plain: paper.abstract))
+        absURL = SiteURL.arxivAbstract(paper.id)
+        pdfURL = SiteURL.arxivPDF(paper.id)
+        self.similarity = similarity.map { String(format: "%.2f", $0) }
+    }
+
+    static func segments(_ h: Highlighted) -> [SegmentView] {
+        h.segments.map { SegmentView(text: $0.text, isMatch: $0.isMatch) }
+    }
+}
+
+/// Page n of m with links.
+struct PaginationView {
+    let current: Int
+    let count: Int
+    let previous: String?
+    let next: String?
+
+    /// Nil when everything fits on one page.
+    static func make(page: Int, total: Int, perPage: Int, url: (Int) -> String) -> PaginationView? {
+        let count = max(1, (total + perPage - 1) / perPage)
+        guard count > 1 else { return nil }
+        return PaginationView(
+            current: page, count: count, previous: page > 1 ? url(page - 1) : nil,
+            next: page < count ? url(page + 1) : nil)
+    }
+}
+
+enum Format {
+    static let monthNames = [
+        "January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+        "November", "December",
+    ]
+
+    static func longDate(_ day: Day) -> String { "\(monthNames[day.month - 1]) \(day.day), \(day.year)" }
+
+    static func month(_ month: Month) -> String { "\(monthNames[month.month - 1]) \(month.year)" }
+
+    static func period(_ period: ListingPeriod) -> String {
+        switch period {
+        case .day(let d): longDate(d)
+        case .week(let w): "Week \(w.week), \(w.year) (\(longDate(w.days.lowerBound)) – \(longDate(w.days.upperBound)))"
+        case .month(let m): month(m)
+        }
+    }
+
+    static func count(_ n: Int, _ singular: String, _ plural: String) -> String {
+        "\(grouped(n)) \(n == 1 ? singular : plural)"
+    }
+}
+
+extension Format {
+    /// 1234567 → "1,234,567".
+    static func grouped(_ n: Int) -> String {
+        let digits = String(n.magnitude)
+        var out = ""
+        for (i, c) in digits.enumerated() {
+            if i > 0, (digits.count - i) % 3 == 0 { out.append(",") }
+            out.append(c)
+        }
+        return (n < 0 ? "-" : "") + out
+    }
+}

@@ -1,0 +1,12 @@
+import PaperStoreConformance
+import PaperboyCore
+import PaperboySQLite
+import Testing
+
+@Suite("SQLite store conformance")
+struct SQLiteConformanceTests {
+    @Test(arguments: PaperStoreConformance.checks)
+    func conforms(_ check: ConformanceCheck) async throws {
+        try await check.run(try SQLiteStore.temporary())
+    }
+}
