@@ -1,0 +1,76 @@
+import Foundation
+import PaperboyCore
+
+/// A page of the arXiv API's Atom feed.
+public struct AtomFeed: Sendable {
+    /// Every `<entry>` in document order; API error entries are rejections with the error text as reason.
+    public var records: [ParsedRecord]
+    /// `opensearch:totalResults`, when given.
+    public var totalResults: Int?
+    /// Set when the document is not well-formed (entries before the break are kept) or is no Atom feed.
+    public var malformed: String?
+
+    public init(records: [ParsedRecord] = [], totalResults: Int? = nil, malformed: String? = nil) {
+        self.records = records
+        self.totalResults = totalResults
+        self.malformed = malformed
+    }
+}
+
+/// Parses arXiv API responses (`http://export.arxiv.org/api/query`).
+public enum AtomParser {
+    public static func parse(_ data: Data) -> AtomFeed {
+        let document = XMLTree.parse(data)
+        var feed = AtomFeed(malformed: document.error)
+        guard let root = document.root else {
+            if feed.malformed == nil { feed.malformed = "empty document" }
+            return feed
+        }
+        guard root.name == "feed" else {
+            feed.malformed = feed.malformed ?? "not an Atom feed (root element <\(root.name)>)"
+            return feed
+        }
+        feed.totalResults = root.text(of: "totalResults").flatMap { Int($0.trimmingASCIIWhitespace()) }
+        feed.records = root.all("entry").map(entry)
+        return feed
+    }
+
+    static func entry(_ e: XNode) -> ParsedRecord {
+        let rawID = e.text(of: "id")?.trimmingASCIIWhitespace() ?? ""
+        if rawID.contains("/api/errors") {
+            let summary = e.optionalText(of: "summary") ?? e.optionalText(of: "title") ?? "unknown error"
+            return .rejected("arXiv API error: \(summary)")
+        }
+        guard !rawID.isEmpty else { return .rejected("missing field \"id\"") }
+        guard let parsed = PaperID.parse(rawID) else { return .rejected("invalid arXiv id \"\(rawID)\"") }
+        var published: Date?
+        if let text = e.optionalText(of: "published") {
+            guard let date = Timestamp.parse(text) else { return .rejected("invalid date \"\(text)\"") }
+            published = date
+        }
+        var updated: Date?
+        if let text = e.optionalText(of: "updated") {
+            guard let date = Timestamp.parse(text) else { return .rejected("invalid date \"\(text)\"") }
+            updated = date
+        }
+        var versions: [PaperVersion] = []
+        let latest = parsed.version ?? 1
+        if let first = published ?? (latest == 1 ? updated : nil) {
+            versions.append(PaperVersion(number: 1, submitted: first))
+        }
+        if latest > 1, let updated {
+            versions.append(PaperVersion(number: latest, submitted: updated))
+        }
+        var categories: [String] = []
+        if let primary = e.child("primary_category")?.attributes["term"] { categories.append(primary) }
+        for category in e.all("category") {
+            if let term = category.attributes["term"], !categories.contains(term) { categories.append(term) }
+        }
+        let authors = e.all("author").compactMap { $0.text(of: "name").map(Normalize.decodeTeX) }.filter { !$0.isEmpty }
+        return RecordBuilder.make(
+            rawID: parsed.id.rawValue, title: e.text(of: "title"), abstract: e.text(of: "summary"), authors: authors,
+            categories: categories.joined(separator: " "), versions: versions, submitter: nil,
+            comments: e.text(of: "comment"), journalRef: e.text(of: "journal_ref"), doi: e.text(of: "doi"),
+            reportNo: nil, license: nil, updated: updated)
+    }
+}
