@@ -37,7 +37,19 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "paperboy-bench",
+            dependencies: [
+                "PaperboyCore", "PaperboyIngest", "PaperboySQLite",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/PaperboyBench",
             swiftSettings: swiftSettings
         ),
         .target(
@@ -104,8 +116,9 @@ let package = Package(
         .testTarget(
             name: "PaperboyWebTests",
             dependencies: [
-                "PaperboyWeb", "PaperboySQLite", "PaperboyIngest", "PaperboyCore",
+                "PaperboyWeb", "PaperboySQLite", "PaperboyIngest", "PaperboyCore", "PaperStoreConformance",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -1,4 +1,7 @@
+import Foundation
+
 /// Citations and plain-text renderings of a paper.
+
 public enum Citation {
     /// A BibTeX `@misc` entry in the form arXiv itself suggests.
     public static func bibtex(_ paper: Paper) -> String {
@@ -7,7 +10,7 @@ public enum Citation {
             name.split(separator: " ").last.map(String.init) ?? name
         } ?? "anonymous"
         let firstWord = SearchQuery.words(in: paper.title).first { $0.count > 3 } ?? "paper"
-        let key = (SearchQuery.words(in: lastName).joined() + String(year) + firstWord)
+        let key = asciiLetters(lastName) + String(year) + asciiLetters(firstWord)
         var fields: [(String, String)] = [
             ("title", "{\(paper.title)}"),
             ("author", "{\(paper.authors.joined(separator: " and "))}"),
@@ -20,6 +23,12 @@ public enum Citation {
         fields.append(("url", "{https://arxiv.org/abs/\(paper.id.rawValue)}"))
         let body = fields.map { "  \($0.0) = \($0.1)" }.joined(separator: ",\n")
         return "@misc{\(key),\n\(body)\n}"
+    }
+
+    /// Lowercase ASCII letters and digits of a word, accents folded (`Ünal` → `unal`), for citation keys.
+    static func asciiLetters(_ s: String) -> String {
+        let folded = s.folding(options: [.diacriticInsensitive, .caseInsensitive], locale: nil).lowercased()
+        return String(folded.unicodeScalars.filter { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0)) }.map(Character.init))
     }
 
     /// The paper as Markdown: title, authors, links, abstract.

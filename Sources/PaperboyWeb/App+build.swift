@@ -71,7 +71,7 @@ struct Templates: Sendable {
     let openAPI: String
 
     static func load() async throws -> Templates {
-        guard let root = Bundle.module.resourceURL?.appendingPathComponent("Resources") else {
+        guard let root = Bundle.module.url(forResource: "Resources", withExtension: nil) else {
             throw TemplateError.missingResources
         }
         let library = try await MustacheLibrary(directory: root.appendingPathComponent("Templates").path)

@@ -44,7 +44,7 @@ struct FeedRoutes<Store: PaperStore>: Sendable {
         }
         routes.get("/feeds/search.xml") { request, _ in
             try await site.responder.respond(to: request) {
-                try await search(request.uri.queryParameters["q"].map(String.init) ?? "")
+                try await search(request.query("q") ?? "")
             }
         }
     }

@@ -26,7 +26,8 @@ struct APIPaper: Codable, Equatable {
     let categories: [String]
     let versions: [APIVersion]
     let doi: String?
-    let comments: String?
+    /// arXiv's comments field ("12 pages, 3 figures"); not `comments`, which Hugging Face's client reads as a count.
+    let arxivComments: String?
     let journalRef: String?
     let reportNo: String?
     let license: String?
@@ -46,7 +47,7 @@ struct APIPaper: Codable, Equatable {
         categories = p.categories
         versions = p.versions.map { APIVersion(version: $0.number, publishedAt: Timestamp.rfc3339($0.submitted), size: $0.size) }
         doi = p.doi
-        comments = p.comments
+        arxivComments = p.comments
         journalRef = p.journalRef
         reportNo = p.reportNo
         license = p.license

@@ -52,7 +52,7 @@ struct APIRoutes<Store: PaperStore>: Sendable {
 
     /// An integer query parameter within `range`, or `fallback` when absent; out of range is a 400.
     func integer(_ request: Request, _ name: String, in range: ClosedRange<Int>, default fallback: Int) throws -> Int {
-        guard let raw = request.uri.queryParameters[Substring(name)] else { return fallback }
+        guard let raw = request.query(name) else { return fallback }
         guard let value = Int(raw), range.contains(value) else {
             throw APIError.badRequest("\(name) must be an integer from \(range.lowerBound) to \(range.upperBound)")
         }
@@ -60,42 +60,41 @@ struct APIRoutes<Store: PaperStore>: Sendable {
     }
 
     func dailyPapers(_ request: Request) async throws -> Rendered {
-        let query = request.uri.queryParameters
         let page = try integer(request, "p", in: 0...100_000, default: 0)
         let limit = try integer(request, "limit", in: 1...100, default: 50)
         let sort: ListingSort
-        if let raw = query["sort"] {
-            guard let s = ListingSort(rawValue: String(raw)) else {
+        if let raw = request.query("sort") {
+            guard let s = ListingSort(rawValue: raw) else {
                 throw APIError.badRequest("sort must be publishedAt or trending")
             }
             sort = s
         } else {
             sort = .publishedAt
         }
-        let given = ["date", "week", "month"].filter { query[Substring($0)] != nil }
+        let given = ["date", "week", "month"].filter { request.query($0) != nil }
         guard given.count <= 1 else { throw APIError.badRequest("give at most one of date, week and month") }
         let days: ClosedRange<Day>
-        if let raw = query["date"] {
+        if let raw = request.query("date") {
             guard let day = Day(iso: raw) else { throw APIError.badRequest("date must be YYYY-MM-DD") }
             days = day...day
-        } else if let raw = query["week"] {
+        } else if let raw = request.query("week") {
             guard let week = ISOWeek(iso: raw) else { throw APIError.badRequest("week must be YYYY-Www") }
             days = week.days
-        } else if let raw = query["month"] {
+        } else if let raw = request.query("month") {
             guard let month = Month(iso: raw) else { throw APIError.badRequest("month must be YYYY-MM") }
             days = month.days
         } else {
             days = Day(year: 1, month: 1, day: 1)!...Day(year: 9999, month: 12, day: 31)!
         }
         // Community submissions arrive with accounts; until then no paper has a submitter on this site.
-        if query["submitter"] != nil { return try JSON.rendered([APIDailyItem]()) }
+        if request.query("submitter") != nil { return try JSON.rendered([APIDailyItem]()) }
         let result = try await site.store.listing(days: days, sort: sort, offset: page * limit, limit: limit)
         return try JSON.rendered(result.items.map { APIDailyItem($0) })
     }
 
     func search(_ request: Request) async throws -> Rendered {
         let limit = try integer(request, "limit", in: 1...120, default: 50)
-        let text = request.uri.queryParameters["q"].map(String.init) ?? ""
+        let text = request.query("q") ?? ""
         let query = SearchQuery(parsing: text)
         guard !query.isEmpty else { return try JSON.rendered([APIDailyItem]()) }
         let result = try await site.store.search(query, offset: 0, limit: limit)
@@ -114,8 +113,8 @@ struct APIRoutes<Store: PaperStore>: Sendable {
     func allPapers(_ request: Request) async throws -> Rendered {
         let limit = try integer(request, "limit", in: 1...1000, default: 100)
         var cursor: PaperCursor?
-        if let raw = request.uri.queryParameters["cursor"] {
-            guard let c = PaperCursor(token: String(raw)) else { throw APIError.badRequest("cursor is not valid") }
+        if let raw = request.query("cursor") {
+            guard let c = PaperCursor(token: raw) else { throw APIError.badRequest("cursor is not valid") }
             cursor = c
         }
         let page = try await site.store.allPapers(after: cursor, limit: limit)

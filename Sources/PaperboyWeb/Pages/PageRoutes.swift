@@ -58,6 +58,7 @@ struct PaperPageModel {
     let versions: [VersionView]
     let similar: [CardView]
     let bibtex: String
+    let hasSimilar: Bool
 }
 
 struct PeoplePageModel {
@@ -67,6 +68,7 @@ struct PeoplePageModel {
     let name: String
     let countText: String
     let coauthors: [CoauthorView]
+    let hasCoauthors: Bool
     let feedURL: String?
     let cards: [CardView]
     let pagination: PaginationView?
@@ -175,18 +177,17 @@ struct PageRoutes<Store: PaperStore>: Sendable {
     }
 
     func listing(_ request: Request) async throws -> Rendered {
-        let query = request.uri.queryParameters
         let page = try pageNumber(request)
         let period: ListingPeriod
-        if let value = query["date"] {
+        if let value = request.query("date") {
             guard let day = Day(iso: value) else { throw PageError.badRequest("“\(value)” is not a date (YYYY-MM-DD).") }
             period = .day(day)
-        } else if let value = query["week"] {
+        } else if let value = request.query("week") {
             guard let week = ISOWeek(iso: value) else {
                 throw PageError.badRequest("“\(value)” is not an ISO week (YYYY-Www).")
             }
             period = .week(week)
-        } else if let value = query["month"] {
+        } else if let value = request.query("month") {
             guard let month = Month(iso: value) else { throw PageError.badRequest("“\(value)” is not a month (YYYY-MM).") }
             period = .month(month)
         } else {
@@ -264,7 +265,7 @@ struct PageRoutes<Store: PaperStore>: Sendable {
     }
 
     func pageNumber(_ request: Request) throws -> Int {
-        guard let value = request.uri.queryParameters["page"] else { return 1 }
+        guard let value = request.query("page") else { return 1 }
         guard let page = Int(value), page >= 1, page <= 100_000 else {
             throw PageError.badRequest("“\(value)” is not a page number.")
         }
@@ -316,7 +317,8 @@ struct PageRoutes<Store: PaperStore>: Sendable {
                     date: Format.longDate(Day(v.submitted)), iso: Timestamp.rfc3339(v.submitted), size: v.size)
             },
             similar: [],
-            bibtex: Citation.bibtex(paper))
+            bibtex: Citation.bibtex(paper),
+            hasSimilar: false)
         return try html(model, "paper")
     }
 
@@ -337,6 +339,7 @@ struct PageRoutes<Store: PaperStore>: Sendable {
                     name: c.name, url: SiteURL.author(c.name).path(config), papers: c.papers,
                     last: i == coauthors.count - 1)
             },
+            hasCoauthors: !coauthors.isEmpty,
             feedURL: nil,
             cards: result.items.map { CardView($0, config: config) },
             pagination: PaginationView.make(page: page, total: result.total, perPage: Self.perPage) {
@@ -353,7 +356,7 @@ struct PageRoutes<Store: PaperStore>: Sendable {
         let feed = FeedLink(title: "\(config.siteName): \(name)", url: SiteURL.categoryFeed(name).path(config))
         let model = PeoplePageModel(
             site: SiteChrome(config), feed: feed, canonical: SiteURL.category(name, page: page).absolute(config),
-            name: name, countText: Format.count(result.total, "paper", "papers"), coauthors: [],
+            name: name, countText: Format.count(result.total, "paper", "papers"), coauthors: [], hasCoauthors: false,
             feedURL: feed.url,
             cards: result.items.map { CardView($0, config: config) },
             pagination: PaginationView.make(page: page, total: result.total, perPage: Self.perPage) {
@@ -365,7 +368,7 @@ struct PageRoutes<Store: PaperStore>: Sendable {
     // MARK: Search
 
     func search(_ request: Request) async throws -> Rendered {
-        let text = request.uri.queryParameters["q"].map(String.init)?.trimmingASCIIWhitespace() ?? ""
+        let text = request.query("q")?.trimmingASCIIWhitespace() ?? ""
         let page = try pageNumber(request)
         let query = SearchQuery(parsing: text)
         var cards: [CardView] = []

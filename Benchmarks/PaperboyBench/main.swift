@@ -1,0 +1,143 @@
+// Benchmarks for the measured paths: ingest (parse, rows, index), listings and keyword search.
+// Build with `swift build -c release --product paperboy-bench`; BENCHMARKS.md records commands and figures.
+import Foundation
+import Logging
+import PaperboyCore
+import PaperboyIngest
+import PaperboySQLite
+
+func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
+
+func percentile(_ values: [Double], _ p: Double) -> Double {
+    let sorted = values.sorted()
+    guard !sorted.isEmpty else { return 0 }
+    return sorted[min(sorted.count - 1, Int((Double(sorted.count) * p).rounded(.up)) - 1)]
+}
+
+func ms(_ v: Double) -> String { String(format: "%.2f ms", v * 1000) }
+
+/// A deterministic generator (SplitMix64), so every run asks the same queries.
+struct SplitMix: RandomNumberGenerator {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+/// Parses a snapshot file without storing anything: the parse part of ingest.
+func parseOnly(_ path: String) throws -> (records: Int, elapsed: Duration) {
+    let clock = ContinuousClock()
+    let start = clock.now
+    guard let file = fopen(path, "r") else { throw POSIXError(.ENOENT) }
+    defer { fclose(file) }
+    var records = 0
+    var line: UnsafeMutablePointer<CChar>?
+    var capacity = 0
+    while true {
+        let n = getline(&line, &capacity, file)
+        if n <= 0 { break }
+        let length = line![n - 1] == 10 ? n - 1 : n
+        let result = line!.withMemoryRebound(to: UInt8.self, capacity: n) {
+            SnapshotParser.parse(line: UnsafeBufferPointer(start: $0, count: length))
+        }
+        if case .paper = result { records += 1 }
+    }
+    free(line)
+    return (records, clock.now - start)
+}
+
+func ingest(corpus: String, database: String) async throws {
+    var logger = Logger(label: "bench")
+    logger.logLevel = .warning
+    let parsed = try parseOnly(corpus)
+    print("parse only: \(parsed.records) records in \(String(format: "%.2f", seconds(parsed.elapsed))) s = "
+        + "\(Int(Double(parsed.records) / seconds(parsed.elapsed))) records/s")
+    let store = try SQLiteStore(path: database, logger: logger)
+    try await store.migrate()
+    let before = try await store.stats().papers
+    let clock = ContinuousClock()
+    let start = clock.now
+    let report = try await Ingestor(store: store, logger: logger).ingest(files: [corpus])
+    let total = clock.now - start
+    print("ingest into a store holding \(before): \(report.records) records (\(report.inserted) new) in "
+        + "\(String(format: "%.2f", seconds(total))) s = \(Int(Double(report.records) / seconds(total))) papers/s, index included")
+    if before < Ingestor.bulkLoadThreshold {
+        let indexStart = clock.now
+        try await store.endBulkLoad()
+        let index = clock.now - indexStart
+        print("full-text index build alone (rebuild of the same rows): \(String(format: "%.2f", seconds(index))) s; "
+            + "rows part ≈ \(String(format: "%.2f", seconds(total) - seconds(index))) s with parsing overlapped")
+    }
+}
+
+func listing(database: String, queries: Int) async throws {
+    let store = try SQLiteStore(path: database)
+    guard let newest = try await store.newestDay() else { return print("empty database") }
+    var rng = SplitMix(state: 7)
+    var days: [Day] = []
+    for _ in 0..<queries { days.append(newest.adding(days: -Int.random(in: 0..<365, using: &rng))) }
+    for (name, sort) in [("day, by upvotes", ListingSort.trending), ("day, newest first", .publishedAt)] {
+        var times: [Double] = []
+        for day in days {
+            let start = ContinuousClock.now
+            _ = try await store.listing(days: day...day, sort: sort, offset: 0, limit: 50)
+            times.append(seconds(ContinuousClock.now - start))
+        }
+        print("listing \(name) (\(queries) random days in the newest year, 50 cards): p50 \(ms(percentile(times, 0.5))), "
+            + "p95 \(ms(percentile(times, 0.95))), p99 \(ms(percentile(times, 0.99)))")
+    }
+    var times: [Double] = []
+    for day in days.prefix(200) {
+        let week = ISOWeek(containing: day)
+        let start = ContinuousClock.now
+        _ = try await store.listing(days: week.days, sort: .trending, offset: 0, limit: 50)
+        times.append(seconds(ContinuousClock.now - start))
+    }
+    print("listing week, by upvotes (200 weeks): p50 \(ms(percentile(times, 0.5))), p95 \(ms(percentile(times, 0.95)))")
+}
+
+let searchMix = [
+    "model", "quantum", "language models", "\"neural network\"", "graph", "spectra", "reinforcement learning", "galaxy",
+    "calibration", "transformer",
+]
+
+func search(database: String, rounds: Int) async throws {
+    let store = try SQLiteStore(path: database)
+    var all: [Double] = []
+    for query in searchMix {
+        var times: [Double] = []
+        var total = 0
+        for _ in 0..<rounds {
+            let start = ContinuousClock.now
+            let result = try await store.search(SearchQuery(parsing: query), offset: 0, limit: 10)
+            times.append(seconds(ContinuousClock.now - start))
+            total = result.total
+        }
+        all += times
+        print("  \(query.padding(toLength: 24, withPad: " ", startingAt: 0)) matches \(String(total).padding(toLength: 8, withPad: " ", startingAt: 0)) "
+            + "p50 \(ms(percentile(times, 0.5))), p95 \(ms(percentile(times, 0.95)))")
+    }
+    print("keyword search, top 10 by BM25, whole mix x\(rounds): p50 \(ms(percentile(all, 0.5))), p95 \(ms(percentile(all, 0.95)))")
+}
+
+let arguments = CommandLine.arguments
+guard arguments.count >= 3 else {
+    print("""
+        usage: paperboy-bench ingest CORPUS.jsonl DATABASE
+               paperboy-bench listing DATABASE [QUERIES]
+               paperboy-bench search DATABASE [ROUNDS]
+        """)
+    exit(64)
+}
+switch arguments[1] {
+case "ingest": try await ingest(corpus: arguments[2], database: arguments[3])
+case "listing": try await listing(database: arguments[2], queries: arguments.count > 3 ? Int(arguments[3])! : 1000)
+case "search": try await search(database: arguments[2], rounds: arguments.count > 3 ? Int(arguments[3])! : 20)
+default:
+    print("unknown benchmark \(arguments[1])")
+    exit(64)
+}

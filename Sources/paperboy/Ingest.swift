@@ -1,0 +1,87 @@
+import ArgumentParser
+import Foundation
+import PaperboyCore
+import PaperboyIngest
+import PaperboySQLite
+import Synchronization
+
+struct Ingest: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Load arXiv metadata: snapshot JSON lines (optionally gzip), OAI-PMH XML, Atom feeds.",
+        discussion: """
+            The format is detected from the content. Records that cannot be used are reported with file, line and
+            reason while good records around them are stored; the exit code is then 65. Loading the same input twice
+            changes nothing.
+            """)
+
+    @OptionGroup var common: CommonOptions
+
+    @Flag(help: "Stop at the first rejected record (PAPERBOY_STRICT).")
+    var strict = false
+
+    @Argument(help: "Files to read; - reads standard input.")
+    var files: [String]
+
+    func run() async throws {
+        try await Paperboy.guarded {
+            guard !files.isEmpty else {
+                Paperboy.printError("ingest needs at least one FILE (or - for standard input)")
+                throw Exit.usage
+            }
+            let strict = try Settings.bool("strict", strict)
+            let logger = try common.logger("paperboy.ingest")
+            let store = try SQLiteStore(path: common.databasePath, logger: logger)
+            try await store.migrate()
+            let meter = ProgressMeter(enabled: isatty(STDERR_FILENO) == 1)
+            let ingestor = Ingestor(store: store, logger: logger, strict: strict) { meter.update($0) }
+            let report = try await ingestor.ingest(files: files)
+            meter.finish()
+            for rejection in report.rejections { Paperboy.printError(rejection.description) }
+            if report.rejected > report.rejections.count {
+                Paperboy.printError("… and \(report.rejected - report.rejections.count) more rejected records")
+            }
+            print(
+                "\(report.records) records in \(Self.seconds(report.elapsed)) s (\(Int(report.recordsPerSecond))/s): "
+                    + "\(report.inserted) new, \(report.updated) updated, \(report.unchanged) unchanged, "
+                    + "\(report.rejected) rejected, \(report.skipped) deleted records skipped")
+            if report.rejected > 0 { throw Exit.dataError }
+        }
+    }
+
+    static func seconds(_ d: Duration) -> String {
+        String(format: "%.1f", Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18)
+    }
+}
+
+/// Progress on a terminal: records, rate and, when the size is known, the time left. Silent elsewhere.
+final class ProgressMeter: Sendable {
+    let enabled: Bool
+    let start = ContinuousClock.now
+    private let last = Mutex<ContinuousClock.Instant?>(nil)
+
+    init(enabled: Bool) { self.enabled = enabled }
+
+    func update(_ progress: IngestProgress) {
+        guard enabled else { return }
+        let now = ContinuousClock.now
+        let due = last.withLock { last -> Bool in
+            if let previous = last, now - previous < .milliseconds(250) { return false }
+            last = now
+            return true
+        }
+        guard due else { return }
+        let elapsed = now - start
+        let seconds = max(0.001, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+        var line = "\r\(progress.records) records, \(Int(Double(progress.records) / seconds))/s"
+        if let total = progress.totalBytes, total > 0, progress.bytesRead > 0 {
+            let fraction = min(1, Double(progress.bytesRead) / Double(total))
+            let remaining = seconds / fraction - seconds
+            line += String(format: ", %.0f%%, ETA %.0f s", fraction * 100, remaining)
+        }
+        FileHandle.standardError.write(Data((line + "   ").utf8))
+    }
+
+    func finish() {
+        if enabled { FileHandle.standardError.write(Data("\r\n".utf8)) }
+    }
+}

@@ -1,0 +1,92 @@
+import ArgumentParser
+import Foundation
+import PaperboyIngest
+import PaperboySQLite
+
+@main
+struct Paperboy: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "paperboy",
+        abstract: "Research-paper discovery: daily arXiv listings, search, API and feeds.",
+        discussion: """
+            Every option has an environment twin: PAPERBOY_ and the option in upper snake case
+            (--base-url is PAPERBOY_BASE_URL). An option given on the command line wins over the environment.
+            Exit codes: 0 success, 64 usage, 65 bad input data, 69 remote service unavailable, 70 internal error,
+            74 I/O error.
+            """,
+        subcommands: [Serve.self, Migrate.self, Backup.self, Ingest.self, Harvest.self]
+    )
+
+    /// Runs a command body, turning known errors into messages and sysexits codes.
+    static func guarded(_ body: () async throws -> Void) async throws {
+        do {
+            try await body()
+        } catch let error as ExitCode {
+            throw error
+        } catch let error as SettingError {
+            printError(error.description)
+            throw Exit.usage
+        } catch let error as IngestError {
+            printError(error.description)
+            throw ExitCode(error.exitCode)
+        } catch let error as HarvestError {
+            printError(error.description)
+            throw ExitCode(error.exitCode)
+        } catch let error as CocoaError where error.code == .fileReadNoSuchFile || error.code == .fileWriteNoPermission {
+            printError("\(error.localizedDescription)")
+            throw Exit.ioError
+        } catch {
+            printError("\(error)")
+            throw Exit.software
+        }
+    }
+
+    static func printError(_ message: String) {
+        FileHandle.standardError.write(Data("paperboy: \(message)\n".utf8))
+    }
+}
+
+struct Migrate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Create or upgrade the database schema.")
+
+    @OptionGroup var common: CommonOptions
+
+    func run() async throws {
+        try await Paperboy.guarded {
+            let logger = try common.logger("paperboy.migrate")
+            let store = try SQLiteStore(path: common.databasePath, logger: logger)
+            try await store.migrate()
+            let applied = try await store.appliedMigrations()
+            print("\(common.databasePath): schema up to date (\(applied.count) migrations, last \(applied.last ?? "-"))")
+        }
+    }
+}
+
+struct Backup: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write a consistent copy of a live database (SQLite online backup).")
+
+    @OptionGroup var common: CommonOptions
+
+    @Argument(help: "Where to write the copy. An existing file is replaced.")
+    var path: String
+
+    func run() async throws {
+        try await Paperboy.guarded {
+            let logger = try common.logger("paperboy.backup")
+            guard FileManager.default.fileExists(atPath: common.databasePath) else {
+                Paperboy.printError("no database at \(common.databasePath)")
+                throw Exit.ioError
+            }
+            let store = try SQLiteStore(path: common.databasePath, logger: logger)
+            if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
+            do {
+                try store.backup(to: path)
+            } catch {
+                Paperboy.printError("backup to \(path) failed: \(error)")
+                throw Exit.ioError
+            }
+            print("backed up \(common.databasePath) to \(path)")
+        }
+    }
+}

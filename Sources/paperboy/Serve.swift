@@ -1,0 +1,88 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Logging
+import Metrics
+import PaperboyCore
+import PaperboySQLite
+import PaperboyWeb
+import Prometheus
+import ServiceLifecycle
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the web server (HTML, JSON API, feeds, metrics).")
+
+    @OptionGroup var common: CommonOptions
+
+    @Option(help: "Address to listen on (PAPERBOY_HOST; default 127.0.0.1).")
+    var host: String?
+
+    @Option(help: "Port to listen on (PAPERBOY_PORT; default 8080).")
+    var port: String?
+
+    @Option(help: "Public URL of the site, may carry a path prefix (PAPERBOY_BASE_URL; default http://HOST:PORT).")
+    var baseURL: String?
+
+    @Option(help: "Comma-separated proxy addresses whose X-Forwarded-For is believed (PAPERBOY_TRUSTED_PROXIES).")
+    var trustedProxies: String?
+
+    @Option(help: "Bearer token required by /metrics (PAPERBOY_METRICS_TOKEN; default: open).")
+    var metricsToken: String?
+
+    @Option(help: "How long anonymous pages are cached, e.g. 30s; 0 turns caching off (PAPERBOY_CACHE_TTL; default 30s).")
+    var cacheTTL: String?
+
+    @Flag(help: "Do not migrate the database at start, for fleets that migrate once (PAPERBOY_NO_MIGRATE).")
+    var noMigrate = false
+
+    @OptionGroup var harvest: HarvestOptions
+
+    @Option(help: "Harvest OAI-PMH on this schedule, e.g. 6h (PAPERBOY_HARVEST_EVERY; default off).")
+    var harvestEvery: String?
+
+    func run() async throws {
+        try await Paperboy.guarded {
+            let logger = try common.logger("paperboy")
+            let host = Settings.string("host", host, default: "127.0.0.1")
+            let port = try Settings.port("port", port, default: 8080)
+            let baseURL = try Settings.url("base-url", baseURL, default: URL(string: "http://\(host):\(port)")!)
+            let proxies = Set(
+                Settings.optionalString("trusted-proxies", trustedProxies)?.split(separator: ",")
+                    .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } ?? [])
+            let ttl = try Settings.duration("cache-ttl", cacheTTL, default: .seconds(30)) ?? .seconds(30)
+            let noMigrate = try Settings.bool("no-migrate", noMigrate)
+            let every = try Settings.duration("harvest-every", harvestEvery, default: nil)
+            let harvestSettings = try harvest.resolve()
+            if let every, every < .seconds(60) {
+                throw SettingError(flag: "harvest-every", value: "\(every)", expected: "at least 60s")
+            }
+
+            let store = try SQLiteStore(path: common.databasePath, logger: logger)
+            if !noMigrate { try await store.migrate() }
+
+            let registry = PrometheusCollectorRegistry()
+            MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+
+            var services: [any Service] = []
+            var client: HTTPClientHolder?
+            if let every {
+                let holder = HTTPClientHolder()
+                client = holder
+                services.append(harvestSettings.service(store: store, client: holder.client, every: every, logger: logger))
+            }
+            let config = WebConfiguration(
+                baseURL: baseURL, trustedProxies: proxies, metricsToken: Settings.optionalString("metrics-token", metricsToken),
+                cacheTTL: ttl)
+            let app = try await buildApplication(
+                store: store, config: config, host: host, port: port, registry: registry, services: services,
+                logger: logger)
+            logger.notice(
+                "serving",
+                metadata: [
+                    "http.address": "\(host):\(port)", "site.base_url": "\(baseURL)", "db.path": "\(common.databasePath)",
+                ])
+            try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+            try await client?.shutdown()
+        }
+    }
+}

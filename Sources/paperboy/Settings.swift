@@ -1,0 +1,123 @@
+import ArgumentParser
+import Foundation
+import Logging
+
+/// sysexits codes the CLI exits with.
+enum Exit {
+    static let usage = ExitCode(64)
+    static let dataError = ExitCode(65)
+    static let unavailable = ExitCode(69)
+    static let software = ExitCode(70)
+    static let ioError = ExitCode(74)
+}
+
+/// A setting with a bad value: names the flag and its environment twin.
+struct SettingError: Error, CustomStringConvertible {
+    let flag: String
+    let value: String
+    let expected: String
+
+    var description: String {
+        "bad setting --\(flag) (\(Settings.environmentName(flag))): “\(value)” is not \(expected)"
+    }
+}
+
+/// Resolves settings: flag, then `PAPERBOY_*` environment twin, then default. Read once, at start.
+enum Settings {
+    static func environmentName(_ flag: String) -> String {
+        "PAPERBOY_" + flag.uppercased().replacingOccurrences(of: "-", with: "_")
+    }
+
+    static func raw(_ flag: String, _ given: String?) -> String? {
+        if let given { return given }
+        let value = ProcessInfo.processInfo.environment[environmentName(flag)]
+        return value?.isEmpty == true ? nil : value
+    }
+
+    static func string(_ flag: String, _ given: String?, default fallback: String) -> String {
+        raw(flag, given) ?? fallback
+    }
+
+    static func optionalString(_ flag: String, _ given: String?) -> String? { raw(flag, given) }
+
+    static func parsed<T>(
+        _ flag: String, _ given: String?, default fallback: T, expected: String, _ parse: (String) -> T?
+    ) throws -> T {
+        guard let value = raw(flag, given) else { return fallback }
+        guard let result = parse(value) else { throw SettingError(flag: flag, value: value, expected: expected) }
+        return result
+    }
+
+    static func bool(_ flag: String, _ given: Bool) throws -> Bool {
+        if given { return true }
+        return try parsed(flag, nil, default: false, expected: "true or false") { value in
+            switch value.lowercased() {
+            case "1", "true", "yes", "on": true
+            case "0", "false", "no", "off": false
+            default: nil
+            }
+        }
+    }
+
+    static func port(_ flag: String, _ given: String?, default fallback: Int) throws -> Int {
+        try parsed(flag, given, default: fallback, expected: "a port number (1-65535)") { value in
+            Int(value).flatMap { (1...65535).contains($0) ? $0 : nil }
+        }
+    }
+
+    static func url(_ flag: String, _ given: String?, default fallback: URL) throws -> URL {
+        try parsed(flag, given, default: fallback, expected: "an http(s) URL") { value in
+            guard let url = URL(string: value), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
+                url.host != nil
+            else { return nil }
+            return url
+        }
+    }
+
+    /// `90s`, `30m`, `6h`, `1d` (or plain seconds).
+    static func duration(_ flag: String, _ given: String?, default fallback: Duration?) throws -> Duration? {
+        try parsed(flag, given, default: fallback, expected: "a duration such as 90s, 30m, 6h or 1d") { value in
+            parseDuration(value)
+        }
+    }
+
+    static func parseDuration(_ value: String) -> Duration? {
+        let units: [Character: Int64] = ["s": 1, "m": 60, "h": 3600, "d": 86_400]
+        var digits = Substring(value)
+        var unit: Int64 = 1
+        if let last = value.last, let u = units[last] {
+            unit = u
+            digits = digits.dropLast()
+        }
+        guard let n = Int64(digits), n >= 0 else { return nil }
+        return .seconds(n * unit)
+    }
+
+    static func logLevel(_ given: String?) throws -> Logger.Level {
+        try parsed("log-level", given, default: .info, expected: "one of trace, debug, info, notice, warning, error, critical") {
+            Logger.Level(rawValue: $0.lowercased())
+        }
+    }
+}
+
+/// Options every command shares.
+struct CommonOptions: ParsableArguments {
+    @Option(help: "SQLite database file (PAPERBOY_DATABASE; default ./paperboy.sqlite).")
+    var database: String?
+
+    @Option(help: "trace, debug, info, notice, warning, error or critical (PAPERBOY_LOG_LEVEL; default info).")
+    var logLevel: String?
+
+    var databasePath: String { Settings.string("database", database, default: "./paperboy.sqlite") }
+
+    /// Sets up logging to standard error and returns the command's logger.
+    func logger(_ label: String) throws -> Logger {
+        let level = try Settings.logLevel(logLevel)
+        LoggingSystem.bootstrap { name in
+            var handler = StreamLogHandler.standardError(label: name)
+            handler.logLevel = level
+            return handler
+        }
+        return Logger(label: label)
+    }
+}

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Runs the huggingface_hub compatibility suite (Tests/hf_client) against a live Paperboy.
+#
+# Usage: Tests/hf_client/run.sh .build/debug/paperboy
+#
+# Needs, installed beforehand (CI does this, not this script):
+#   python3 -m pip install 'huggingface_hub>=2.4' pytest   # verified with huggingface_hub 2.4.0
+#
+# Environment:
+#   PAPERBOY_TEST_PORT  port to serve on (default 18080)
+#   DATA_DIR            directory with seed-papers.jsonl and arxiv-sample-200.jsonl (default: the repo's Demo/)
+#   PYTEST_ARGS         extra pytest arguments (default -q)
+set -euo pipefail
+
+if [[ $# -lt 1 ]]; then
+    echo "usage: $0 PATH/TO/paperboy" >&2
+    exit 64
+fi
+
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+BIN="$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"
+PORT="${PAPERBOY_TEST_PORT:-18080}"
+DATA_DIR="${DATA_DIR:-$REPO/Demo}"
+export DATA_DIR
+
+if [[ ! -x "$BIN" ]]; then
+    echo "$0: $BIN is not an executable" >&2
+    exit 66
+fi
+for f in seed-papers.jsonl arxiv-sample-200.jsonl; do
+    if [[ ! -f "$DATA_DIR/$f" ]]; then
+        echo "$0: $DATA_DIR/$f is missing (set DATA_DIR)" >&2
+        exit 66
+    fi
+done
+
+TMP="$(mktemp -d "${TMPDIR:-/tmp}/paperboy-hf.XXXXXX")"
+SERVER_PID=""
+cleanup() {
+    if [[ -n "$SERVER_PID" ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
+        kill "$SERVER_PID" 2>/dev/null || true
+        wait "$SERVER_PID" 2>/dev/null || true
+    fi
+    rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+"$BIN" ingest --database "$TMP/db.sqlite" "$DATA_DIR/seed-papers.jsonl" "$DATA_DIR/arxiv-sample-200.jsonl"
+
+"$BIN" serve --database "$TMP/db.sqlite" --port "$PORT" --cache-ttl 0 >"$TMP/serve.log" 2>&1 &
+SERVER_PID=$!
+
+ready=""
+for _ in $(seq 1 120); do
+    if curl -fsS "http://127.0.0.1:$PORT/health" >/dev/null 2>&1; then
+        ready=1
+        break
+    fi
+    if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+        break
+    fi
+    sleep 0.5
+done
+if [[ -z "$ready" ]]; then
+    echo "$0: paperboy did not become healthy at http://127.0.0.1:$PORT/health (60 s limit, or it exited); its log:" >&2
+    cat "$TMP/serve.log" >&2 || true
+    exit 1
+fi
+
+cd "$REPO"
+status=0
+# shellcheck disable=SC2086
+PAPERBOY_TEST_URL="http://127.0.0.1:$PORT" HF_HUB_DISABLE_TELEMETRY=1 \
+    PYTHONDONTWRITEBYTECODE=1 env -u HF_HUB_OFFLINE python3 -m pytest -p no:cacheprovider ${PYTEST_ARGS:--q} Tests/hf_client || status=$?
+if [[ $status -ne 0 ]]; then
+    echo "--- paperboy serve log (tail) ---" >&2
+    tail -n 50 "$TMP/serve.log" >&2 || true
+fi
+exit $status
