@@ -114,6 +114,15 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "PaperboyCLITests",
+            dependencies: [
+                "paperboy", "PaperboySQLite", "PaperboyCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "PaperboyWebTests",
             dependencies: [
                 "PaperboyWeb", "PaperboySQLite", "PaperboyIngest", "PaperboyCore", "PaperStoreConformance",

@@ -1,0 +1,158 @@
+import Foundation
+import PaperboyCore
+import PaperboySQLite
+import Testing
+
+/// Runs the built `paperboy` binary, as an admin or a script would.
+struct CLI {
+    struct Result {
+        let status: Int32
+        let stdout: String
+        let stderr: String
+    }
+
+    static let binary: URL = {
+        let here = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        let candidates = [
+            here.appendingPathComponent("paperboy"),
+            here.deletingLastPathComponent().appendingPathComponent("paperboy"),
+            URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+                .deletingLastPathComponent().appendingPathComponent(".build/debug/paperboy"),
+        ]
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates[0]
+    }()
+
+    static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+
+    static func run(_ arguments: [String], environment: [String: String] = [:], stdin: Data? = nil) async throws -> Result {
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("PAPERBOY_") }
+        env["PAPERBOY_LOG_LEVEL"] = "error"
+        for (k, v) in environment { env[k] = v }
+        process.environment = env
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        let input = Pipe()
+        process.standardInput = input
+        try process.run()
+        if let stdin { try input.fileHandleForWriting.write(contentsOf: stdin) }
+        try input.fileHandleForWriting.close()
+        // Blocking reads run on Dispatch threads, never on the concurrency pool (2 threads on 2 cores),
+        // which an in-process server under test needs.
+        async let o = blocking { out.fileHandleForReading.readDataToEndOfFile() }
+        async let e = blocking { err.fileHandleForReading.readDataToEndOfFile() }
+        let (stdout, stderr) = await (o, e)
+        await blocking { process.waitUntilExit() }
+        return Result(
+            status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+            stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    static func blocking<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(returning: body()) }
+        }
+    }
+
+    static func temporaryDirectory() throws -> URL {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("paperboy-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        return dir
+    }
+}
+
+@Suite("Command line")
+struct CLITests {
+    let demo = CLI.repo.appendingPathComponent("Demo/arxiv-sample-200.jsonl").path
+
+    @Test func ingestTwiceChangesNothingTheSecondTime() async throws {
+        let db = try CLI.temporaryDirectory().appendingPathComponent("p.sqlite").path
+        let first = try await CLI.run(["ingest", "--database", db, demo])
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.stdout.contains("200 new, 0 updated, 0 unchanged, 0 rejected"))
+        let second = try await CLI.run(["ingest", demo], environment: ["PAPERBOY_DATABASE": db])
+        #expect(second.status == 0)
+        #expect(second.stdout.contains("0 new, 0 updated, 200 unchanged, 0 rejected"))
+        let store = try SQLiteStore(path: db)
+        let paper = try #require(try await store.paper(id: PaperID("0704.0001")!))
+        #expect(paper.paper.authors == ["C. Balázs", "E. L. Berger", "P. M. Nadolsky", "C.-P. Yuan"])
+    }
+
+    @Test func rejectedRecordsAreReportedAndExit65() async throws {
+        let dir = try CLI.temporaryDirectory()
+        let file = dir.appendingPathComponent("bad.jsonl")
+        let good = try String(contentsOfFile: demo, encoding: .utf8).split(separator: "\n").prefix(2).map(String.init)
+        let lines = [good[0], #"{"id": "0704.9999", "abstract": "no title"}"#, good[1]]
+        try (lines.joined(separator: "\n") + "\n").write(to: file, atomically: true, encoding: .utf8)
+        let db = dir.appendingPathComponent("p.sqlite").path
+        let result = try await CLI.run(["ingest", "--database", db, file.path])
+        #expect(result.status == 65)
+        #expect(result.stderr.contains("paperboy: \(file.path):2: missing field \"title\""))
+        #expect(result.stdout.contains("2 new, 0 updated, 0 unchanged, 1 rejected"))
+        let strict = try await CLI.run(["ingest", "--strict", "--database", dir.appendingPathComponent("s.sqlite").path, file.path])
+        #expect(strict.status == 65)
+        #expect(strict.stderr.contains("paperboy: rejected record: \(file.path):2: missing field \"title\""))
+    }
+
+    @Test func unknownFormatsAndMissingFilesAreClearErrors() async throws {
+        let dir = try CLI.temporaryDirectory()
+        let file = dir.appendingPathComponent("notes.txt")
+        try "hello, these are notes\n".write(to: file, atomically: true, encoding: .utf8)
+        let db = dir.appendingPathComponent("p.sqlite").path
+        let unknown = try await CLI.run(["ingest", "--database", db, file.path])
+        #expect(unknown.status == 65)
+        #expect(unknown.stderr == "paperboy: unknown format: \(file.path) does not look like arXiv JSON lines, OAI-PMH XML or an Atom feed\n")
+        let missing = try await CLI.run(["ingest", "--database", db, dir.appendingPathComponent("nope.jsonl").path])
+        #expect(missing.status == 74)
+        #expect(missing.stderr.hasPrefix("paperboy: cannot read \(dir.appendingPathComponent("nope.jsonl").path): "))
+    }
+
+    @Test func standardInputIsRead() async throws {
+        let db = try CLI.temporaryDirectory().appendingPathComponent("p.sqlite").path
+        let data = try Data(contentsOf: URL(fileURLWithPath: demo))
+        let result = try await CLI.run(["ingest", "--database", db, "-"], stdin: data)
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("200 new"))
+    }
+
+    @Test func badSettingsFailAtStartNamingTheSetting() async throws {
+        let port = try await CLI.run(["serve"], environment: ["PAPERBOY_PORT": "http"])
+        #expect(port.status == 64)
+        #expect(port.stderr == "paperboy: bad setting --port (PAPERBOY_PORT): “http” is not a port number (1-65535)\n")
+        let url = try await CLI.run(["serve", "--base-url", "example.org"])
+        #expect(url.status == 64)
+        #expect(url.stderr == "paperboy: bad setting --base-url (PAPERBOY_BASE_URL): “example.org” is not an http(s) URL\n")
+        let level = try await CLI.run(["migrate"], environment: ["PAPERBOY_LOG_LEVEL": "loud"])
+        #expect(level.status == 64)
+        let unknown = try await CLI.run(["serve", "--no-such-flag"])
+        #expect(unknown.status == 64)
+    }
+
+    @Test func flagsWinOverTheEnvironment() async throws {
+        let db = try CLI.temporaryDirectory().appendingPathComponent("p.sqlite").path
+        let result = try await CLI.run(
+            ["migrate", "--database", db], environment: ["PAPERBOY_DATABASE": "/nonexistent/dir/p.sqlite"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout == "\(db): schema up to date (1 migrations, last 0001_papers)\n")
+    }
+
+    @Test func backupIsAConsistentCopy() async throws {
+        let dir = try CLI.temporaryDirectory()
+        let db = dir.appendingPathComponent("p.sqlite").path
+        _ = try await CLI.run(["ingest", "--database", db, demo])
+        let copy = dir.appendingPathComponent("copy.sqlite").path
+        let result = try await CLI.run(["backup", "--database", db, copy])
+        #expect(result.status == 0, "\(result.stderr)")
+        let store = try SQLiteStore(path: copy)
+        #expect(try await store.stats().papers == 200)
+        let search = try await store.search(SearchQuery(parsing: "diphoton"), offset: 0, limit: 5)
+        #expect(search.items.first?.paper.paper.id.rawValue == "0704.0001")
+        let missing = try await CLI.run(["backup", "--database", dir.appendingPathComponent("none.sqlite").path, copy])
+        #expect(missing.status == 74)
+    }
+}
