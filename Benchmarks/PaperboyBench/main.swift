@@ -74,6 +74,25 @@ func ingest(corpus: String, database: String) async throws {
     }
 }
 
+/// The row part of ingest alone: papers parsed beforehand, stored in batches of 1,000 with the index deferred.
+func rows(corpus: String, database: String) async throws {
+    var papers: [Paper] = []
+    for line in try String(contentsOfFile: corpus, encoding: .utf8).split(separator: "\n") {
+        if case .paper(let p) = SnapshotParser.parse(line: String(line)) { papers.append(p) }
+    }
+    let store = try SQLiteStore(path: database)
+    try await store.migrate()
+    try await store.beginBulkLoad()
+    let start = ContinuousClock.now
+    var index = 0
+    while index < papers.count {
+        _ = try await store.upsert(Array(papers[index..<min(papers.count, index + 1000)]))
+        index += 1000
+    }
+    let elapsed = seconds(ContinuousClock.now - start)
+    print("rows only: \(papers.count) papers in \(String(format: "%.2f", elapsed)) s = \(Int(Double(papers.count) / elapsed)) papers/s")
+}
+
 func listing(database: String, queries: Int) async throws {
     let store = try SQLiteStore(path: database)
     guard let newest = try await store.newestDay() else { return print("empty database") }
@@ -135,6 +154,7 @@ guard arguments.count >= 3 else {
 }
 switch arguments[1] {
 case "ingest": try await ingest(corpus: arguments[2], database: arguments[3])
+case "rows": try await rows(corpus: arguments[2], database: arguments[3])
 case "listing": try await listing(database: arguments[2], queries: arguments.count > 3 ? Int(arguments[3])! : 1000)
 case "search": try await search(database: arguments[2], rounds: arguments.count > 3 ? Int(arguments[3])! : 20)
 default:

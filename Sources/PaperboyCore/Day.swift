@@ -67,7 +67,7 @@ public struct Day: Hashable, Comparable, Sendable, CustomStringConvertible {
         return (w < 0 ? w + 7 : w) + 1
     }
 
-    public var description: String { String(format: "%04d-%02d-%02d", year, month, day) }
+    public var description: String { Digits.padded(year, 4) + "-" + Digits.padded(month, 2) + "-" + Digits.padded(day, 2) }
 
     public static func < (lhs: Day, rhs: Day) -> Bool { lhs.daysSinceEpoch < rhs.daysSinceEpoch }
 
@@ -118,7 +118,7 @@ public struct ISOWeek: Hashable, Sendable, CustomStringConvertible {
 
     public var days: ClosedRange<Day> { monday...monday.adding(days: 6) }
 
-    public var description: String { String(format: "%04d-W%02d", year, week) }
+    public var description: String { Digits.padded(year, 4) + "-W" + Digits.padded(week, 2) }
 
     static func weeks(in year: Int) -> Int {
         guard let dec28 = Day(year: year, month: 12, day: 28) else { return 52 }
@@ -158,7 +158,7 @@ public struct Month: Hashable, Sendable, CustomStringConvertible {
         return Month(year: index / 12, month: index % 12 + 1) ?? self
     }
 
-    public var description: String { String(format: "%04d-%02d", year, month) }
+    public var description: String { Digits.padded(year, 4) + "-" + Digits.padded(month, 2) }
 }
 
 /// The span of a listing page: one day, one ISO week or one month.
@@ -201,9 +201,18 @@ public enum ListingPeriod: Hashable, Sendable, CustomStringConvertible {
     }
 
     public var description: String { queryItem.value }
+
+    /// Every day a store can hold: a listing over it is "all papers".
+    public static let everything: ClosedRange<Day> = Day(year: 1, month: 1, day: 1)!...Day(year: 9999, month: 12, day: 31)!
 }
 
 enum Digits {
+    /// A non-negative number with leading zeros to `width` digits (String(format:) is slow on Linux).
+    static func padded(_ value: Int, _ width: Int) -> String {
+        let digits = String(value)
+        return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
+    }
+
     static func int(_ bytes: some Collection<UInt8>) -> Int? {
         guard !bytes.isEmpty else { return nil }
         var value = 0

@@ -2,9 +2,8 @@
 public enum MetricNames {
     public static let httpRequests = "paperboy_http_requests_total"
     public static let httpRequestDuration = "paperboy_http_request_duration_seconds"
-    public static let responseCacheHits = "paperboy_response_cache_hits_total"
+    public static let responseCache = "paperboy_response_cache_total"
     public static let papers = "paperboy_papers"
     public static let harvestRuns = "paperboy_harvest_runs_total"
     public static let harvestRecords = "paperboy_harvest_records_total"
-    public static let ingestRecords = "paperboy_ingest_records_total"
 }

@@ -11,9 +11,8 @@ public enum Timestamp {
         let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
         let rest = Int(seconds - days * 86_400)
         let d = Day(daysSinceEpoch: Int(days))
-        return String(
-            format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", d.year, d.month, d.day, rest / 3600, rest % 3600 / 60,
-            rest % 60, millis)
+        return d.description + "T" + Digits.padded(rest / 3600, 2) + ":" + Digits.padded(rest % 3600 / 60, 2) + ":"
+            + Digits.padded(rest % 60, 2) + "." + Digits.padded(millis, 3) + "Z"
     }
 
     /// RFC 822 / 2822 in GMT, as RSS wants: `Mon, 02 Apr 2007 19:18:42 GMT`.
@@ -22,9 +21,9 @@ public enum Timestamp {
         let d = Day(date)
         let rest = seconds - d.daysSinceEpoch * 86_400
         let weekdays = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
-        return String(
-            format: "%@, %02d %@ %04d %02d:%02d:%02d GMT", weekdays[d.isoWeekday - 1], d.day, monthNames[d.month - 1],
-            d.year, rest / 3600, rest % 3600 / 60, rest % 60)
+        return weekdays[d.isoWeekday - 1] + ", " + Digits.padded(d.day, 2) + " " + monthNames[d.month - 1] + " "
+            + Digits.padded(d.year, 4) + " " + Digits.padded(rest / 3600, 2) + ":" + Digits.padded(rest % 3600 / 60, 2)
+            + ":" + Digits.padded(rest % 60, 2) + " GMT"
     }
 
     static let monthNames = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]

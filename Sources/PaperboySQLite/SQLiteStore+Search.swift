@@ -50,34 +50,51 @@ extension SQLiteStore {
         }
 
         let expression = match.text
+        // Three steps, so that per-row work is done for the page only: rank every match by BM25 (the papers table
+        // joins in only when a filter needs it), then highlight the page's rows, then read the page's papers.
+        let rankFrom =
+            filters.isEmpty
+            ? "papers_fts WHERE papers_fts MATCH ?"
+            : "papers_fts JOIN papers p ON p.rowid = papers_fts.rowid WHERE papers_fts MATCH ?\(filterSQL)"
         return try await pool.read { db in
-            let total =
-                try Int.fetchOne(
-                    db,
-                    sql: """
-                        SELECT count(*) FROM papers_fts JOIN papers p ON p.rowid = papers_fts.rowid
-                        WHERE papers_fts MATCH ?\(filterSQL)
-                        """,
-                    arguments: [expression] + arguments) ?? 0
-            let rows = try Row.fetchAll(
+            let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM \(rankFrom)", arguments: [expression] + arguments) ?? 0
+            let ranked = try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT \(PaperRow.columns(prefix: "p.")),
-                        bm25(papers_fts, 10.0, 4.0, 1.0) AS score,
-                        highlight(papers_fts, 0, char(57344), char(57345)) AS title_marked,
-                        snippet(papers_fts, 2, char(57344), char(57345), '…', 40) AS abstract_marked
-                    FROM papers_fts JOIN papers p ON p.rowid = papers_fts.rowid
-                    WHERE papers_fts MATCH ?\(filterSQL)
+                    SELECT papers_fts.rowid, bm25(papers_fts, 10.0, 4.0, 1.0) AS score FROM \(rankFrom)
                     ORDER BY score LIMIT ? OFFSET ?
                     """,
                 arguments: [expression] + arguments + [limit, offset])
-            let n = PaperRow.columnNames.count
-            let hits = rows.map { row in
-                let score: Double = row[n]
-                let title: String = row[n + 1]
-                let snippet: String = row[n + 2]
+            guard !ranked.isEmpty else { return ResultPage(items: [], total: total, offset: offset, limit: limit) }
+            let rowids: [Int64] = ranked.map { $0[0] }
+            let placeholders = Array(repeating: "?", count: rowids.count).joined(separator: ", ")
+            var marked: [Int64: (String, String)] = [:]
+            for row in try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT rowid, highlight(papers_fts, 0, char(57344), char(57345)),
+                        snippet(papers_fts, 2, char(57344), char(57345), '…', 40)
+                    FROM papers_fts WHERE papers_fts MATCH ? AND rowid IN (\(placeholders))
+                    """,
+                arguments: StatementArguments([expression] + rowids.map { $0 as any DatabaseValueConvertible }))
+            {
+                marked[row[0]] = (row[1], row[2])
+            }
+            var papers: [Int64: StoredPaper] = [:]
+            for row in try Row.fetchAll(
+                db, sql: "SELECT \(PaperRow.columns) FROM papers WHERE rowid IN (\(placeholders))",
+                arguments: StatementArguments(rowids))
+            {
+                let paper = PaperRow(row: row)
+                papers[paper.rowid] = paper.paper
+            }
+            let hits = ranked.compactMap { row -> SearchHit? in
+                let rowid: Int64 = row[0]
+                let score: Double = row[1]
+                guard let paper = papers[rowid] else { return nil }
+                let (title, snippet) = marked[rowid] ?? (paper.paper.title, String(paper.paper.abstract.prefix(300)))
                 return SearchHit(
-                    paper: PaperRow(row: row).paper, score: -score, titleHighlight: Highlighted(marked: title),
+                    paper: paper, score: -score, titleHighlight: Highlighted(marked: title),
                     abstractSnippet: Highlighted(marked: snippet))
             }
             return ResultPage(items: hits, total: total, offset: offset, limit: limit)

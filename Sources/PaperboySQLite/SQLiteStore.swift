@@ -17,12 +17,14 @@ public final class SQLiteStore: PaperStore {
         config.maximumReaderCount = max(4, ProcessInfo.processInfo.activeProcessorCount * 2)
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
-            try db.execute(sql: "PRAGMA cache_size = -65536")
+            // 16 MB of page cache a connection (readers are many); the writer gets more below.
+            try db.execute(sql: "PRAGMA cache_size = -16384")
             try db.execute(sql: "PRAGMA temp_store = MEMORY")
         }
         self.path = path
         self.logger = logger
         pool = try DatabasePool(path: path, configuration: config)
+        try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA cache_size = -131072") }
     }
 
     /// A store in a new file under the temporary directory (tests, benchmarks).
@@ -84,7 +86,10 @@ public final class SQLiteStore: PaperStore {
             var summary = UpsertSummary()
             let find = try db.cachedStatement(sql: "SELECT \(PaperRow.columns) FROM papers WHERE id = ?")
             for incoming in papers {
-                if let row = try Row.fetchOne(find, arguments: [incoming.id.rawValue]) {
+                // New papers (the common case in a load) cost one insert; a conflict means it is stored already.
+                if try insert(db, incoming, indexing: indexing) {
+                    summary.inserted += 1
+                } else if let row = try Row.fetchOne(find, arguments: [incoming.id.rawValue]) {
                     let stored = PaperRow(row: row)
                     let merged = stored.paper.paper.merged(with: incoming)
                     if merged == stored.paper.paper {
@@ -93,28 +98,29 @@ public final class SQLiteStore: PaperStore {
                         try update(db, rowid: stored.rowid, from: stored.paper.paper, to: merged, indexing: indexing)
                         summary.updated += 1
                     }
-                } else {
-                    try insert(db, incoming, indexing: indexing)
-                    summary.inserted += 1
                 }
             }
             return summary
         }
     }
 
-    private func insert(_ db: Database, _ paper: Paper, indexing: Bool) throws {
+    /// Inserts a paper that is not stored yet; returns false (and does nothing) when its id is taken.
+    private func insert(_ db: Database, _ paper: Paper, indexing: Bool) throws -> Bool {
         let statement = try db.cachedStatement(
             sql: """
                 INSERT INTO papers (id, title, authors, abstract, categories, versions, submitter, comments,
                     journal_ref, doi, report_no, license, updated_at, published_at, latest_version, featured_at,
                     featured_day)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (id) DO NOTHING
                 """)
         statement.setUncheckedArguments(PaperRow.arguments(paper, includingID: true))
         try statement.execute()
+        guard db.changesCount == 1 else { return false }
         let rowid = db.lastInsertedRowID
         try insertLinks(db, rowid: rowid, paper: paper)
         if indexing { try indexFTS(db, rowid: rowid, paper: paper) }
+        return true
     }
 
     private func update(_ db: Database, rowid: Int64, from old: Paper, to new: Paper, indexing: Bool) throws {
@@ -190,16 +196,15 @@ public final class SQLiteStore: PaperStore {
             case .publishedAt: "featured_at DESC, id DESC"
             case .trending: "upvotes DESC, featured_at DESC, id DESC"
             }
-        let range: StatementArguments = [days.lowerBound.description, days.upperBound.description]
+        // Over every day, leave the day out of the query so that the time index serves the order.
+        let everything = days == ListingPeriod.everything
+        let filter = everything ? "" : " WHERE featured_day BETWEEN ? AND ?"
+        let range: StatementArguments = everything ? [] : [days.lowerBound.description, days.upperBound.description]
         return try await pool.read { db in
-            let total = try Int.fetchOne(
-                db, sql: "SELECT count(*) FROM papers WHERE featured_day BETWEEN ? AND ?", arguments: range) ?? 0
+            let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM papers\(filter)", arguments: range) ?? 0
             let rows = try Row.fetchAll(
                 db,
-                sql: """
-                    SELECT \(PaperRow.columns) FROM papers WHERE featured_day BETWEEN ? AND ?
-                    ORDER BY \(order) LIMIT ? OFFSET ?
-                    """,
+                sql: "SELECT \(PaperRow.columns) FROM papers\(filter) ORDER BY \(order) LIMIT ? OFFSET ?",
                 arguments: range + [limit, offset])
             return ResultPage(items: rows.map { PaperRow(row: $0).paper }, total: total, offset: offset, limit: limit)
         }

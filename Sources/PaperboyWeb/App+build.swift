@@ -35,7 +35,7 @@ public func buildRouter(
     logger: Logger = Logger(label: "paperboy.web")
 ) async throws -> Router<AppRequestContext> {
     let site = Site(
-        store: store, config: config, templates: try await Templates.load(), responder: HTTPResponder(ttl: config.cacheTTL),
+        store: store, config: config, templates: try await Templates.load(), responder: HTTPResponder(ttl: config.cacheTTL, registry: registry),
         registry: registry, logger: logger)
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: RequestMetricsMiddleware(registry: registry))
@@ -71,6 +71,7 @@ struct Templates: Sendable {
     let openAPI: String
 
     static func load() async throws -> Templates {
+        MustacheContentTypes.register(FastHTMLContentType(), named: FastHTMLContentType.name)
         guard let root = Bundle.module.url(forResource: "Resources", withExtension: nil) else {
             throw TemplateError.missingResources
         }

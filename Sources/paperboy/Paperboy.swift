@@ -9,10 +9,11 @@ struct Paperboy: AsyncParsableCommand {
         commandName: "paperboy",
         abstract: "Research-paper discovery: daily arXiv listings, search, API and feeds.",
         discussion: """
-            Every option has an environment twin: PAPERBOY_ and the option in upper snake case
+            Every option has an environment twin: PAPERBOY_ and the option in upper snake case \
             (--base-url is PAPERBOY_BASE_URL). An option given on the command line wins over the environment.
-            Exit codes: 0 success, 64 usage, 65 bad input data, 69 remote service unavailable, 70 internal error,
-            74 I/O error.
+
+            Exit codes: 0 success, 64 usage, 65 bad input data, 69 remote service unavailable, \
+            70 internal error, 74 I/O error.
             """,
         subcommands: [Serve.self, Migrate.self, Backup.self, Ingest.self, Harvest.self]
     )

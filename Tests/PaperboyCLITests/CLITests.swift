@@ -59,6 +59,22 @@ struct CLI {
         }
     }
 
+    /// GETs a URL with curl; nil unless it answers 2xx.
+    static func curl(_ url: String) async -> String? {
+        await blocking {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+            process.arguments = ["-fsS", "--max-time", "2", url]
+            let out = Pipe()
+            process.standardOutput = out
+            process.standardError = FileHandle.nullDevice
+            guard (try? process.run()) != nil else { return nil }
+            let data = out.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            return process.terminationStatus == 0 ? String(decoding: data, as: UTF8.self) : nil
+        }
+    }
+
     static func temporaryDirectory() throws -> URL {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("paperboy-cli-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -154,5 +170,36 @@ struct CLITests {
         #expect(search.items.first?.paper.paper.id.rawValue == "0704.0001")
         let missing = try await CLI.run(["backup", "--database", dir.appendingPathComponent("none.sqlite").path, copy])
         #expect(missing.status == 74)
+    }
+}
+
+@Suite("Serving")
+struct ServeTests {
+    @Test(.timeLimit(.minutes(1)))
+    func servesAndStopsGracefullyOnSIGTERM() async throws {
+        let dir = try CLI.temporaryDirectory()
+        let db = dir.appendingPathComponent("s.sqlite").path
+        _ = try await CLI.run(["ingest", "--database", db, CLI.repo.appendingPathComponent("Demo/arxiv-sample-200.jsonl").path])
+        let port = Int.random(in: 20_000...40_000)
+        let process = Process()
+        process.executableURL = CLI.binary
+        process.arguments = ["serve", "--database", db, "--port", String(port), "--log-level", "error"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        defer { if process.isRunning { process.terminate() } }
+        var health: String?
+        for _ in 0..<100 {
+            if let body = await CLI.curl("http://127.0.0.1:\(port)/health") {
+                health = body
+                break
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(health?.contains(#""papers":200"#) == true)
+        kill(process.processIdentifier, SIGTERM)
+        await CLI.blocking { process.waitUntilExit() }
+        #expect(process.terminationReason == .exit)
+        #expect(process.terminationStatus == 0)
     }
 }

@@ -148,6 +148,9 @@ struct APITests {
             #expect(cached.headers[.cacheControl] == "public, max-age=60")
             let other = try await client.get("/api/daily_papers?date=2026-11-20&limit=10")
             #expect(other.body.contains("Late arrival"))
+            let metrics = try await client.get("/metrics")
+            #expect(metrics.body.contains(#"paperboy_response_cache_total{result="hit"} 1"#))
+            #expect(metrics.body.contains(#"paperboy_response_cache_total{result="miss"} 2"#))
         }
     }
 }

@@ -83,8 +83,12 @@ struct APIRoutes<Store: PaperStore>: Sendable {
         } else if let raw = request.query("month") {
             guard let month = Month(iso: raw) else { throw APIError.badRequest("month must be YYYY-MM") }
             days = month.days
+        } else if sort == .trending {
+            // Trending without a period means the last 30 days that lead up to the newest paper.
+            guard let newest = try await site.store.newestDay() else { return try JSON.rendered([APIDailyItem]()) }
+            days = newest.adding(days: -29)...newest
         } else {
-            days = Day(year: 1, month: 1, day: 1)!...Day(year: 9999, month: 12, day: 31)!
+            days = ListingPeriod.everything
         }
         // Community submissions arrive with accounts; until then no paper has a submitter on this site.
         if request.query("submitter") != nil { return try JSON.rendered([APIDailyItem]()) }

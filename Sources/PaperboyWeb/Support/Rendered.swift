@@ -2,7 +2,10 @@ import CompressNIO
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Metrics
 import NIOCore
+import PaperboyCore
+import Prometheus
 import Synchronization
 
 /// A finished answer body with its type: what controllers produce. ``HTTPResponder`` turns it into a
@@ -79,10 +82,15 @@ public final class HTTPResponder: Sendable {
     let ttl: Duration
     let capacity: Int
     private let entries = Mutex<[String: Entry]>([:])
+    private let hits: Metrics.Counter
+    private let misses: Metrics.Counter
 
-    public init(ttl: Duration, capacity: Int = 2_000) {
+    public init(ttl: Duration, registry: PrometheusCollectorRegistry, capacity: Int = 2_000) {
         self.ttl = ttl
         self.capacity = capacity
+        let factory = PrometheusMetricsFactory(registry: registry)
+        hits = Metrics.Counter(label: MetricNames.responseCache, dimensions: [("result", "hit")], factory: factory)
+        misses = Metrics.Counter(label: MetricNames.responseCache, dimensions: [("result", "miss")], factory: factory)
     }
 
     /// Answers a GET: from the cache when `cacheable` and fresh, else by running `produce`.
@@ -91,8 +99,12 @@ public final class HTTPResponder: Sendable {
     ) async throws -> Response {
         let key = request.uri.description
         let now = ContinuousClock.now
-        if cacheable, ttl > .zero, let entry = entries.withLock({ $0[key] }), entry.expires > now {
-            return finish(entry.answer, request: request)
+        if cacheable, ttl > .zero {
+            if let entry = entries.withLock({ $0[key] }), entry.expires > now {
+                hits.increment()
+                return finish(entry.answer, request: request)
+            }
+            misses.increment()
         }
         let answer = EncodedAnswer(try await produce())
         if cacheable, ttl > .zero, answer.rendered.status == .ok || answer.rendered.status == .notFound {

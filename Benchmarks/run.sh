@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Reproduces BENCHMARKS.md: corpora from ../shared/corpus/make_corpus.py, a release build, then
+# ingest, listing, search, HTTP throughput (wrk) and server memory. Needs python3, wrk (apt-get install wrk).
+# Usage: Benchmarks/run.sh [100k|1m|all]   (default all; 1M takes about 10 minutes and 3 GB of disk)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+WHICH="${1:-all}"
+DATA=Benchmarks/data
+mkdir -p "$DATA"
+SCRATCH=.build-release
+swift build -c release --scratch-path "$SCRATCH" --product paperboy >/dev/null
+swift build -c release --scratch-path "$SCRATCH" --product paperboy-bench >/dev/null
+BIN="$SCRATCH/release"
+corpus() { # n seed out [extra args]
+    [ -f "$DATA/$3" ] || python3 ../shared/corpus/make_corpus.py --n "$1" --seed "$2" "${@:4}" --out "$DATA/$3"
+}
+
+bench_size() { # label n
+    local label=$1 n=$2
+    corpus "$n" 7 "corpus-$label.jsonl"
+    rm -f "$DATA/b$label.sqlite"*
+    echo "== ingest $label into an empty database"
+    "$BIN/paperboy-bench" ingest "$DATA/corpus-$label.jsonl" "$DATA/b$label.sqlite"
+    echo "== listing $label"
+    "$BIN/paperboy-bench" listing "$DATA/b$label.sqlite" 1000
+    echo "== keyword search $label"
+    "$BIN/paperboy-bench" search "$DATA/b$label.sqlite" 20
+}
+
+http_bench() { # label
+    local db="$DATA/b$1.sqlite" port=18181
+    "$BIN/paperboy" serve --database "$db" --port "$port" --log-level warning &
+    local pid=$!
+    trap 'kill $pid 2>/dev/null || true' RETURN
+    for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$port/health" >/dev/null 2>&1 && break; sleep 0.2; done
+    echo "== HTTP throughput at $1 (wrk, 2 threads, 64 connections, 20 s, cache on: the default)"
+    wrk -t2 -c64 -d20s "http://127.0.0.1:$port/"
+    wrk -t2 -c64 -d20s "http://127.0.0.1:$port/api/daily_papers"
+    echo "== HTTP throughput at $1 with the response cache off (--cache-ttl 0)"
+    kill $pid; wait $pid 2>/dev/null || true
+    "$BIN/paperboy" serve --database "$db" --port "$port" --log-level warning --cache-ttl 0 &
+    pid=$!
+    for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$port/health" >/dev/null 2>&1 && break; sleep 0.2; done
+    wrk -t2 -c64 -d20s "http://127.0.0.1:$port/"
+    wrk -t2 -c64 -d20s "http://127.0.0.1:$port/api/daily_papers"
+    echo "== server memory after the runs above: $(grep VmRSS /proc/$pid/status) (peak $(grep VmHWM /proc/$pid/status | awk '{print $2, $3}'))"
+    kill $pid; wait $pid 2>/dev/null || true
+}
+
+case "$WHICH" in
+100k) bench_size 100k 100000; http_bench 100k ;;
+1m)
+    bench_size 1m 1000000
+    corpus 50000 8 corpus-new-50k.jsonl --end 2027-06-30 --days 100
+    echo "== ingest 50k new papers into the database holding 1M (incremental: index kept current per row)"
+    "$BIN/paperboy-bench" ingest "$DATA/corpus-new-50k.jsonl" "$DATA/b1m.sqlite"
+    ;;
+all) "$0" 100k; "$0" 1m ;;
+esac
