@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "PaperboyIngest", targets: ["PaperboyIngest"]),
         .library(name: "PaperboySQLite", targets: ["PaperboySQLite"]),
         .library(name: "PaperboyWeb", targets: ["PaperboyWeb"]),
+        .library(name: "PaperboySearch", targets: ["PaperboySearch"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -57,6 +58,26 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "PaperboySearch",
+            dependencies: [
+                "PaperboyCore",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "paperboy-vector-bench",
+            dependencies: ["PaperboySearch"],
+            path: "Benchmarks/VectorBench",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "paperboy-embed-bench",
+            dependencies: ["PaperboySearch", .product(name: "Logging", package: "swift-log")],
+            path: "Benchmarks/EmbedBench",
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "PaperboyIngest",
             dependencies: [
                 "PaperboyCore",
@@ -96,6 +117,11 @@ let package = Package(
             name: "PaperStoreConformance",
             dependencies: ["PaperboyCore"],
             path: "Tests/PaperStoreConformance",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "PaperboySearchTests",
+            dependencies: ["PaperboySearch", "PaperboyCore"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,0 +1,1 @@
+// The embedding model and vector index live here (see the helpers' files).
