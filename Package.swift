@@ -33,7 +33,7 @@ let package = Package(
         .executableTarget(
             name: "paperboy",
             dependencies: [
-                "PaperboyCore", "PaperboyIngest", "PaperboySQLite", "PaperboyWeb",
+                "PaperboyCore", "PaperboyIngest", "PaperboySQLite", "PaperboyWeb", "PaperboySearch",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -62,6 +62,7 @@ let package = Package(
             dependencies: [
                 "PaperboyCore",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),

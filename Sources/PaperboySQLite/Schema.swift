@@ -66,6 +66,19 @@ enum Schema {
                     );
                     """)
         }
+        migrator.registerMigration("0002_paper_vectors") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE paper_vectors (
+                        model TEXT NOT NULL,            -- name@sha256 of the weights
+                        paper_rowid INTEGER NOT NULL REFERENCES papers(rowid),
+                        text_hash INTEGER NOT NULL,     -- FNV-1a of the embedded text, to notice changed papers
+                        dimension INTEGER NOT NULL,
+                        vector BLOB NOT NULL,           -- little-endian Float32 × dimension
+                        PRIMARY KEY (model, paper_rowid)
+                    ) WITHOUT ROWID;
+                    """)
+        }
         return migrator
     }
 }

@@ -22,6 +22,7 @@ public struct AppRequestContext: RequestContext, RemoteAddressRequestContext {
 /// Everything the routes share.
 struct Site<Store: PaperStore>: Sendable {
     let store: Store
+    let searcher: any PaperSearcher
     let config: WebConfiguration
     let templates: Templates
     let responder: HTTPResponder
@@ -31,11 +32,11 @@ struct Site<Store: PaperStore>: Sendable {
 
 /// Builds the router without a server, so tests run it in-process and `serve` runs it for real.
 public func buildRouter(
-    store: some PaperStore, config: WebConfiguration, registry: PrometheusCollectorRegistry = .init(),
-    logger: Logger = Logger(label: "paperboy.web")
+    store: some PaperStore, searcher: (any PaperSearcher)? = nil, config: WebConfiguration,
+    registry: PrometheusCollectorRegistry = .init(), logger: Logger = Logger(label: "paperboy.web")
 ) async throws -> Router<AppRequestContext> {
     let site = Site(
-        store: store, config: config, templates: try await Templates.load(), responder: HTTPResponder(ttl: config.cacheTTL, registry: registry),
+        store: store, searcher: searcher ?? KeywordSearcher(store: store), config: config, templates: try await Templates.load(), responder: HTTPResponder(ttl: config.cacheTTL, registry: registry),
         registry: registry, logger: logger)
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: RequestMetricsMiddleware(registry: registry))
@@ -52,11 +53,12 @@ public func buildRouter(
 
 /// The whole server: router, address and the services that live with it (stopped together on SIGTERM).
 public func buildApplication(
-    store: some PaperStore, config: WebConfiguration, host: String, port: Int,
+    store: some PaperStore, searcher: (any PaperSearcher)? = nil, config: WebConfiguration, host: String, port: Int,
     registry: PrometheusCollectorRegistry = .init(), services: [any Service] = [],
     logger: Logger = Logger(label: "paperboy.web")
 ) async throws -> some ApplicationProtocol {
-    let router = try await buildRouter(store: store, config: config, registry: registry, logger: logger)
+    let router = try await buildRouter(
+        store: store, searcher: searcher, config: config, registry: registry, logger: logger)
     return Application(
         router: router,
         configuration: .init(address: .hostname(host, port: port), serverName: "Paperboy"),

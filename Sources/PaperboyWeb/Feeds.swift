@@ -70,7 +70,9 @@ struct FeedRoutes<Store: PaperStore>: Sendable {
 
     func search(_ text: String) async throws -> Rendered {
         let query = SearchQuery(parsing: text)
-        let papers = query.isEmpty ? [] : try await site.store.search(query, offset: 0, limit: Self.size).items.map(\.paper)
+        let papers =
+            query.isEmpty
+            ? [] : try await site.searcher.search(query, mode: .hybrid, offset: 0, limit: Self.size).page.items.map(\.paper)
         return rss(
             title: "\(config.siteName): search “\(text)”", link: SiteURL.search(text).absolute(config),
             self: SiteURL.searchFeed(text).absolute(config), description: "Papers matching \(text).", papers: papers)

@@ -36,14 +36,23 @@ struct MetaRoutes<Store: PaperStore>: Sendable {
     func health() async throws -> Response {
         let body: APIHealth
         let status: HTTPResponse.Status
+        let (semantic, detail) =
+            switch await site.searcher.semanticStatus() {
+            case .on(let model, let vectors): ("on", "\(model), \(vectors) vectors")
+            case .off(let reason):
+                ("off", "\(reason); install the model (scripts/install-model.sh) and pass --model DIR (PAPERBOY_MODEL)")
+            }
         do {
             let stats = try await site.store.stats()
             body = APIHealth(
-                status: "ok", database: "ok", papers: stats.papers, newestDay: stats.newestDay?.description, error: nil)
+                status: "ok", database: "ok", papers: stats.papers, newestDay: stats.newestDay?.description, error: nil,
+                semantic: semantic, semanticDetail: detail)
             status = .ok
         } catch {
             site.logger.error("health check failed", metadata: ["error": "\(error)"])
-            body = APIHealth(status: "unavailable", database: "error", papers: nil, newestDay: nil, error: "\(error)")
+            body = APIHealth(
+                status: "unavailable", database: "error", papers: nil, newestDay: nil, error: "\(error)",
+                semantic: semantic, semanticDetail: detail)
             status = .serviceUnavailable
         }
         var headers = HTTPFields()

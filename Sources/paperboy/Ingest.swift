@@ -53,7 +53,7 @@ struct Ingest: AsyncParsableCommand {
     }
 }
 
-/// Progress on a terminal: records, rate and, when the size is known, the time left. Silent elsewhere.
+/// Progress on a terminal: count, rate and, when the total is known, the time left. Silent elsewhere.
 final class ProgressMeter: Sendable {
     let enabled: Bool
     let start = ContinuousClock.now
@@ -62,6 +62,19 @@ final class ProgressMeter: Sendable {
     init(enabled: Bool) { self.enabled = enabled }
 
     func update(_ progress: IngestProgress) {
+        var fraction: Double?
+        if let total = progress.totalBytes, total > 0, progress.bytesRead > 0 {
+            fraction = min(1, Double(progress.bytesRead) / Double(total))
+        }
+        show(count: progress.records, unit: "records", fraction: fraction)
+    }
+
+    /// `done` of `total` items (total 0: unknown).
+    func line(done: Int, total: Int, unit: String) {
+        show(count: done, unit: unit, fraction: total > 0 ? min(1, Double(done) / Double(total)) : nil)
+    }
+
+    private func show(count: Int, unit: String, fraction: Double?) {
         guard enabled else { return }
         let now = ContinuousClock.now
         let due = last.withLock { last -> Bool in
@@ -72,11 +85,9 @@ final class ProgressMeter: Sendable {
         guard due else { return }
         let elapsed = now - start
         let seconds = max(0.001, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
-        var line = "\r\(progress.records) records, \(Int(Double(progress.records) / seconds))/s"
-        if let total = progress.totalBytes, total > 0, progress.bytesRead > 0 {
-            let fraction = min(1, Double(progress.bytesRead) / Double(total))
-            let remaining = seconds / fraction - seconds
-            line += String(format: ", %.0f%%, ETA %.0f s", fraction * 100, remaining)
+        var line = "\r\(count) \(unit), \(Int(Double(count) / seconds))/s"
+        if let fraction, fraction > 0 {
+            line += ", \(Int(fraction * 100))%, ETA \(Int(seconds / fraction - seconds)) s"
         }
         FileHandle.standardError.write(Data((line + "   ").utf8))
     }

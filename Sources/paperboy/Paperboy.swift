@@ -15,7 +15,7 @@ struct Paperboy: AsyncParsableCommand {
             Exit codes: 0 success, 64 usage, 65 bad input data, 69 remote service unavailable, \
             70 internal error, 74 I/O error.
             """,
-        subcommands: [Serve.self, Migrate.self, Backup.self, Ingest.self, Harvest.self]
+        subcommands: [Serve.self, Migrate.self, Backup.self, Ingest.self, Harvest.self, Embed.self, Eval.self]
     )
 
     /// Runs a command body, turning known errors into messages and sysexits codes.

@@ -5,6 +5,7 @@ import Logging
 import Metrics
 import PaperboyCore
 import PaperboySQLite
+import PaperboySearch
 import PaperboyWeb
 import Prometheus
 import ServiceLifecycle
@@ -36,6 +37,7 @@ struct Serve: AsyncParsableCommand {
     var noMigrate = false
 
     @OptionGroup var harvest: HarvestOptions
+    @OptionGroup var model: ModelOptions
 
     @Option(help: "Harvest OAI-PMH on this schedule, e.g. 6h (PAPERBOY_HARVEST_EVERY; default off).")
     var harvestEvery: String?
@@ -70,11 +72,19 @@ struct Serve: AsyncParsableCommand {
                 client = holder
                 services.append(harvestSettings.service(store: store, client: holder.client, every: every, logger: logger))
             }
+            let (engine, offReason) = await model.engine(store: store, database: common.databasePath, logger: logger)
+            let searcher = HybridSearcher(store: store, engine: engine, offReason: offReason)
+            if let engine {
+                services.append(
+                    EmbeddingService(
+                        pipeline: EmbeddingPipeline(store: store, engine: engine, logger: logger),
+                        indexFile: VectorIndexFile.url(database: common.databasePath, modelID: engine.modelID)))
+            }
             let config = WebConfiguration(
                 baseURL: baseURL, trustedProxies: proxies, metricsToken: Settings.optionalString("metrics-token", metricsToken),
                 cacheTTL: ttl)
             let app = try await buildApplication(
-                store: store, config: config, host: host, port: port, registry: registry, services: services,
+                store: store, searcher: searcher, config: config, host: host, port: port, registry: registry, services: services,
                 logger: logger)
             logger.notice(
                 "serving",

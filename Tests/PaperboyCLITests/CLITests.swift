@@ -154,7 +154,7 @@ struct CLITests {
         let result = try await CLI.run(
             ["migrate", "--database", db], environment: ["PAPERBOY_DATABASE": "/nonexistent/dir/p.sqlite"])
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.stdout == "\(db): schema up to date (1 migrations, last 0001_papers)\n")
+        #expect(result.stdout == "\(db): schema up to date (2 migrations, last 0002_paper_vectors)\n")
     }
 
     @Test func backupIsAConsistentCopy() async throws {
@@ -183,13 +183,15 @@ struct ServeTests {
         let port = Int.random(in: 20_000...40_000)
         let process = Process()
         process.executableURL = CLI.binary
-        process.arguments = ["serve", "--database", db, "--port", String(port), "--log-level", "error"]
+        process.arguments = [
+            "serve", "--database", db, "--port", String(port), "--log-level", "error", "--model", dir.appendingPathComponent("no-model").path,
+        ]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
         defer { if process.isRunning { process.terminate() } }
         var health: String?
-        for _ in 0..<100 {
+        for _ in 0..<300 {
             if let body = await CLI.curl("http://127.0.0.1:\(port)/health") {
                 health = body
                 break

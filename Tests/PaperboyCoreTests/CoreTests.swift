@@ -155,3 +155,34 @@ struct PaperTests {
         #expect(PaperCursor(token: "nonsense") == nil)
     }
 }
+
+@Suite("Retrieval evaluation")
+struct EvaluationTests {
+    let a = PaperID("2611.00001")!
+    let b = PaperID("2611.00002")!
+    let c = PaperID("2611.00003")!
+
+    @Test func scoresOneQuery() {
+        let s = RetrievalScores.score(ranked: [c, a, b], relevant: [a, b])
+        #expect(s.mrr == 0.5)
+        #expect(s.recall == 1)
+        let ideal = 1 + 1 / log2(3.0)
+        #expect(abs(s.ndcg - (1 / log2(3.0) + 1 / log2(4.0)) / ideal) < 1e-12)
+        #expect(RetrievalScores.score(ranked: [c], relevant: [a]) == RetrievalScores(mrr: 0, recall: 0, ndcg: 0, queries: 1))
+        #expect(RetrievalScores.score(ranked: [a], relevant: [a]).ndcg == 1)
+    }
+
+    @Test func loadsSetsAndRejectsBadOnes() throws {
+        let set = try EvaluationSet(json: Data(#"[["q", ["2611.00001", "hep-th/9901001"]]]"#.utf8), file: "e.json")
+        #expect(set.items.count == 1 && set.items[0].relevant.count == 2)
+        #expect(throws: EvaluationSet.LoadError.badID(file: "e.json", index: 0, id: "x")) {
+            try EvaluationSet(json: Data(#"[["q", ["x"]]]"#.utf8), file: "e.json")
+        }
+        #expect(throws: EvaluationSet.LoadError.notAList(file: "e.json")) {
+            try EvaluationSet(json: Data("{}".utf8), file: "e.json")
+        }
+        #expect(throws: EvaluationSet.LoadError.badItem(file: "e.json", index: 0)) {
+            try EvaluationSet(json: Data(#"[["q"]]"#.utf8), file: "e.json")
+        }
+    }
+}

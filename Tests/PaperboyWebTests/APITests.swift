@@ -53,6 +53,8 @@ struct APITests {
         ("/api/daily_papers?date=2026-11-20&month=2026-11", "give at most one of date, week and month"),
         ("/api/papers/search?q=x&limit=121", "limit must be an integer from 1 to 120"),
         ("/api/papers?cursor=garbage", "cursor is not valid"),
+        ("/api/papers/search?q=x&mode=fuzzy", "mode must be hybrid, keyword or semantic"),
+        ("/api/papers/2611.00001/similar?limit=0", "limit must be an integer from 1 to 50"),
     ])
     func badParametersAre400WithAnError(uri: String, message: String) async throws {
         try await TestSite.make().run { client in
@@ -91,6 +93,7 @@ struct APITests {
             let why = try #require(items[0]["why"] as? [String: Any])
             #expect(why["mode"] as? String == "keyword")
             #expect(why["matchedTerms"] as? [String] == ["galaxy", "spectra"])
+            #expect(why["similarity"] == nil, "no model, no similarity")
             let limited = try #require(try await client.json("/api/papers/search?q=network&limit=1") as? [Any])
             #expect(limited.count == 1)
             let empty = try #require(try await client.json("/api/papers/search?q=") as? [Any])
@@ -163,6 +166,21 @@ struct QueryStringTests {
             #expect(plus.count == 1)
             let page = try await client.get("/search?q=c%2B%2B+galaxy")
             #expect(page.body.contains(#"value="c++ galaxy""#))
+        }
+    }
+}
+
+@Suite("Similar papers without a model")
+struct SimilarWithoutModelTests {
+    @Test func similarIsEmptyAndUnknownIsA404() async throws {
+        try await TestSite.make().run { client in
+            let similar = try #require(try await client.json("/api/papers/2611.00002/similar") as? [Any])
+            #expect(similar.isEmpty)
+            let old = try await client.get("/api/papers/hep-th/9901001/similar")
+            #expect(old.status == .ok)
+            let missing = try await client.get("/api/papers/2611.09999/similar")
+            #expect(missing.status == .notFound)
+            #expect(missing.body == #"{"error":"paper 2611.09999 not found"}"#)
         }
     }
 }

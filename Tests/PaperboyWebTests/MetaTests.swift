@@ -46,6 +46,10 @@ struct MetaTests {
             #expect(health["database"] as? String == "ok")
             #expect(health["papers"] as? Int == 5)
             #expect(health["newestDay"] as? String == "2026-11-20")
+            #expect(health["semantic"] as? String == "off")
+            #expect(
+                health["semanticDetail"] as? String
+                    == "no embedding model is loaded; install the model (scripts/install-model.sh) and pass --model DIR (PAPERBOY_MODEL)")
         }
     }
 
@@ -99,7 +103,11 @@ struct MetaTests {
             #expect(doc["openapi"] as? String == "3.1.0")
             #expect((doc["servers"] as? [[String: String]])?.first?["url"] == "http://127.0.0.1:8080")
             let paths = try #require(doc["paths"] as? [String: Any])
-            #expect(Set(paths.keys) == ["/api/daily_papers", "/api/papers/search", "/api/papers", "/api/papers/{id}", "/health"])
+            #expect(
+                Set(paths.keys) == [
+                    "/api/daily_papers", "/api/papers/search", "/api/papers", "/api/papers/{id}", "/api/papers/{id}/similar",
+                    "/health",
+                ])
             let schemas = try #require((doc["components"] as? [String: Any])?["schemas"] as? [String: [String: Any]])
             let samples: [(String, String)] = [
                 ("/api/daily_papers?date=2026-11-20", "DailyItem"),
@@ -115,6 +123,8 @@ struct MetaTests {
                 #expect(!objects.isEmpty, "\(uri)")
                 for object in objects { try conform(object, schemaName, schemas, uri) }
             }
+            // Without a model, similar papers are an empty list (checked with a model in PaperboyCLITests).
+            #expect(try await client.json("/api/papers/2611.00002/similar") as? [Any] != nil)
         }
     }
 

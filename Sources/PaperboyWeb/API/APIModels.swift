@@ -65,12 +65,36 @@ struct APIDailyPaper: Codable, Equatable {
     let publishedAt: String
     let upvotes: Int
     let categories: [String]
+
+    init(_ stored: StoredPaper) {
+        let p = stored.paper
+        id = p.id.rawValue
+        title = p.title
+        summary = p.abstract
+        authors = p.authors.map { APIAuthor(name: $0, hidden: false) }
+        publishedAt = Timestamp.rfc3339(p.published)
+        upvotes = stored.upvotes
+        categories = p.categories
+    }
 }
 
 /// Why a search result matched.
 struct APIWhy: Codable, Equatable {
     let mode: String
+    /// Query words found in the title or abstract.
     let matchedTerms: [String]
+    /// Cosine similarity between the query and the paper, when semantic search took part.
+    let similarity: Double?
+}
+
+/// An item of `/api/papers/{id}/similar`.
+struct APISimilar: Codable, Equatable {
+    let paper: APIDailyPaper
+    let title: String
+    let summary: String
+    let publishedAt: String
+    let numComments: Int
+    let similarity: Double
 }
 
 /// An item of `/api/daily_papers` and `/api/papers/search`.
@@ -86,10 +110,7 @@ struct APIDailyItem: Codable, Equatable {
 
     init(_ stored: StoredPaper, score: Double? = nil, why: APIWhy? = nil) {
         let p = stored.paper
-        paper = APIDailyPaper(
-            id: p.id.rawValue, title: p.title, summary: p.abstract,
-            authors: p.authors.map { APIAuthor(name: $0, hidden: false) }, publishedAt: Timestamp.rfc3339(p.published),
-            upvotes: stored.upvotes, categories: p.categories)
+        paper = APIDailyPaper(stored)
         title = p.title
         summary = p.abstract
         publishedAt = Timestamp.rfc3339(p.featuredAt)
@@ -109,4 +130,8 @@ struct APIHealth: Codable {
     let papers: Int?
     let newestDay: String?
     let error: String?
+    /// "on" or "off".
+    let semantic: String
+    /// The model and vector count when on; why it is off, and how to turn it on, when off.
+    let semanticDetail: String
 }

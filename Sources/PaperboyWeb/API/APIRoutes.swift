@@ -36,7 +36,14 @@ struct APIRoutes<Store: PaperStore>: Sendable {
         routes.get("/api/papers/search") { request, _ in try await api(request) { try await search(request) } }
         routes.get("/api/papers") { request, _ in try await api(request) { try await allPapers(request) } }
         routes.get("/api/papers/**") { request, context in
-            try await api(request) { try await paper(context.parameters.getCatchAll()) }
+            try await api(request) {
+                var segments = context.parameters.getCatchAll()
+                if segments.last == "similar", segments.count > 1 {
+                    segments.removeLast()
+                    return try await similar(try paperID(segments), request)
+                }
+                return try await paper(segments)
+            }
         }
     }
 
@@ -98,19 +105,34 @@ struct APIRoutes<Store: PaperStore>: Sendable {
 
     func search(_ request: Request) async throws -> Rendered {
         let limit = try integer(request, "limit", in: 1...120, default: 50)
-        let text = request.query("q") ?? ""
-        let query = SearchQuery(parsing: text)
+        let requested = request.query("mode")
+        guard let mode = requested.map({ SearchMode(rawValue: $0) }) ?? .hybrid else {
+            throw APIError.badRequest("mode must be hybrid, keyword or semantic")
+        }
+        let query = SearchQuery(parsing: request.query("q") ?? "")
         guard !query.isEmpty else { return try JSON.rendered([APIDailyItem]()) }
-        let result = try await site.store.search(query, offset: 0, limit: limit)
+        let outcome = try await site.searcher.search(query, mode: mode, offset: 0, limit: limit)
+        var headers = HTTPFields()
+        headers[HTTPField.Name("X-Search-Mode")!] = outcome.mode.rawValue
         return try JSON.rendered(
-            result.items.map { hit in
+            outcome.page.items.map { hit in
                 APIDailyItem(
                     hit.paper, score: hit.score,
-                    why: APIWhy(
-                        mode: "keyword",
-                        matchedTerms: Array(
-                            Set((hit.titleHighlight.matchedWords + hit.abstractSnippet.matchedWords).map { $0.lowercased() })
-                        ).sorted()))
+                    why: APIWhy(mode: outcome.mode.rawValue, matchedTerms: hit.matchedTerms, similarity: hit.similarity))
+            }, headers: headers)
+    }
+
+    func similar(_ id: PaperID, _ request: Request) async throws -> Rendered {
+        let limit = try integer(request, "limit", in: 1...50, default: 5)
+        guard try await site.store.paper(id: id) != nil else { throw APIError.notFound("paper \(id) not found") }
+        let similar = try await site.searcher.similar(to: id, limit: limit)
+        return try JSON.rendered(
+            similar.map { item in
+                let p = item.paper.paper
+                return APISimilar(
+                    paper: APIDailyPaper(item.paper), title: p.title, summary: p.abstract,
+                    publishedAt: Timestamp.rfc3339(p.featuredAt), numComments: item.paper.numComments,
+                    similarity: item.similarity)
             })
     }
 
@@ -132,10 +154,15 @@ struct APIRoutes<Store: PaperStore>: Sendable {
         return try JSON.rendered(page.papers.map(APIPaper.init), headers: headers)
     }
 
-    func paper(_ segments: [Substring]) async throws -> Rendered {
+    func paperID(_ segments: [Substring]) throws -> PaperID {
         let joined = segments.joined(separator: "/")
         let raw = joined.removingPercentEncoding ?? joined
         guard let (id, _) = PaperID.parse(raw) else { throw APIError.notFound("\(raw) is not an arXiv id") }
+        return id
+    }
+
+    func paper(_ segments: [Substring]) async throws -> Rendered {
+        let id = try paperID(segments)
         guard let stored = try await site.store.paper(id: id) else { throw APIError.notFound("paper \(id) not found") }
         return try JSON.rendered(APIPaper(stored))
     }

@@ -90,6 +90,9 @@ struct SearchPageModel {
     let message: String?
     let countText: String
     let feedURL: String
+    let modes: [PeriodTab]
+    let mode: String
+    let semanticNote: String?
     let cards: [CardView]
     let pagination: PaginationView?
 }
@@ -286,6 +289,9 @@ struct PageRoutes<Store: PaperStore>: Sendable {
         if wantsMarkdown {
             return Rendered(contentType: Rendered.markdown, text: Citation.markdown(paper))
         }
+        let similar = try await site.searcher.similar(to: id, limit: 5).map {
+            CardView($0.paper, config: config, similarity: $0.similarity)
+        }
         let model = PaperPageModel(
             site: SiteChrome(config),
             feed: nil,
@@ -316,9 +322,9 @@ struct PageRoutes<Store: PaperStore>: Sendable {
                     label: "v\(v.number)", url: "https://arxiv.org/abs/\(id.rawValue)v\(v.number)",
                     date: Format.longDate(Day(v.submitted)), iso: Timestamp.rfc3339(v.submitted), size: v.size)
             },
-            similar: [],
+            similar: similar,
             bibtex: Citation.bibtex(paper),
-            hasSimilar: false)
+            hasSimilar: !similar.isEmpty)
         return try html(model, "paper")
     }
 
@@ -370,30 +376,50 @@ struct PageRoutes<Store: PaperStore>: Sendable {
     func search(_ request: Request) async throws -> Rendered {
         let text = request.query("q")?.trimmingASCIIWhitespace() ?? ""
         let page = try pageNumber(request)
+        let requested = request.query("mode")
+        guard let mode = requested.map({ SearchMode(rawValue: $0) }) ?? .hybrid else {
+            throw PageError.badRequest("“\(requested ?? "")” is not a search mode (hybrid, keyword or semantic).")
+        }
         let query = SearchQuery(parsing: text)
         var cards: [CardView] = []
         var total = 0
         var message: String?
+        var notes: [String] = query.problems
         if text.isEmpty {
-            message = "Type words to search titles, authors and abstracts."
+            message = "Type words to search titles, authors and abstracts, or describe an idea in your own words."
         } else if query.isEmpty {
             message = "Nothing to search for in “\(text)”: try words from a title or an abstract."
         } else {
-            let result = try await site.store.search(query, offset: (page - 1) * Self.perPage, limit: Self.perPage)
-            total = result.total
-            cards = result.items.map {
-                CardView($0.paper, config: config, title: $0.titleHighlight, abstract: $0.abstractSnippet)
+            let outcome = try await site.searcher.search(
+                query, mode: mode, offset: (page - 1) * Self.perPage, limit: Self.perPage)
+            total = outcome.page.total
+            if let note = outcome.note { notes.append(note) }
+            cards = outcome.page.items.map {
+                CardView(
+                    $0.paper, config: config, title: $0.titleHighlight, abstract: $0.abstractSnippet,
+                    similarity: $0.similarity)
             }
             if total == 0 { message = "No papers match “\(text)”." }
+        }
+        let status = await site.searcher.semanticStatus()
+        let modes = SearchMode.allCases.map { m in
+            PeriodTab(label: m.rawValue.capitalized, url: SiteURL.search(text, mode: m).path(config), current: m == mode)
+        }
+        var semanticNote: String?
+        if case .off(let reason) = status {
+            semanticNote =
+                "Semantic search is off: \(reason). Install the model with scripts/install-model.sh and start the server "
+                + "with --model models/all-MiniLM-L6-v2 to search by meaning."
         }
         let model = SearchPageModel(
             site: SiteChrome(config, query: text),
             feed: text.isEmpty ? nil : FeedLink(title: "Search: \(text)", url: SiteURL.searchFeed(text).path(config)),
-            canonical: nil, query: text.isEmpty ? nil : text, problems: query.problems, message: message,
+            canonical: nil, query: text.isEmpty ? nil : text, problems: notes, message: message,
             countText: Format.count(total, "result", "results"), feedURL: SiteURL.searchFeed(text).path(config),
+            modes: modes, mode: mode.rawValue, semanticNote: semanticNote,
             cards: cards,
             pagination: PaginationView.make(page: page, total: total, perPage: Self.perPage) {
-                SiteURL.search(text, page: $0).path(config)
+                SiteURL.search(text, mode: mode, page: $0).path(config)
             })
         return try html(model, "search")
     }

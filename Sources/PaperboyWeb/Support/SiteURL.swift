@@ -10,7 +10,7 @@ public enum SiteURL: Sendable, Hashable {
     case paperMarkdown(PaperID)
     case author(String, page: Int = 1)
     case category(String, page: Int = 1)
-    case search(String, page: Int = 1)
+    case search(String, mode: SearchMode = .hybrid, page: Int = 1)
     case dailyFeed
     case categoryFeed(String)
     case searchFeed(String)
@@ -29,7 +29,9 @@ public enum SiteURL: Sendable, Hashable {
         case .paperMarkdown(let id): "/papers/\(id.rawValue).md"
         case .author(let name, let page): "/authors/\(SiteURL.segment(name))" + (page > 1 ? "?page=\(page)" : "")
         case .category(let cat, let page): "/categories/\(SiteURL.segment(cat))" + (page > 1 ? "?page=\(page)" : "")
-        case .search(let q, let page): "/search?q=\(SiteURL.query(q))" + (page > 1 ? "&page=\(page)" : "")
+        case .search(let q, let mode, let page):
+            "/search?q=\(SiteURL.query(q))" + (mode == .hybrid ? "" : "&mode=\(mode.rawValue)")
+                + (page > 1 ? "&page=\(page)" : "")
         case .dailyFeed: "/feeds/daily.xml"
         case .categoryFeed(let cat): "/feeds/categories/\(SiteURL.segment(cat)).xml"
         case .searchFeed(let q): "/feeds/search.xml?q=\(SiteURL.query(q))"

@@ -1,0 +1,119 @@
+import Foundation
+import Logging
+import PaperboyCore
+import ServiceLifecycle
+
+/// Embeds every paper that has no vector for the current model (or whose text changed), stores the vectors and
+/// adds them to the index. Resumable by construction: what is stored is never redone.
+public struct EmbeddingPipeline<Store: VectorStore>: Sendable {
+    public let store: Store
+    public let engine: SemanticEngine
+    public let logger: Logger
+    public var batchSize = 64
+    public var scanSize = 4_096
+
+    public init(store: Store, engine: SemanticEngine, logger: Logger) {
+        self.store = store
+        self.engine = engine
+        self.logger = logger
+    }
+
+    /// Runs until every paper has a current vector (or the task is cancelled). `progress` gets the number of
+    /// papers embedded so far. Returns how many were embedded.
+    @discardableResult
+    public func run(progress: (@Sendable (Int) -> Void)? = nil) async throws -> Int {
+        var after: PaperKey = 0
+        var done = 0
+        let dimension = engine.embedder.info.dimension
+        while true {
+            try Task.checkCancellation()
+            let page = try await store.papersNeedingEmbedding(model: engine.modelID, after: after, scan: scanSize)
+            for start in stride(from: 0, to: page.jobs.count, by: batchSize) {
+                try Task.checkCancellation()
+                let jobs = Array(page.jobs[start..<min(page.jobs.count, start + batchSize)])
+                let vectors = try await engine.embedder.embed(jobs.map(\.text))
+                let items = zip(jobs, vectors).map { StoredEmbedding(key: $0.key, textHash: $0.textHash, vector: $1) }
+                try await store.saveEmbeddings(model: engine.modelID, dimension: dimension, items)
+                engine.index.add(items.map { (id: $0.key, vector: $0.vector) })
+                done += items.count
+                progress?(done)
+            }
+            guard let last = page.last else { break }
+            after = last
+        }
+        return done
+    }
+}
+
+/// Where a model's vector index is kept: beside the database, named after the model.
+public enum VectorIndexFile {
+    public static func url(database: String, modelID: String) -> URL {
+        let safe = String(modelID.map { $0.isLetter || $0.isNumber || $0 == "-" ? $0 : "_" })
+        return URL(fileURLWithPath: database + "." + safe + ".vectors")
+    }
+
+    /// Opens the persisted index when it holds exactly the stored vectors of the model, and otherwise builds it
+    /// from the store (and saves it), so a start-up reads one file instead of rebuilding.
+    public static func open(
+        store: some VectorStore, modelID: String, dimension: Int, database: String, logger: Logger
+    ) async throws -> AdaptiveVectorIndex {
+        let file = url(database: database, modelID: modelID)
+        let stored = try await store.embeddingCount(model: modelID)
+        if FileManager.default.fileExists(atPath: file.path) {
+            do {
+                let index = try AdaptiveVectorIndex.load(from: file, expectedModelID: modelID)
+                if index.count == stored { return index }
+                logger.notice(
+                    "vector index file is behind the database; rebuilding",
+                    metadata: ["index.file": "\(file.path)", "index.count": "\(index.count)", "db.vectors": "\(stored)"])
+            } catch {
+                logger.warning("vector index file unreadable; rebuilding", metadata: ["error": "\(error)"])
+            }
+        }
+        let index = AdaptiveVectorIndex(dimension: dimension)
+        var after: PaperKey = 0
+        while true {
+            let page = try await store.embeddings(model: modelID, after: after, limit: 10_000)
+            guard let last = page.last else { break }
+            index.add(page.map { (id: $0.key, vector: $0.vector) })
+            after = last.key
+        }
+        if index.count > 0 { try index.save(to: file, modelID: modelID) }
+        return index
+    }
+}
+
+/// Keeps vectors current while the server runs: embeds newly ingested or harvested papers, then waits.
+/// Saves the index file after changes and at shutdown.
+public struct EmbeddingService<Store: VectorStore>: Service {
+    public let pipeline: EmbeddingPipeline<Store>
+    public let indexFile: URL
+    public let interval: Duration
+
+    public init(pipeline: EmbeddingPipeline<Store>, indexFile: URL, interval: Duration = .seconds(30)) {
+        self.pipeline = pipeline
+        self.indexFile = indexFile
+        self.interval = interval
+    }
+
+    public func run() async throws {
+        let engine = pipeline.engine
+        let logger = pipeline.logger
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do {
+                    let embedded = try await pipeline.run()
+                    if embedded > 0 {
+                        logger.info("embedded new papers", metadata: ["embed.count": "\(embedded)"])
+                        try engine.index.save(to: indexFile, modelID: engine.modelID)
+                    }
+                } catch is CancellationError {
+                    break
+                } catch {
+                    logger.error("embedding failed", metadata: ["error": "\(error)", "index.file": "\(indexFile.path)"])
+                }
+                try? await Task.sleep(for: interval)
+            }
+        }
+    }
+}

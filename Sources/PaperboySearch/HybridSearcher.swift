@@ -1,0 +1,173 @@
+import Foundation
+import Logging
+import PaperboyCore
+import Synchronization
+
+/// Reciprocal-rank fusion: each list contributes 1 / (k + rank) for every key it ranks (rank from 1).
+public enum RankFusion {
+    public static func reciprocal(_ lists: [[PaperKey]], k: Double = 60) -> [(key: PaperKey, score: Double)] {
+        var scores: [PaperKey: Double] = [:]
+        var firstSeen: [PaperKey: Int] = [:]
+        var order = 0
+        for list in lists {
+            for (index, key) in list.enumerated() {
+                scores[key, default: 0] += 1 / (k + Double(index + 1))
+                if firstSeen[key] == nil {
+                    firstSeen[key] = order
+                    order += 1
+                }
+            }
+        }
+        return scores.sorted { a, b in
+            a.value != b.value ? a.value > b.value : firstSeen[a.key]! < firstSeen[b.key]!
+        }.map { (key: $0.key, score: $0.value) }
+    }
+}
+
+/// The semantic half: the model, the vector index and a small cache of query vectors.
+public final class SemanticEngine: Sendable {
+    public let embedder: SentenceEmbedder
+    public let index: AdaptiveVectorIndex
+    /// The model's identity in the vector store: name and weights hash.
+    public let modelID: String
+    private let cache = Mutex<QueryCache>(QueryCache(capacity: 512))
+
+    public init(embedder: SentenceEmbedder, index: AdaptiveVectorIndex) {
+        self.embedder = embedder
+        self.index = index
+        modelID = SemanticEngine.modelID(embedder.info)
+    }
+
+    public static func modelID(_ info: EmbeddingModelInfo) -> String { "\(info.name)@\(info.sha256.prefix(16))" }
+
+    /// The query's vector, from the cache when the same words were asked recently.
+    public func vector(for text: String) async throws -> [Float] {
+        if let cached = cache.withLock({ $0.get(text) }) { return cached }
+        let vector = try await embedder.embed(text)
+        cache.withLock { $0.put(text, vector) }
+        return vector
+    }
+
+    struct QueryCache {
+        let capacity: Int
+        var entries: [String: [Float]] = [:]
+        var order: [String] = []
+
+        mutating func get(_ key: String) -> [Float]? { entries[key] }
+
+        mutating func put(_ key: String, _ value: [Float]) {
+            if entries[key] == nil {
+                order.append(key)
+                if order.count > capacity { entries[order.removeFirst()] = nil }
+            }
+            entries[key] = value
+        }
+    }
+}
+
+/// Keyword, semantic and hybrid search over a store, with semantic parts present only when a model is loaded.
+public struct HybridSearcher<Store: PaperStore & VectorStore>: PaperSearcher {
+    public let store: Store
+    public let engine: SemanticEngine?
+    /// Why semantic search is off, when it is.
+    public let offReason: String
+    /// How many candidates each retriever gives to fusion.
+    public var candidates = 100
+
+    public init(store: Store, engine: SemanticEngine?, offReason: String = "no model is loaded") {
+        self.store = store
+        self.engine = engine
+        self.offReason = offReason
+    }
+
+    public func semanticStatus() async -> SemanticStatus {
+        guard let engine else { return .off(reason: offReason) }
+        return .on(model: engine.modelID, vectors: engine.index.count)
+    }
+
+    /// The words of a query as text for the model (filters removed).
+    static func semanticText(_ query: SearchQuery) -> String {
+        query.terms.map { $0.words.joined(separator: " ") }.joined(separator: " ")
+    }
+
+    public func search(_ query: SearchQuery, mode: SearchMode, offset: Int, limit: Int) async throws -> SearchOutcome {
+        let text = Self.semanticText(query)
+        guard mode != .keyword, let engine, !text.isEmpty else {
+            // Keyword mode, no model, or nothing but filters to search for.
+            let keywordOnly = KeywordSearcher(store: store, offReason: offReason)
+            return try await keywordOnly.search(query, mode: engine == nil ? mode : .keyword, offset: offset, limit: limit)
+        }
+        let pool = max(candidates, offset + limit)
+        async let keywordRanked = keywordCandidates(query, mode: mode, limit: pool)
+        async let semanticRanked = semanticKeys(query, text: text, engine: engine, limit: pool)
+        let (keyword, semantic) = try await (keywordRanked, semanticRanked)
+        let fused: [(key: PaperKey, score: Double)] =
+            mode == .hybrid
+            ? RankFusion.reciprocal([keyword.ranked.map(\.key), semantic.hits.map(\.key)])
+            : semantic.hits.map { (key: $0.key, score: $0.similarity) }
+        let total = mode == .hybrid ? Set(keyword.ranked.map(\.key)).union(semantic.hits.map(\.key)).count : semantic.hits.count
+        let pageKeys = Array(fused.dropFirst(offset).prefix(limit))
+        let similarities = Dictionary(semantic.hits.map { ($0.key, $0.similarity) }, uniquingKeysWith: { a, _ in a })
+        let items = try await hits(
+            pageKeys, query: query, vector: semantic.vector, engine: engine, similarities: similarities)
+        // A keyword-only total can be larger than the fused candidate pool; report what can be paged through.
+        return SearchOutcome(
+            page: ResultPage(items: items, total: max(total, min(keyword.total, pool)), offset: offset, limit: limit),
+            mode: mode)
+    }
+
+    func keywordCandidates(_ query: SearchQuery, mode: SearchMode, limit: Int) async throws
+        -> (ranked: [(key: PaperKey, score: Double)], total: Int)
+    {
+        mode == .hybrid ? try await store.keywordKeys(query, limit: limit) : (ranked: [], total: 0)
+    }
+
+    /// Nearest papers to the query that pass its filters.
+    func semanticKeys(_ query: SearchQuery, text: String, engine: SemanticEngine, limit: Int) async throws
+        -> (hits: [(key: PaperKey, similarity: Double)], vector: [Float])
+    {
+        let vector = try await engine.vector(for: text)
+        let allowed = try await store.keys(passingFiltersOf: query)
+        let found =
+            if let allowed {
+                engine.index.search(vector, k: limit) { allowed.contains($0) }
+            } else {
+                engine.index.search(vector, k: limit)
+            }
+        return (found.map { (key: $0.id, similarity: Double($0.score)) }, vector)
+    }
+
+    func hits(
+        _ ranked: [(key: PaperKey, score: Double)], query: SearchQuery, vector: [Float], engine: SemanticEngine,
+        similarities: [PaperKey: Double]
+    ) async throws -> [RankedHit] {
+        let keys = ranked.map(\.key)
+        async let papersByKey = store.papers(keys: keys)
+        async let marks = store.highlights(query, keys: keys)
+        let (papers, highlights) = try await (papersByKey, marks)
+        return ranked.compactMap { key, score in
+            guard let paper = papers[key] else { return nil }
+            let marked = highlights[key]
+            let similarity = similarities[key] ?? engine.index.vector(id: key).map { Double(Self.dot($0, vector)) }
+            return RankedHit(
+                paper: paper, score: score, titleHighlight: marked?.0 ?? Highlighted(plain: paper.paper.title),
+                abstractSnippet: marked?.1 ?? Highlighted(plain: String(paper.paper.abstract.prefix(300))),
+                matchedTerms: marked.map { KeywordSearcher<Store>.matched($0.0, $0.1) } ?? [], similarity: similarity)
+        }
+    }
+
+    static func dot(_ a: [Float], _ b: [Float]) -> Float {
+        var sum: Float = 0
+        for i in 0..<min(a.count, b.count) { sum += a[i] * b[i] }
+        return sum
+    }
+
+    public func similar(to id: PaperID, limit: Int) async throws -> [(paper: StoredPaper, similarity: Double)] {
+        guard let engine, let key = try await store.key(of: id) else { return [] }
+        guard let vector = try await store.embedding(model: engine.modelID, key: key) ?? engine.index.vector(id: key)
+        else { return [] }
+        let found = engine.index.search(vector, k: limit + 1).filter { $0.id != key }.prefix(limit)
+        let papers = try await store.papers(keys: found.map(\.id))
+        return found.compactMap { hit in papers[hit.id].map { (paper: $0, similarity: Double(hit.score)) } }
+    }
+}

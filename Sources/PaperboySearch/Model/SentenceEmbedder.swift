@@ -1,0 +1,158 @@
+import Foundation
+import Logging
+
+/// Identity of the loaded embedding model.
+public struct EmbeddingModelInfo: Sendable, Hashable {
+    /// "all-MiniLM-L6-v2".
+    public let name: String
+    /// Lowercase hex SHA-256 of `model.safetensors`.
+    public let sha256: String
+    /// Vector dimension (384).
+    public let dimension: Int
+
+    public init(name: String, sha256: String, dimension: Int) {
+        self.name = name
+        self.sha256 = sha256
+        self.dimension = dimension
+    }
+}
+
+/// sentence-transformers all-MiniLM-L6-v2 in process: BERT uncased tokenizer, 6-layer encoder in fp32 with matrix
+/// products through a BLAS loaded at run time, mean pooling and L2 normalisation. Batches run in parallel on one
+/// worker thread per active processor, each calling single-threaded BLAS.
+public final class SentenceEmbedder: Sendable {
+    public static let modelName = "all-MiniLM-L6-v2"
+    /// Longest input in tokens, including [CLS] and [SEP]; longer texts are truncated.
+    public static let maxSequenceLength = 256
+
+    public let info: EmbeddingModelInfo
+    public let tokenizer: BertTokenizer
+    public let config: BertConfig
+    /// Most texts in one forward pass.
+    public let maxBatchSize: Int
+    /// Most padded tokens (texts × longest) in one forward pass.
+    public let maxBatchTokens: Int
+    let encoder: BertEncoder
+    let workers: EmbeddingWorkers
+
+    /// The BLAS in use, e.g. "OpenBLAS 0.3.21 (core Haswell; OPENBLAS_CORETYPE=Haswell, set by Paperboy)".
+    public var blasDescription: String { encoder.blas.description }
+    /// Number of worker threads.
+    public var workerCount: Int { workers.count }
+
+    private init(
+        info: EmbeddingModelInfo, tokenizer: BertTokenizer, config: BertConfig, encoder: BertEncoder, workers: Int,
+        maxBatchSize: Int, maxBatchTokens: Int
+    ) {
+        self.info = info
+        self.tokenizer = tokenizer
+        self.config = config
+        self.encoder = encoder
+        self.maxBatchSize = maxBatchSize
+        self.maxBatchTokens = maxBatchTokens
+        self.workers = EmbeddingWorkers(count: workers, config: config, name: "paperboy-embed")
+    }
+
+    deinit {
+        workers.shutdown()
+    }
+
+    /// Loads `config.json`, `vocab.txt` and `model.safetensors` from `directory`.
+    public static func load(directory: URL, logger: Logger) throws -> SentenceEmbedder {
+        try load(directory: directory, logger: logger, workers: nil)
+    }
+
+    /// As `load(directory:logger:)`, with a chosen number of workers (default: active processors).
+    public static func load(
+        directory: URL, logger: Logger, workers: Int?, maxBatchSize: Int = 32, maxBatchTokens: Int = 4096
+    ) throws -> SentenceEmbedder {
+        let start = ContinuousClock.now
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue
+        else {
+            throw EmbeddingModelError.missingDirectory(path: directory.path)
+        }
+        let config = try BertConfig.read(directory.appendingPathComponent("config.json"))
+        let tokenizer = try BertTokenizer(
+            vocabularyFile: directory.appendingPathComponent("vocab.txt"), expectedSize: config.vocabularySize)
+        let weights = try SafeTensorsFile(url: directory.appendingPathComponent("model.safetensors"))
+        let blas = try BLASLibrary.shared
+        let encoder = try BertEncoder(weights: weights, config: config, blas: blas)
+        let sha256 = SHA256Digest.hex(of: weights.rawBytes)
+        let workerCount = max(1, workers ?? ProcessInfo.processInfo.activeProcessorCount)
+        let embedder = SentenceEmbedder(
+            info: EmbeddingModelInfo(name: modelName, sha256: sha256, dimension: config.hiddenSize),
+            tokenizer: tokenizer, config: config, encoder: encoder, workers: workerCount,
+            maxBatchSize: max(1, maxBatchSize), maxBatchTokens: max(maxSequenceLength, maxBatchTokens))
+        logger.info(
+            "loaded the sentence embedding model",
+            metadata: [
+                "model": "\(modelName)", "directory": "\(directory.path)", "sha256": "\(sha256)",
+                "dimension": "\(config.hiddenSize)", "blas": "\(blas.description)", "workers": "\(workerCount)",
+                "duration": "\(ContinuousClock.now - start)",
+            ])
+        return embedder
+    }
+
+    /// Token ids with [CLS]/[SEP], truncated to 256.
+    public func tokenize(_ text: String) -> [Int32] {
+        tokenizer.encode(text, maxLength: Self.maxSequenceLength)
+    }
+
+    /// L2-normalised embeddings of `texts`, in input order.
+    public func embed(_ texts: [String]) async throws -> [[Float]] {
+        try await embed(tokenized: texts.map(tokenize))
+    }
+
+    /// The L2-normalised embedding of one text.
+    public func embed(_ text: String) async throws -> [Float] {
+        try await embed(tokenized: [tokenize(text)])[0]
+    }
+
+    /// Embeddings of already tokenized texts (from `tokenize`), in input order. Texts are sorted by length and
+    /// grouped into batches of at most `maxBatchSize` texts and `maxBatchTokens` padded tokens, which run in
+    /// parallel on the workers.
+    public func embed(tokenized: [[Int32]]) async throws -> [[Float]] {
+        try Task.checkCancellation()
+        if tokenized.isEmpty { return [] }
+        let order = tokenized.indices.sorted { tokenized[$0].count < tokenized[$1].count }
+        var batches: [[Int]] = []
+        var current: [Int] = []
+        for index in order {
+            let length = tokenized[index].count
+            if !current.isEmpty, current.count == maxBatchSize || (current.count + 1) * length > maxBatchTokens {
+                batches.append(current)
+                current = []
+            }
+            current.append(index)
+        }
+        batches.append(current)
+
+        let encoder = self.encoder
+        let workers = self.workers
+        var results = [[Float]](repeating: [], count: tokenized.count)
+        try await withThrowingTaskGroup(of: ([Int], [[Float]]).self) { group in
+            for batch in batches {
+                let sequences = batch.map { tokenized[$0] }
+                group.addTask {
+                    try Task.checkCancellation()
+                    let vectors = await workers.run { workspace in encoder.embed(sequences, workspace: workspace) }
+                    return (batch, vectors)
+                }
+            }
+            for try await (batch, vectors) in group {
+                for (index, vector) in zip(batch, vectors) { results[index] = vector }
+            }
+        }
+        return results
+    }
+}
+
+extension SentenceEmbedder {
+    /// Runs exactly one forward pass over `tokenized` (padded to the longest) on a worker.
+    func embedOneBatch(_ tokenized: [[Int32]]) async throws -> [[Float]] {
+        try Task.checkCancellation()
+        let encoder = self.encoder
+        return await workers.run { workspace in encoder.embed(tokenized, workspace: workspace) }
+    }
+}

@@ -1,1 +1,0 @@
-// The embedding model and vector index live here (see the helpers' files).
