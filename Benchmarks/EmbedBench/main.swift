@@ -3,7 +3,8 @@
 // Measures the in-process sentence embedding model: tokenizer throughput, embedding throughput on N real arXiv
 // abstracts (title + ". " + abstract), latency of a 16-token query, sgemm GFLOPS per BLAS choice (each in a
 // child process, since OpenBLAS picks its kernel when it is loaded), and agreement with the reference vectors.
-// Environment: PAPERBOY_BLAS (openblas | openblas-nocoretype | blis | blas | path), PAPERBOY_SAMPLE (JSONL file).
+// Environment: PAPERBOY_BLAS (auto | openblas | openblas-nocoretype | blis | blas | path),
+// PAPERBOY_SAMPLE (JSONL file).
 import Foundation
 import Logging
 import PaperboySearch
@@ -107,10 +108,13 @@ print(
         + "\(format(Double(totalTokens) / embedSeconds, 0)) tokens/s)")
 
 // 5. Query latency: a 16-token query, one at a time.
-var queryWords = "efficient transformer models for dense retrieval of scientific papers using sentence embeddings and"
-    .split(separator: " ").map(String.init)
-while embedder.tokenize(queryWords.joined(separator: " ")).count > 16 { queryWords.removeLast() }
-let query = queryWords.joined(separator: " ")
+var query = ""
+for word in "neural networks for dense retrieval of scientific papers with sentence level representations and graph"
+    .split(separator: " ")
+{
+    let longer = query.isEmpty ? String(word) : query + " " + word
+    if embedder.tokenize(longer).count <= 16 { query = longer }
+}
 for _ in 0..<20 { _ = try await embedder.embed(query) }
 var latencies: [Double] = []
 for _ in 0..<200 {
@@ -175,7 +179,7 @@ func probe(_ choice: String, m: Int) -> String {
 }
 for m in [256, 16] {
     print("sgemm \(m)x384x384 (one thread):")
-    for choice in ["openblas-nocoretype", "openblas", "blis"] {
+    for choice in ["openblas-nocoretype", "openblas", "blis", "blas"] {
         print("  \(choice.padding(toLength: 20, withPad: " ", startingAt: 0)) \(probe(choice, m: m))")
     }
 }

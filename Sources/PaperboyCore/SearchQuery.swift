@@ -28,8 +28,28 @@ public struct SearchQuery: Hashable, Sendable {
     public var before: Day?
     /// Parts of the input that were ignored, in words for the person who typed them.
     public var problems: [String] = []
+    /// Match papers with any of the terms (ranked by BM25) instead of all of them. Hybrid search asks this of its
+    /// keyword half, so that a question in a person's own words still brings keyword evidence.
+    public var matchesAnyTerm = false
 
     public init() {}
+
+    /// The same query matching any of its terms, with common English words left out.
+    public var anyTerm: SearchQuery {
+        var copy = self
+        copy.matchesAnyTerm = true
+        let kept = terms.filter { $0.isPhrase || !($0.words.count == 1 && SearchQuery.stopWords.contains($0.words[0])) }
+        copy.terms = kept.isEmpty ? terms : kept
+        return copy
+    }
+
+    /// Words too common to be evidence on their own.
+    public static let stopWords: Set<String> = [
+        "a", "an", "and", "are", "as", "at", "be", "but", "by", "can", "do", "does", "for", "from", "how", "if", "in",
+        "into", "is", "it", "its", "not", "of", "on", "one", "or", "so", "such", "than", "that", "the", "their", "them",
+        "then", "there", "these", "they", "this", "to", "was", "we", "what", "when", "where", "which", "while", "who",
+        "why", "will", "with", "without", "would", "you",
+    ]
 
     /// True when there is nothing to search for and nothing to filter by.
     public var isEmpty: Bool { terms.isEmpty && authors.isEmpty && categories.isEmpty && after == nil && before == nil }

@@ -103,20 +103,21 @@ struct FTSExpression {
     var isEmpty: Bool { text.isEmpty }
 
     init(_ query: SearchQuery) {
-        self.init(terms: query.terms, excluded: query.excluded, authors: query.authors)
+        self.init(terms: query.terms, excluded: query.excluded, authors: query.authors, any: query.matchesAnyTerm)
     }
 
     /// Only the `author:` filters of a query.
     init(authorsOnly query: SearchQuery) {
-        self.init(terms: [], excluded: [], authors: query.authors)
+        self.init(terms: [], excluded: [], authors: query.authors, any: false)
     }
 
-    private init(terms: [SearchQuery.Term], excluded: [SearchQuery.Term], authors: [String]) {
+    private init(terms: [SearchQuery.Term], excluded: [SearchQuery.Term], authors: [String], any: Bool) {
         func quoted(_ words: [String]) -> String {
             "\"" + words.map { $0.replacingOccurrences(of: "\"", with: "\"\"") }.joined(separator: " ") + "\""
         }
         func term(_ t: SearchQuery.Term) -> String { quoted(t.words) + (t.isPrefix ? "*" : "") }
         var parts = terms.map(term)
+        if any && parts.count > 1 { parts = ["(" + parts.joined(separator: " OR ") + ")"] }
         for author in authors {
             let words = SearchQuery.words(in: author)
             guard !words.isEmpty else { continue }

@@ -119,7 +119,7 @@ public struct HybridSearcher<Store: PaperStore & VectorStore>: PaperSearcher {
     func keywordCandidates(_ query: SearchQuery, mode: SearchMode, limit: Int) async throws
         -> (ranked: [(key: PaperKey, score: Double)], total: Int)
     {
-        mode == .hybrid ? try await store.keywordKeys(query, limit: limit) : (ranked: [], total: 0)
+        mode == .hybrid ? try await store.keywordKeys(query.anyTerm, limit: limit) : (ranked: [], total: 0)
     }
 
     /// Nearest papers to the query that pass its filters.
@@ -143,7 +143,7 @@ public struct HybridSearcher<Store: PaperStore & VectorStore>: PaperSearcher {
     ) async throws -> [RankedHit] {
         let keys = ranked.map(\.key)
         async let papersByKey = store.papers(keys: keys)
-        async let marks = store.highlights(query, keys: keys)
+        async let marks = store.highlights(query.anyTerm, keys: keys)
         let (papers, highlights) = try await (papersByKey, marks)
         return ranked.compactMap { key, score in
             guard let paper = papers[key] else { return nil }

@@ -206,3 +206,63 @@ public enum PaperStoreConformance {
         },
     ]
 }
+
+extension PaperStoreConformance {
+    /// Checks of the `VectorStore` half, for backends that store embeddings.
+    public static let vectorChecks: [VectorConformanceCheck] = [
+        VectorConformanceCheck(description: "embeddings are stored per model, found by key, and redone when the text changes") { store in
+            try await store.migrate()
+            _ = try await store.upsert(Fixtures.corpus)
+            var jobs: [EmbeddingJob] = []
+            var after: PaperKey = 0
+            while true {
+                let page = try await store.papersNeedingEmbedding(model: "m@1", after: after, scan: 2)
+                jobs += page.jobs
+                guard let last = page.last else { break }
+                after = last
+            }
+            #expect(jobs.count == 5)
+            let attention = try #require(jobs.first { $0.id.rawValue == "2611.00001" })
+            #expect(attention.text == "Attention Is All You Need Again. We revisit the transformer architecture for language models.")
+            try await store.saveEmbeddings(
+                model: "m@1", dimension: 2,
+                jobs.enumerated().map { StoredEmbedding(key: $1.key, textHash: $1.textHash, vector: [Float($0), 1]) })
+            #expect(try await store.embeddingCount(model: "m@1") == 5)
+            #expect(try await store.embeddingCount(model: "m@2") == 0)
+            #expect(try await store.papersNeedingEmbedding(model: "m@1", after: 0, scan: 100).jobs.isEmpty)
+            let key = try #require(try await store.key(of: PaperID("2611.00001")!))
+            #expect(try await store.embedding(model: "m@1", key: key) == [Float(jobs.firstIndex { $0.key == key }!), 1])
+            #expect(try await store.papers(keys: [key])[key]?.paper.title == "Attention Is All You Need Again")
+            let all = try await store.embeddings(model: "m@1", after: 0, limit: 100)
+            #expect(all.map(\.key) == all.map(\.key).sorted() && all.count == 5)
+            // A new version with a new abstract needs a new vector.
+            var changed = Fixtures.corpus[0]
+            changed.abstract = "A different abstract."
+            changed.versions.append(PaperVersion(number: 2, submitted: Fixtures.date("2026-11-22T00:00:00Z")))
+            _ = try await store.upsert([changed])
+            let redo = try await store.papersNeedingEmbedding(model: "m@1", after: 0, scan: 100).jobs
+            #expect(redo.map(\.id.rawValue) == ["2611.00001"])
+        },
+        VectorConformanceCheck(description: "filters and keyword candidates for hybrid search") { store in
+            try await store.migrate()
+            _ = try await store.upsert(Fixtures.corpus)
+            #expect(try await store.keys(passingFiltersOf: SearchQuery(parsing: "anything")) == nil)
+            let lg = try #require(try await store.keys(passingFiltersOf: SearchQuery(parsing: "x cat:cs.LG")))
+            let expected = Set([try await store.key(of: PaperID("2611.00001")!)!, try await store.key(of: PaperID("2611.00003")!)!])
+            #expect(lg == expected)
+            let turing = try #require(try await store.keys(passingFiltersOf: SearchQuery(parsing: "author:turing before:2026-11-20")))
+            #expect(turing.isEmpty)
+            let any = try await store.keywordKeys(SearchQuery(parsing: "galaxy quantum").anyTerm, limit: 10)
+            #expect(any.total == 2)
+            let all = try await store.keywordKeys(SearchQuery(parsing: "galaxy quantum"), limit: 10)
+            #expect(all.total == 0)
+            let marks = try await store.highlights(SearchQuery(parsing: "galaxy"), keys: any.ranked.map(\.key))
+            #expect(marks.count == 1)
+        },
+    ]
+}
+
+public struct VectorConformanceCheck: Sendable, CustomStringConvertible {
+    public let description: String
+    public let run: @Sendable (any PaperStore & VectorStore) async throws -> Void
+}

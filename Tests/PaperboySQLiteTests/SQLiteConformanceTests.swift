@@ -10,3 +10,11 @@ struct SQLiteConformanceTests {
         try await check.run(try SQLiteStore.temporary())
     }
 }
+
+@Suite("SQLite vector store conformance")
+struct SQLiteVectorConformanceTests {
+    @Test(arguments: PaperStoreConformance.vectorChecks)
+    func conforms(_ check: VectorConformanceCheck) async throws {
+        try await check.run(try SQLiteStore.temporary())
+    }
+}
