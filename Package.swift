@@ -47,7 +47,7 @@ let package = Package(
         .executableTarget(
             name: "paperboy-bench",
             dependencies: [
-                "PaperboyCore", "PaperboyIngest", "PaperboySQLite",
+                "PaperboyCore", "PaperboyIngest", "PaperboySQLite", "PaperboySearch",
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Benchmarks/PaperboyBench",

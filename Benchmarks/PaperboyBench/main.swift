@@ -5,6 +5,7 @@ import Logging
 import PaperboyCore
 import PaperboyIngest
 import PaperboySQLite
+import PaperboySearch
 
 func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
 
@@ -143,18 +144,103 @@ func search(database: String, rounds: Int) async throws {
     print("keyword search, top 10 by BM25, whole mix x\(rounds): p50 \(ms(percentile(all, 0.5))), p95 \(ms(percentile(all, 0.95)))")
 }
 
+/// Hybrid search over a benchmark database: the real model embeds the queries; the papers get synthetic clustered
+/// vectors (embedding 100k real abstracts would take over an hour here), which costs the vector part the same.
+func hybrid(database: String, model: String, rounds: Int) async throws {
+    var logger = Logger(label: "bench")
+    logger.logLevel = .warning
+    let store = try SQLiteStore(path: database, logger: logger)
+    let embedder = try SentenceEmbedder.load(directory: URL(fileURLWithPath: model), logger: logger)
+    let papers = try await store.stats().papers
+    let file = URL(fileURLWithPath: database + ".synthetic.vectors")
+    let index: AdaptiveVectorIndex
+    if let loaded = try? AdaptiveVectorIndex.load(from: file, expectedModelID: "synthetic"), loaded.count == papers {
+        index = loaded
+    } else {
+        let start = ContinuousClock.now
+        index = AdaptiveVectorIndex(dimension: embedder.info.dimension)
+        let generator = SyntheticClusteredVectors(dimension: embedder.info.dimension)
+        for from in stride(from: 0, to: papers, by: 10_000) {
+            let range = from..<min(papers, from + 10_000)
+            let points = generator.points(range)
+            index.add(zip(range, points).map { (id: Int64($0 + 1), vector: $1) })
+        }
+        try index.save(to: file, modelID: "synthetic")
+        print("built the vector index of \(papers) synthetic vectors in \(String(format: "%.1f", seconds(ContinuousClock.now - start))) s")
+    }
+    var total: [Double] = []
+    var keyword: [Double] = []
+    var embedding: [Double] = []
+    var vectors: [Double] = []
+    for _ in 0..<rounds {
+        // A new engine each round: the query cache starts empty, so every search embeds its query.
+        let searcher = HybridSearcher(store: store, engine: SemanticEngine(embedder: embedder, index: index))
+        for text in searchMix {
+            let query = SearchQuery(parsing: text)
+            var start = ContinuousClock.now
+            _ = try await searcher.search(query, mode: .hybrid, offset: 0, limit: 10)
+            total.append(seconds(ContinuousClock.now - start))
+            start = ContinuousClock.now
+            _ = try await store.keywordKeys(query.anyTerm, limit: 100)
+            keyword.append(seconds(ContinuousClock.now - start))
+            start = ContinuousClock.now
+            let vector = try await embedder.embed(text)
+            embedding.append(seconds(ContinuousClock.now - start))
+            start = ContinuousClock.now
+            _ = index.search(vector, k: 100)
+            vectors.append(seconds(ContinuousClock.now - start))
+        }
+    }
+    func line(_ name: String, _ v: [Double]) -> String {
+        "\(name): p50 \(ms(percentile(v, 0.5))), p95 \(ms(percentile(v, 0.95)))"
+    }
+    print("hybrid search over \(papers) papers, top 10, the keyword mix x\(rounds) (\(index.isApproximate ? "HNSW" : "exact") index)")
+    print("  " + line("whole search (keyword ∥ embed+vectors, fuse, read, highlight)", total))
+    print("  " + line("keyword part (BM25, any term, 100 candidates)", keyword))
+    print("  " + line("query embedding", embedding))
+    print("  " + line("vector part (100 nearest)", vectors))
+}
+
+/// Stores synthetic clustered vectors as the model's embeddings of every paper (with the real texts' hashes, so
+/// the server treats them as current), for measuring the server with 100k vectors loaded.
+func storeVectors(database: String, model: String) async throws {
+    var logger = Logger(label: "bench")
+    logger.logLevel = .warning
+    let store = try SQLiteStore(path: database, logger: logger)
+    try await store.migrate()
+    let embedder = try SentenceEmbedder.load(directory: URL(fileURLWithPath: model), logger: logger)
+    let modelID = SemanticEngine.modelID(embedder.info)
+    let generator = SyntheticClusteredVectors(dimension: embedder.info.dimension)
+    var after: PaperKey = 0
+    var stored = 0
+    while true {
+        let page = try await store.papersNeedingEmbedding(model: modelID, after: after, scan: 10_000)
+        try await store.saveEmbeddings(
+            model: modelID, dimension: embedder.info.dimension,
+            page.jobs.map { StoredEmbedding(key: $0.key, textHash: $0.textHash, vector: generator.point(Int($0.key))) })
+        stored += page.jobs.count
+        guard let last = page.last else { break }
+        after = last
+    }
+    print("stored \(stored) synthetic vectors as \(modelID)")
+}
+
 let arguments = CommandLine.arguments
 guard arguments.count >= 3 else {
     print("""
         usage: paperboy-bench ingest CORPUS.jsonl DATABASE
                paperboy-bench listing DATABASE [QUERIES]
                paperboy-bench search DATABASE [ROUNDS]
+               paperboy-bench hybrid DATABASE MODEL_DIR [ROUNDS]
         """)
     exit(64)
 }
 switch arguments[1] {
 case "ingest": try await ingest(corpus: arguments[2], database: arguments[3])
 case "rows": try await rows(corpus: arguments[2], database: arguments[3])
+case "store-vectors": try await storeVectors(database: arguments[2], model: arguments[3])
+case "hybrid":
+    try await hybrid(database: arguments[2], model: arguments[3], rounds: arguments.count > 4 ? Int(arguments[4])! : 10)
 case "listing": try await listing(database: arguments[2], queries: arguments.count > 3 ? Int(arguments[3])! : 1000)
 case "search": try await search(database: arguments[2], rounds: arguments.count > 3 ? Int(arguments[3])! : 20)
 default:
