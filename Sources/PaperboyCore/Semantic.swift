@@ -67,7 +67,8 @@ public protocol VectorStore: Sendable {
     /// Papers by key (missing keys are left out).
     func papers(keys: [PaperKey]) async throws -> [PaperKey: StoredPaper]
 
-    /// Keys of the papers that pass the query's filters (category, author, dates), or nil when it has none.
+    /// Keys of the papers that pass the query's filters (category, author, dates, excluded words), or nil when it
+    /// has none.
     func keys(passingFiltersOf query: SearchQuery) async throws -> Set<PaperKey>?
 
     /// Keys of the best keyword matches, best first (for fusion with semantic results), and how many matched.

@@ -106,6 +106,11 @@ struct FTSExpression {
         self.init(terms: query.terms, excluded: query.excluded, authors: query.authors, any: query.matchesAnyTerm)
     }
 
+    /// Papers with any of the query's excluded words (`-word`).
+    init(excludedOnly query: SearchQuery) {
+        self.init(terms: query.excluded, excluded: [], authors: [], any: true)
+    }
+
     /// Only the `author:` filters of a query.
     init(authorsOnly query: SearchQuery) {
         self.init(terms: [], excluded: [], authors: query.authors, any: false)

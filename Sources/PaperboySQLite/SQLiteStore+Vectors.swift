@@ -116,6 +116,11 @@ extension SQLiteStore: VectorStore {
             filters.append("rowid IN (SELECT rowid FROM papers_fts WHERE papers_fts MATCH ?)")
             arguments += [match.text]
         }
+        let excluded = FTSExpression(excludedOnly: query)
+        if !excluded.isEmpty {
+            filters.append("rowid NOT IN (SELECT rowid FROM papers_fts WHERE papers_fts MATCH ?)")
+            arguments += [excluded.text]
+        }
         guard !filters.isEmpty else { return nil }
         let sql = "SELECT rowid FROM papers WHERE " + filters.joined(separator: " AND ")
         let finalArguments = arguments

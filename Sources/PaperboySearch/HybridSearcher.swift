@@ -5,13 +5,16 @@ import Synchronization
 
 /// Reciprocal-rank fusion: each list contributes 1 / (k + rank) for every key it ranks (rank from 1).
 public enum RankFusion {
-    public static func reciprocal(_ lists: [[PaperKey]], k: Double = 60) -> [(key: PaperKey, score: Double)] {
+    public static func reciprocal(_ lists: [[PaperKey]], weights: [Double]? = nil, k: Double = 60)
+        -> [(key: PaperKey, score: Double)]
+    {
         var scores: [PaperKey: Double] = [:]
         var firstSeen: [PaperKey: Int] = [:]
         var order = 0
-        for list in lists {
+        for (listIndex, list) in lists.enumerated() {
+            let weight = weights?[listIndex] ?? 1
             for (index, key) in list.enumerated() {
-                scores[key, default: 0] += 1 / (k + Double(index + 1))
+                scores[key, default: 0] += weight / (k + Double(index + 1))
                 if firstSeen[key] == nil {
                     firstSeen[key] = order
                     order += 1
@@ -73,6 +76,9 @@ public struct HybridSearcher<Store: PaperStore & VectorStore>: PaperSearcher {
     public let offReason: String
     /// How many candidates each retriever gives to fusion.
     public var candidates = 100
+    /// The weight of the keyword ranking against the semantic one (1) in fusion. 0.5 scored best of 1, 0.7, 0.5
+    /// and 0.3 on Benchmarks/eval (MRR@10 0.780 on paraphrased questions, literal queries unchanged at 1.0).
+    public var keywordWeight = 0.5
 
     public init(store: Store, engine: SemanticEngine?, offReason: String = "no model is loaded") {
         self.store = store
@@ -103,7 +109,8 @@ public struct HybridSearcher<Store: PaperStore & VectorStore>: PaperSearcher {
         let (keyword, semantic) = try await (keywordRanked, semanticRanked)
         let fused: [(key: PaperKey, score: Double)] =
             mode == .hybrid
-            ? RankFusion.reciprocal([keyword.ranked.map(\.key), semantic.hits.map(\.key)])
+            ? RankFusion.reciprocal(
+                [keyword.ranked.map(\.key), semantic.hits.map(\.key)], weights: [keywordWeight, 1])
             : semantic.hits.map { (key: $0.key, score: $0.similarity) }
         let total = mode == .hybrid ? Set(keyword.ranked.map(\.key)).union(semantic.hits.map(\.key)).count : semantic.hits.count
         let pageKeys = Array(fused.dropFirst(offset).prefix(limit))

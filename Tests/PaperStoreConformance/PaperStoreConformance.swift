@@ -252,6 +252,8 @@ extension PaperStoreConformance {
             #expect(lg == expected)
             let turing = try #require(try await store.keys(passingFiltersOf: SearchQuery(parsing: "author:turing before:2026-11-20")))
             #expect(turing.isEmpty)
+            let noGalaxy = try #require(try await store.keys(passingFiltersOf: SearchQuery(parsing: "network -galaxy -light")))
+            #expect(noGalaxy.count == 3, "all but the galaxy and light-cone papers")
             let any = try await store.keywordKeys(SearchQuery(parsing: "galaxy quantum").anyTerm, limit: 10)
             #expect(any.total == 2)
             let all = try await store.keywordKeys(SearchQuery(parsing: "galaxy quantum"), limit: 10)

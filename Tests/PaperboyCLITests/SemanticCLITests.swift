@@ -55,18 +55,18 @@ struct SemanticCLITests {
             let base = "http://127.0.0.1:\(port)"
             let health = try #require(try await Self.json("\(base)/health") as? [String: Any])
             #expect(health["semantic"] as? String == "on")
-            // No title word of "Model soups: averaging weights of multiple fine-tuned models …" appears in the query.
-            let query = "combine%20parameters%20of%20several%20finetuned%20networks%20into%20one%20network"
+            // No title word of "Alignment faking in large language models" appears in the query.
+            let query = "pretending%20to%20be%20aligned%20during%20training%20to%20avoid%20being%20modified"
             for mode in ["semantic", "hybrid"] {
                 let items = try #require(try await Self.json("\(base)/api/papers/search?q=\(query)&mode=\(mode)") as? [[String: Any]])
                 let ids = items.prefix(3).compactMap { ($0["paper"] as? [String: Any])?["id"] as? String }
-                #expect(ids.contains("2203.90001"), "\(mode): \(ids)")
+                #expect(ids.contains("2412.90001"), "\(mode): \(ids)")
                 let why = try #require(items.first?["why"] as? [String: Any])
                 #expect(why["mode"] as? String == mode)
                 #expect((why["similarity"] as? Double ?? 0) > 0.1)
             }
             let keyword = try #require(try await Self.json("\(base)/api/papers/search?q=\(query)&mode=keyword") as? [[String: Any]])
-            #expect(!keyword.prefix(3).contains { ($0["paper"] as? [String: Any])?["id"] as? String == "2203.90001" })
+            #expect(!keyword.prefix(3).contains { ($0["paper"] as? [String: Any])?["id"] as? String == "2412.90001" })
             // Filters apply in semantic mode too.
             let filtered = try #require(
                 try await Self.json("\(base)/api/papers/search?q=\(query)%20before:2020-01-01&mode=semantic") as? [[String: Any]])
@@ -82,7 +82,7 @@ struct SemanticCLITests {
             #expect(page.contains("<h2>Similar papers</h2>"))
             #expect(page.contains("semantic similarity 0."))
             let search = try #require(await CLI.curl("\(base)/search?q=\(query)"))
-            #expect(search.contains(#"<a href="/papers/2203.90001">"#))
+            #expect(search.contains(#"<a href="/papers/2412.90001">"#))
         }
     }
 

@@ -47,7 +47,9 @@ trap cleanup EXIT
 
 "$BIN" ingest --database "$TMP/db.sqlite" "$DATA_DIR/seed-papers.jsonl" "$DATA_DIR/arxiv-sample-200.jsonl"
 
-"$BIN" serve --database "$TMP/db.sqlite" --port "$PORT" --cache-ttl 0 >"$TMP/serve.log" 2>&1 &
+# Keyword search only (no model), so the answers are exact and do not change while vectors are computed;
+# semantic search through the API is tested in Tests/PaperboyCLITests/SemanticCLITests.swift.
+"$BIN" serve --database "$TMP/db.sqlite" --port "$PORT" --cache-ttl 0 --model "$TMP/no-model" >"$TMP/serve.log" 2>&1 &
 SERVER_PID=$!
 
 ready=""
