@@ -80,6 +80,22 @@ protocol ByteSource: AnyObject {
     func read() throws(IngestError) -> [UInt8]
     /// Bytes read from the underlying file so far (compressed bytes for gzip).
     var bytesRead: Int { get }
+    /// Bytes peeked at and not yet returned by `read()`.
+    var unread: [UInt8] { get set }
+}
+
+extension ByteSource {
+    /// Reads at least `count` bytes (or to the end) without consuming them.
+    func peek(_ count: Int) throws(IngestError) -> [UInt8] {
+        while unread.count < count {
+            let saved = unread
+            unread = []
+            let chunk = try read()
+            unread = saved + chunk
+            if chunk.isEmpty { break }
+        }
+        return Array(unread.prefix(count))
+    }
 }
 
 final class FileSource: ByteSource {
@@ -139,17 +155,6 @@ final class FileSource: ByteSource {
         }
     }
 
-    /// Reads at least `count` bytes (or to the end) without consuming them.
-    func peek(_ count: Int) throws(IngestError) -> [UInt8] {
-        while unread.count < count {
-            let saved = unread
-            unread = []
-            let chunk = try read()
-            unread = saved + chunk
-            if chunk.isEmpty { break }
-        }
-        return Array(unread.prefix(count))
-    }
 }
 
 /// Inflates a gzip stream (also several concatenated members) chunk by chunk, with zlib.
@@ -248,16 +253,6 @@ final class GzipSource: ByteSource {
         return output
     }
 
-    func peek(_ count: Int) throws(IngestError) -> [UInt8] {
-        while unread.count < count {
-            let saved = unread
-            unread = []
-            let chunk = try read()
-            unread = saved + chunk
-            if chunk.isEmpty { break }
-        }
-        return Array(unread.prefix(count))
-    }
 }
 
 /// An opened input with its detected format.

@@ -146,20 +146,7 @@ struct KeyHeap {
     mutating func pop() -> UInt64 {
         let result = items[0]
         let last = items.removeLast()
-        if items.isEmpty { return result }
-        items.withUnsafeMutableBufferPointer { h in
-            let n = h.count
-            var i = 0
-            while true {
-                var child = 2 * i + 1
-                if child >= n { break }
-                if child + 1 < n && h[child + 1] < h[child] { child += 1 }
-                if last <= h[child] { break }
-                h[i] = h[child]
-                i = child
-            }
-            h[i] = last
-        }
+        if !items.isEmpty { replaceTop(last) }
         return result
     }
 
