@@ -40,7 +40,8 @@ let count = arguments.count >= 3 ? Int(arguments[2]) ?? 200 : 200
 let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent()
 let sharedDirectory = repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared")
-let samplePath = ProcessInfo.processInfo.environment["PAPERBOY_SAMPLE"]
+let samplePath =
+    ProcessInfo.processInfo.environment["PAPERBOY_SAMPLE"]
     ?? sharedDirectory.appendingPathComponent("data/arxiv-sample-200.jsonl").path
 
 var logger = Logger(label: "paperboy.embed-bench")

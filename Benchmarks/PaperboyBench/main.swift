@@ -55,8 +55,9 @@ func ingest(corpus: String, database: String) async throws {
     var logger = Logger(label: "bench")
     logger.logLevel = .warning
     let parsed = try parseOnly(corpus)
-    print("parse only: \(parsed.records) records in \(String(format: "%.2f", seconds(parsed.elapsed))) s = "
-        + "\(Int(Double(parsed.records) / seconds(parsed.elapsed))) records/s")
+    print(
+        "parse only: \(parsed.records) records in \(String(format: "%.2f", seconds(parsed.elapsed))) s = "
+            + "\(Int(Double(parsed.records) / seconds(parsed.elapsed))) records/s")
     let store = try SQLiteStore(path: database, logger: logger)
     try await store.migrate()
     let before = try await store.stats().papers
@@ -64,14 +65,17 @@ func ingest(corpus: String, database: String) async throws {
     let start = clock.now
     let report = try await Ingestor(store: store, logger: logger).ingest(files: [corpus])
     let total = clock.now - start
-    print("ingest into a store holding \(before): \(report.records) records (\(report.inserted) new) in "
-        + "\(String(format: "%.2f", seconds(total))) s = \(Int(Double(report.records) / seconds(total))) papers/s, index included")
+    print(
+        "ingest into a store holding \(before): \(report.records) records (\(report.inserted) new) in "
+            + "\(String(format: "%.2f", seconds(total))) s = \(Int(Double(report.records) / seconds(total))) papers/s, index included"
+    )
     if before < Ingestor.bulkLoadThreshold {
         let indexStart = clock.now
         try await store.endBulkLoad()
         let index = clock.now - indexStart
-        print("full-text index build alone (rebuild of the same rows): \(String(format: "%.2f", seconds(index))) s; "
-            + "rows part ≈ \(String(format: "%.2f", seconds(total) - seconds(index))) s with parsing overlapped")
+        print(
+            "full-text index build alone (rebuild of the same rows): \(String(format: "%.2f", seconds(index))) s; "
+                + "rows part ≈ \(String(format: "%.2f", seconds(total) - seconds(index))) s with parsing overlapped")
     }
 }
 
@@ -91,7 +95,9 @@ func rows(corpus: String, database: String) async throws {
         index += 1000
     }
     let elapsed = seconds(ContinuousClock.now - start)
-    print("rows only: \(papers.count) papers in \(String(format: "%.2f", elapsed)) s = \(Int(Double(papers.count) / elapsed)) papers/s")
+    print(
+        "rows only: \(papers.count) papers in \(String(format: "%.2f", elapsed)) s = \(Int(Double(papers.count) / elapsed)) papers/s"
+    )
 }
 
 func listing(database: String, queries: Int) async throws {
@@ -107,8 +113,9 @@ func listing(database: String, queries: Int) async throws {
             _ = try await store.listing(days: day...day, sort: sort, offset: 0, limit: 50)
             times.append(seconds(ContinuousClock.now - start))
         }
-        print("listing \(name) (\(queries) random days in the newest year, 50 cards): p50 \(ms(percentile(times, 0.5))), "
-            + "p95 \(ms(percentile(times, 0.95))), p99 \(ms(percentile(times, 0.99)))")
+        print(
+            "listing \(name) (\(queries) random days in the newest year, 50 cards): p50 \(ms(percentile(times, 0.5))), "
+                + "p95 \(ms(percentile(times, 0.95))), p99 \(ms(percentile(times, 0.99)))")
     }
     var times: [Double] = []
     for day in days.prefix(200) {
@@ -138,10 +145,13 @@ func search(database: String, rounds: Int) async throws {
             total = result.total
         }
         all += times
-        print("  \(query.padding(toLength: 24, withPad: " ", startingAt: 0)) matches \(String(total).padding(toLength: 8, withPad: " ", startingAt: 0)) "
-            + "p50 \(ms(percentile(times, 0.5))), p95 \(ms(percentile(times, 0.95)))")
+        print(
+            "  \(query.padding(toLength: 24, withPad: " ", startingAt: 0)) matches \(String(total).padding(toLength: 8, withPad: " ", startingAt: 0)) "
+                + "p50 \(ms(percentile(times, 0.5))), p95 \(ms(percentile(times, 0.95)))")
     }
-    print("keyword search, top 10 by BM25, whole mix x\(rounds): p50 \(ms(percentile(all, 0.5))), p95 \(ms(percentile(all, 0.95)))")
+    print(
+        "keyword search, top 10 by BM25, whole mix x\(rounds): p50 \(ms(percentile(all, 0.5))), p95 \(ms(percentile(all, 0.95)))"
+    )
 }
 
 /// Hybrid search over a benchmark database: the real model embeds the queries; the papers get synthetic clustered
@@ -166,7 +176,9 @@ func hybrid(database: String, model: String, rounds: Int) async throws {
             index.add(zip(range, points).map { (id: Int64($0 + 1), vector: $1) })
         }
         try index.save(to: file, modelID: "synthetic")
-        print("built the vector index of \(papers) synthetic vectors in \(String(format: "%.1f", seconds(ContinuousClock.now - start))) s")
+        print(
+            "built the vector index of \(papers) synthetic vectors in \(String(format: "%.1f", seconds(ContinuousClock.now - start))) s"
+        )
     }
     var total: [Double] = []
     var keyword: [Double] = []
@@ -194,7 +206,9 @@ func hybrid(database: String, model: String, rounds: Int) async throws {
     func line(_ name: String, _ v: [Double]) -> String {
         "\(name): p50 \(ms(percentile(v, 0.5))), p95 \(ms(percentile(v, 0.95)))"
     }
-    print("hybrid search over \(papers) papers, top 10, the keyword mix x\(rounds) (\(index.isApproximate ? "HNSW" : "exact") index)")
+    print(
+        "hybrid search over \(papers) papers, top 10, the keyword mix x\(rounds) (\(index.isApproximate ? "HNSW" : "exact") index)"
+    )
     print("  " + line("whole search (keyword ∥ embed+vectors, fuse, read, highlight)", total))
     print("  " + line("keyword part (BM25, any term, 100 candidates)", keyword))
     print("  " + line("query embedding", embedding))
@@ -227,7 +241,8 @@ func storeVectors(database: String, model: String) async throws {
 
 let arguments = CommandLine.arguments
 guard arguments.count >= 3 else {
-    print("""
+    print(
+        """
         usage: paperboy-bench ingest CORPUS.jsonl DATABASE
                paperboy-bench listing DATABASE [QUERIES]
                paperboy-bench search DATABASE [ROUNDS]

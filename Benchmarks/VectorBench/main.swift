@@ -9,9 +9,9 @@ import Foundation
 import PaperboySearch
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 struct Options {
@@ -95,8 +95,9 @@ func recall(_ found: [VectorHit], _ truth: [VectorHit]) -> Double {
 let options = Options(Array(CommandLine.arguments.dropFirst()))
 let n = options.count
 let k = 10
-say("paperboy-vector-bench: N=\(n) dim=\(options.dimension) queries=\(options.queries) m=\(options.m) "
-    + "efConstruction=\(options.efConstruction) noise=\(options.noise) threads=\(options.threads)")
+say(
+    "paperboy-vector-bench: N=\(n) dim=\(options.dimension) queries=\(options.queries) m=\(options.m) "
+        + "efConstruction=\(options.efConstruction) noise=\(options.noise) threads=\(options.threads)")
 let rssStart = rssMB()
 
 var t = now()
@@ -134,8 +135,9 @@ if timedExact < options.queries {
     }
     truth = results.rows
 }
-say("exact fp32 scan (\(timedExact) queries, one core): p50 \(ms(percentile(exactLatencies, 0.5)))"
-    + " p95 \(ms(percentile(exactLatencies, 0.95)))")
+say(
+    "exact fp32 scan (\(timedExact) queries, one core): p50 \(ms(percentile(exactLatencies, 0.5)))"
+        + " p95 \(ms(percentile(exactLatencies, 0.95)))")
 
 // HNSW build.
 let rssBeforeBuild = rssMB()
@@ -153,11 +155,15 @@ while next < n {
     }
 }
 let buildTime = now() - t
-say(String(format: "HNSW build: %.1f s on %d threads (%.0f inserts/s)", buildTime, options.threads,
-             Double(n) / buildTime))
-say(String(format: "HNSW memory: arrays %.0f MB (%.0f B/vector); RSS %.0f MB (+%.0f MB for the build, %.0f MB at start)",
-             Double(hnsw.memoryBytes) / 1e6, Double(hnsw.memoryBytes) / Double(n), rssMB(),
-             rssMB() - rssBeforeBuild, rssStart))
+say(
+    String(
+        format: "HNSW build: %.1f s on %d threads (%.0f inserts/s)", buildTime, options.threads,
+        Double(n) / buildTime))
+say(
+    String(
+        format: "HNSW memory: arrays %.0f MB (%.0f B/vector); RSS %.0f MB (+%.0f MB for the build, %.0f MB at start)",
+        Double(hnsw.memoryBytes) / 1e6, Double(hnsw.memoryBytes) / Double(n), rssMB(),
+        rssMB() - rssBeforeBuild, rssStart))
 
 @MainActor func measure(_ index: HNSWVectorIndex, label: String) {
     for ef in [32, 64, 128, 256] {
@@ -170,9 +176,10 @@ say(String(format: "HNSW memory: arrays %.0f MB (%.0f B/vector); RSS %.0f MB (+%
             latencies.append(now() - s)
             total += recall(hits, truth[q])
         }
-        say("\(label) ef=\(ef): recall@10 \(String(format: "%.4f", total / Double(queries.count)))"
-            + " p50 \(ms(percentile(latencies, 0.5))) p95 \(ms(percentile(latencies, 0.95)))"
-            + " p99 \(ms(percentile(latencies, 0.99)))")
+        say(
+            "\(label) ef=\(ef): recall@10 \(String(format: "%.4f", total / Double(queries.count)))"
+                + " p50 \(ms(percentile(latencies, 0.5))) p95 \(ms(percentile(latencies, 0.95)))"
+                + " p99 \(ms(percentile(latencies, 0.99)))")
     }
 }
 measure(hnsw, label: "HNSW")
@@ -192,8 +199,9 @@ for modulus in [10, 1_000] {
         total += recall(hits, expected)
         if hits.count < min(k, expected.count) { short += 1 }
     }
-    say("HNSW filtered 1/\(modulus) allowed: recall@10 \(String(format: "%.4f", total / 100))"
-        + " p50 \(ms(percentile(latencies, 0.5))) p95 \(ms(percentile(latencies, 0.95))) short results \(short)")
+    say(
+        "HNSW filtered 1/\(modulus) allowed: recall@10 \(String(format: "%.4f", total / 100))"
+            + " p50 \(ms(percentile(latencies, 0.5))) p95 \(ms(percentile(latencies, 0.95))) short results \(short)")
 }
 
 // Save / load.

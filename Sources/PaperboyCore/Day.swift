@@ -67,7 +67,9 @@ public struct Day: Hashable, Comparable, Sendable, CustomStringConvertible {
         return (w < 0 ? w + 7 : w) + 1
     }
 
-    public var description: String { Digits.padded(year, 4) + "-" + Digits.padded(month, 2) + "-" + Digits.padded(day, 2) }
+    public var description: String {
+        Digits.padded(year, 4) + "-" + Digits.padded(month, 2) + "-" + Digits.padded(day, 2)
+    }
 
     public static func < (lhs: Day, rhs: Day) -> Bool { lhs.daysSinceEpoch < rhs.daysSinceEpoch }
 
@@ -150,7 +152,8 @@ public struct Month: Hashable, Sendable, CustomStringConvertible {
     }
 
     public var days: ClosedRange<Day> {
-        Day(year: year, month: month, day: 1)!...Day(year: year, month: month, day: Day.daysIn(month: month, year: year))!
+        Day(year: year, month: month, day: 1)!...Day(
+            year: year, month: month, day: Day.daysIn(month: month, year: year))!
     }
 
     public func adding(months: Int) -> Month {
@@ -203,7 +206,8 @@ public enum ListingPeriod: Hashable, Sendable, CustomStringConvertible {
     public var description: String { queryItem.value }
 
     /// Every day a store can hold: a listing over it is "all papers".
-    public static let everything: ClosedRange<Day> = Day(year: 1, month: 1, day: 1)!...Day(year: 9999, month: 12, day: 31)!
+    public static let everything: ClosedRange<Day> =
+        Day(year: 1, month: 1, day: 1)!...Day(year: 9999, month: 12, day: 31)!
 }
 
 enum Digits {

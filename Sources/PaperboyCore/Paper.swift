@@ -59,7 +59,9 @@ public struct Paper: Hashable, Sendable {
     }
 
     /// When v1 was submitted (arXiv's "published").
-    public var published: Date { versions.first(where: { $0.number == 1 })?.submitted ?? versions.first?.submitted ?? featuredAt }
+    public var published: Date {
+        versions.first(where: { $0.number == 1 })?.submitted ?? versions.first?.submitted ?? featuredAt
+    }
 
     public var latestVersion: Int { versions.last?.number ?? 1 }
 
@@ -76,7 +78,8 @@ public struct Paper: Hashable, Sendable {
         for v in versions { byNumber[v.number] = v }
         for v in incoming.versions {
             if let existing = byNumber[v.number] {
-                byNumber[v.number] = PaperVersion(number: v.number, submitted: existing.submitted, size: existing.size ?? v.size)
+                byNumber[v.number] = PaperVersion(
+                    number: v.number, submitted: existing.submitted, size: existing.size ?? v.size)
             } else {
                 byNumber[v.number] = v
             }

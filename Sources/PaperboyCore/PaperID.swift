@@ -43,7 +43,8 @@ public struct PaperID: Hashable, Comparable, Sendable, Codable, CustomStringConv
     /// Returns nil for anything that is not an arXiv id.
     public static func parse(_ input: String) -> (id: PaperID, version: Int?)? {
         var s = Substring(input.trimmingASCIIWhitespace())
-        for prefix in ["https://arxiv.org/abs/", "http://arxiv.org/abs/", "arXiv:", "arxiv:"] where s.hasPrefix(prefix) {
+        for prefix in ["https://arxiv.org/abs/", "http://arxiv.org/abs/", "arXiv:", "arxiv:"] where s.hasPrefix(prefix)
+        {
             s = s.dropFirst(prefix.count)
             break
         }

@@ -113,7 +113,9 @@ extension Day: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.singleValueContainer()
         let s = try c.decode(String.self)
-        guard let d = Day(iso: s) else { throw DecodingError.dataCorruptedError(in: c, debugDescription: "bad day \(s)") }
+        guard let d = Day(iso: s) else {
+            throw DecodingError.dataCorruptedError(in: c, debugDescription: "bad day \(s)")
+        }
         self = d
     }
 
@@ -141,7 +143,9 @@ public protocol PaperStore: Sendable {
     func paper(id: PaperID) async throws -> StoredPaper?
 
     /// Papers featured on the given days, in `sort` order.
-    func listing(days: ClosedRange<Day>, sort: ListingSort, offset: Int, limit: Int) async throws -> ResultPage<StoredPaper>
+    func listing(days: ClosedRange<Day>, sort: ListingSort, offset: Int, limit: Int) async throws -> ResultPage<
+        StoredPaper
+    >
 
     /// The newest day that has papers, if any.
     func newestDay() async throws -> Day?

@@ -72,7 +72,9 @@ public protocol VectorStore: Sendable {
     func keys(passingFiltersOf query: SearchQuery) async throws -> Set<PaperKey>?
 
     /// Keys of the best keyword matches, best first (for fusion with semantic results), and how many matched.
-    func keywordKeys(_ query: SearchQuery, limit: Int) async throws -> (ranked: [(key: PaperKey, score: Double)], total: Int)
+    func keywordKeys(_ query: SearchQuery, limit: Int) async throws -> (
+        ranked: [(key: PaperKey, score: Double)], total: Int
+    )
 
     /// Highlighted titles and abstract snippets of the given papers for the query's words (papers without a
     /// keyword match are left out).
@@ -151,7 +153,8 @@ public struct KeywordSearcher<Store: PaperStore>: PaperSearcher {
         let items = page.items.map { hit in
             RankedHit(
                 paper: hit.paper, score: hit.score, titleHighlight: hit.titleHighlight,
-                abstractSnippet: hit.abstractSnippet, matchedTerms: Self.matched(hit.titleHighlight, hit.abstractSnippet),
+                abstractSnippet: hit.abstractSnippet,
+                matchedTerms: Self.matched(hit.titleHighlight, hit.abstractSnippet),
                 similarity: nil)
         }
         let note = mode == .keyword ? nil : "Semantic search is off (\(offReason)); these are keyword results."

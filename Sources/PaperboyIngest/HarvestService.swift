@@ -32,7 +32,7 @@ public struct HarvestService: Service {
                 let report = try await cancelWhenGracefulShutdown { try await harvester.run() }
                 logger.info(
                     "scheduled harvest done",
-                    metadata: ["records": "\(report.records)", "inserted": "\(report.inserted)"])
+                    metadata: ["harvest.records": "\(report.records)", "harvest.inserted": "\(report.inserted)"])
                 onRun?(.success(report))
             } catch is CancellationError {
                 return

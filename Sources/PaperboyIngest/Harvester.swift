@@ -151,7 +151,9 @@ public struct Harvester: Sendable {
         if let stored = state.resumptionToken, state.from == from, state.until == until {
             token = stored
             report.resumed = true
-            logger.info("resuming harvest", metadata: ["token": "\(stored)", "from": "\(from.map(\.description) ?? "-")"])
+            logger.info(
+                "resuming harvest",
+                metadata: ["harvest.token": "\(stored)", "harvest.from": "\(from.map(\.description) ?? "-")"])
         }
         var firstResponseDay: Day?
         var restartedOnce = false
@@ -165,7 +167,9 @@ public struct Harvester: Sendable {
             if let error = response.errors.first {
                 if error.code == "noRecordsMatch" { break }
                 if error.code == "badResumptionToken", token != nil, !restartedOnce {
-                    logger.warning("resumption token refused; starting the list over", metadata: ["from": "\(from.map(\.description) ?? "-")"])
+                    logger.warning(
+                        "resumption token refused; starting the list over",
+                        metadata: ["harvest.from": "\(from.map(\.description) ?? "-")"])
                     restartedOnce = true
                     report.restarted = true
                     token = nil
@@ -204,9 +208,9 @@ public struct Harvester: Sendable {
                 logger.info(
                     "harvested page",
                     metadata: [
-                        "page": "\(report.pages)", "records": "\(report.records)",
-                        "cursor": "\(next.cursor.map(String.init) ?? "-")",
-                        "completeListSize": "\(next.completeListSize.map(String.init) ?? "-")",
+                        "harvest.page": "\(report.pages)", "harvest.records": "\(report.records)",
+                        "harvest.cursor": "\(next.cursor.map(String.init) ?? "-")",
+                        "harvest.complete_list_size": "\(next.completeListSize.map(String.init) ?? "-")",
                     ])
             } else {
                 break
@@ -216,14 +220,16 @@ public struct Harvester: Sendable {
         // A resumed harvest cannot know when the interrupted one began; to miss nothing, the next harvest
         // starts from the interrupted harvest's `from` (when it had one).
         let completed = report.resumed && !report.restarted ? (from ?? firstResponseDay) : firstResponseDay
-        state = HarvestState(lastCompleted: completed ?? state.lastCompleted, resumptionToken: nil, from: nil, until: nil)
+        state = HarvestState(
+            lastCompleted: completed ?? state.lastCompleted, resumptionToken: nil, from: nil, until: nil)
         try await store.setHarvestState(state, key: stateKey)
         report.lastCompleted = state.lastCompleted
         logger.info(
             "harvest finished",
             metadata: [
-                "pages": "\(report.pages)", "records": "\(report.records)", "inserted": "\(report.inserted)",
-                "updated": "\(report.updated)", "deleted": "\(report.skipped)", "rejected": "\(report.rejected)",
+                "harvest.pages": "\(report.pages)", "harvest.records": "\(report.records)",
+                "harvest.inserted": "\(report.inserted)", "harvest.updated": "\(report.updated)",
+                "harvest.deleted": "\(report.skipped)", "harvest.rejected": "\(report.rejected)",
             ])
         return report
     }
@@ -286,7 +292,9 @@ public struct Harvester: Sendable {
                 } else if status == 503, let retryAfter = Harvester.retryAfter(headers), waits < maxRetryAfterWaits {
                     waits += 1
                     let delay = min(retryAfter, maxRetryAfter)
-                    logger.info("server busy (503); waiting as asked", metadata: ["seconds": "\(delay.components.seconds)"])
+                    logger.info(
+                        "server busy (503); waiting as asked",
+                        metadata: ["harvest.seconds": "\(delay.components.seconds)"])
                     try await sleep(delay)
                     pacer.reset()
                     continue
@@ -310,7 +318,8 @@ public struct Harvester: Sendable {
             }
             let backoff = initialBackoff * (1 << min(failures - 1, 10))
             logger.warning(
-                "request failed; retrying", metadata: ["problem": "\(problem)", "retryIn": "\(backoff.components.seconds)s"])
+                "request failed; retrying",
+                metadata: ["harvest.problem": "\(problem)", "harvest.retry_in": "\(backoff.components.seconds)s"])
             try await sleep(backoff)
             pacer.reset()
         }
@@ -332,7 +341,10 @@ struct Pacer {
     let now: @Sendable () -> Date
     var last: Date?
 
-    init(minimumDelay: Duration, sleep: @escaping @Sendable (Duration) async throws -> Void, now: @escaping @Sendable () -> Date) {
+    init(
+        minimumDelay: Duration, sleep: @escaping @Sendable (Duration) async throws -> Void,
+        now: @escaping @Sendable () -> Date
+    ) {
         self.minimumDelay = minimumDelay
         self.sleep = sleep
         self.now = now

@@ -37,7 +37,11 @@ public struct Ingestor: Sendable {
         var totalBytes: Int? = 0
         for file in files {
             let opened = try OpenedInput.open(file)
-            if let size = opened.totalBytes, let total = totalBytes { totalBytes = total + size } else { totalBytes = nil }
+            if let size = opened.totalBytes, let total = totalBytes {
+                totalBytes = total + size
+            } else {
+                totalBytes = nil
+            }
             // Regular files are opened again when their turn comes, so that many inputs do not hold many
             // descriptors; standard input cannot be opened twice.
             inputs.append((file, file == "-" ? opened : nil))
@@ -65,7 +69,7 @@ public struct Ingestor: Sendable {
         report.elapsed = clock.now - started
         logger.info(
             "ingest finished",
-            metadata: run.metadata.merging(["rate": "\(Int(report.recordsPerSecond))/s"]) { a, _ in a })
+            metadata: run.metadata.merging(["ingest.rate": "\(Int(report.recordsPerSecond))/s"]) { a, _ in a })
         return report
     }
 }
@@ -111,9 +115,10 @@ final class IngestRun {
 
     var metadata: Logger.Metadata {
         [
-            "files": "\(report.files)", "records": "\(report.records)", "rejected": "\(report.rejected)",
-            "skipped": "\(report.skipped)", "inserted": "\(writer.summary.inserted)",
-            "updated": "\(writer.summary.updated)", "unchanged": "\(writer.summary.unchanged)",
+            "ingest.files": "\(report.files)", "ingest.records": "\(report.records)",
+            "ingest.rejected": "\(report.rejected)",
+            "ingest.skipped": "\(report.skipped)", "ingest.inserted": "\(writer.summary.inserted)",
+            "ingest.updated": "\(writer.summary.updated)", "ingest.unchanged": "\(writer.summary.unchanged)",
         ]
     }
 
@@ -176,7 +181,7 @@ final class IngestRun {
     func read(_ input: OpenedInput, file: String) async throws {
         ingestor.logger.info(
             "reading \(IngestError.displayName(file))",
-            metadata: ["format": "\(input.format.rawValue)", "gzip": "\(input.compressed)"])
+            metadata: ["ingest.format": "\(input.format.rawValue)", "ingest.gzip": "\(input.compressed)"])
         switch input.format {
         case .jsonLines: try await readJSONLines(input.source, file: file)
         case .oaiPMH, .atom: try await readXML(input.source, format: input.format, file: file)

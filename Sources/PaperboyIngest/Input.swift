@@ -2,21 +2,21 @@ import CCompressZlib
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 @inline(__always)
 private func posixRead(_ fd: Int32, _ buffer: UnsafeMutableRawPointer?, _ count: Int) -> Int {
     #if canImport(Darwin)
-    Darwin.read(fd, buffer, count)
+        Darwin.read(fd, buffer, count)
     #elseif canImport(Musl)
-    Musl.read(fd, buffer, count)
+        Musl.read(fd, buffer, count)
     #else
-    Glibc.read(fd, buffer, count)
+        Glibc.read(fd, buffer, count)
     #endif
 }
 
@@ -266,7 +266,9 @@ struct OpenedInput {
         let file = try FileSource(path: path)
         let head = try file.peek(IngestFormat.prefixLength)
         guard let format = IngestFormat.detect(head) else { throw IngestError.unknownFormat(file: path) }
-        if format != .gzip { return OpenedInput(source: file, format: format, compressed: false, totalBytes: file.totalBytes) }
+        if format != .gzip {
+            return OpenedInput(source: file, format: format, compressed: false, totalBytes: file.totalBytes)
+        }
         let gzip = try GzipSource(file, file: path)
         let inner = try gzip.peek(IngestFormat.prefixLength)
         guard let innerFormat = IngestFormat.detect(inner), innerFormat != .gzip else {

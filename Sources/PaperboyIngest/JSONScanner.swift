@@ -38,7 +38,9 @@ struct JSONScanner: ~Copyable {
 
     mutating func expect(_ byte: UInt8) throws(Failure) {
         skipSpace()
-        guard i < bytes.count else { throw fail("unexpected end of line, expected '\(Character(Unicode.Scalar(byte)))'") }
+        guard i < bytes.count else {
+            throw fail("unexpected end of line, expected '\(Character(Unicode.Scalar(byte)))'")
+        }
         guard bytes[i] == byte else {
             throw fail("expected '\(Character(Unicode.Scalar(byte)))' but found \(describe(bytes[i]))")
         }

@@ -76,7 +76,9 @@ public enum Normalize {
     /// removes grouping braces, collapses whitespace and returns NFC text. Meant for names, not for
     /// titles or abstracts (whose math must stay as written).
     public static func decodeTeX(_ text: String) -> String {
-        let hasMarkup = text.utf8.contains { $0 == UInt8(ascii: "\\") || $0 == UInt8(ascii: "{") || $0 == UInt8(ascii: "}") }
+        let hasMarkup = text.utf8.contains {
+            $0 == UInt8(ascii: "\\") || $0 == UInt8(ascii: "{") || $0 == UInt8(ascii: "}")
+        }
         if !hasMarkup {
             let collapsed = collapseWhitespace(text)
             return nfc(collapsed)
@@ -97,7 +99,9 @@ public enum Normalize {
                 var j = i + 1
                 var inner: [Unicode.Scalar] = []
                 while j < input.count {
-                    if input[j] == "{" { depth += 1 } else if input[j] == "}" {
+                    if input[j] == "{" {
+                        depth += 1
+                    } else if input[j] == "}" {
                         depth -= 1
                         if depth == 0 { break }
                     }
@@ -229,12 +233,15 @@ public enum Normalize {
             while s < e, flat[s] == 0x20 { s += 1 }
             while e > s, flat[e - 1] == 0x20 { e -= 1 }
             // A leading "and " (", and Name").
-            if e - s >= 4, flat[s] == UInt8(ascii: "a"), flat[s + 1] == UInt8(ascii: "n"), flat[s + 2] == UInt8(ascii: "d"),
+            if e - s >= 4, flat[s] == UInt8(ascii: "a"), flat[s + 1] == UInt8(ascii: "n"),
+                flat[s + 2] == UInt8(ascii: "d"),
                 flat[s + 3] == 0x20
             {
                 s += 4
             }
-            if e - s == 3, flat[s] == UInt8(ascii: "a"), flat[s + 1] == UInt8(ascii: "n"), flat[s + 2] == UInt8(ascii: "d") {
+            if e - s == 3, flat[s] == UInt8(ascii: "a"), flat[s + 1] == UInt8(ascii: "n"),
+                flat[s + 2] == UInt8(ascii: "d")
+            {
                 return
             }
             guard s < e else { return }

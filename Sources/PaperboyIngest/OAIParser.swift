@@ -77,7 +77,8 @@ public enum OAIParser {
         response.responseDate = root.text(of: "responseDate").flatMap { Timestamp.parse($0) }
         for error in root.all("error") {
             response.errors.append(
-                OAIProtocolError(code: error.attributes["code"] ?? "unknown", message: Normalize.collapseWhitespace(error.text)))
+                OAIProtocolError(
+                    code: error.attributes["code"] ?? "unknown", message: Normalize.collapseWhitespace(error.text)))
         }
         for container in root.children where container.name == "ListRecords" || container.name == "GetRecord" {
             for child in container.children {
@@ -117,7 +118,9 @@ public enum OAIParser {
         var versions: [PaperVersion] = []
         for v in m.all("version") {
             let label = v.attributes["version"] ?? "v\(versions.count + 1)"
-            guard let number = SnapshotParser.versionNumber(label) else { return .rejected("invalid version \"\(label)\"") }
+            guard let number = SnapshotParser.versionNumber(label) else {
+                return .rejected("invalid version \"\(label)\"")
+            }
             guard let dateText = v.text(of: "date")?.trimmingASCIIWhitespace(), !dateText.isEmpty else {
                 return .rejected("missing date of version v\(number)")
             }
@@ -137,7 +140,9 @@ public enum OAIParser {
     static func arXiv(_ m: XNode, datestamp: Date?, identifier: String?) -> ParsedRecord {
         var versions: [PaperVersion] = []
         if let createdText = m.optionalText(of: "created") {
-            guard let created = Timestamp.parse(createdText) else { return .rejected("invalid date \"\(createdText)\"") }
+            guard let created = Timestamp.parse(createdText) else {
+                return .rejected("invalid date \"\(createdText)\"")
+            }
             versions.append(PaperVersion(number: 1, submitted: created))
         }
         var updated = datestamp
@@ -165,7 +170,9 @@ enum RecordBuilder {
         versions: [PaperVersion], submitter: String?, comments: String?, journalRef: String?, doi: String?,
         reportNo: String?, license: String?, updated: Date?
     ) -> ParsedRecord {
-        guard let rawID = rawID?.trimmingASCIIWhitespace(), !rawID.isEmpty else { return .rejected("missing field \"id\"") }
+        guard let rawID = rawID?.trimmingASCIIWhitespace(), !rawID.isEmpty else {
+            return .rejected("missing field \"id\"")
+        }
         guard let parsed = PaperID.parse(rawID) else { return .rejected("invalid arXiv id \"\(rawID)\"") }
         guard let title else { return .rejected("missing field \"title\"") }
         let cleanTitle = Normalize.collapseWhitespace(title)
@@ -180,9 +187,11 @@ enum RecordBuilder {
         let cleanSubmitter = submitter.map(Normalize.decodeTeX)
         return .paper(
             Paper(
-                id: parsed.id, title: cleanTitle, abstract: Normalize.collapseWhitespace(abstract ?? ""), authors: authors,
+                id: parsed.id, title: cleanTitle, abstract: Normalize.collapseWhitespace(abstract ?? ""),
+                authors: authors,
                 categories: Normalize.categories(categories ?? ""), versions: unique,
-                submitter: cleanSubmitter?.isEmpty == false ? cleanSubmitter : nil, comments: Normalize.optional(comments),
+                submitter: cleanSubmitter?.isEmpty == false ? cleanSubmitter : nil,
+                comments: Normalize.optional(comments),
                 journalRef: Normalize.optional(journalRef), doi: Normalize.optional(doi),
                 reportNo: Normalize.optional(reportNo), license: Normalize.optional(license), updated: updated))
     }

@@ -105,7 +105,8 @@ public enum SnapshotParser {
 
     @inline(__always)
     static func matches(_ key: UnsafeBufferPointer<UInt8>, _ name: StaticString) -> Bool {
-        key.count == name.utf8CodeUnitCount && (key.count == 0 || memcmp(key.baseAddress!, name.utf8Start, key.count) == 0)
+        key.count == name.utf8CodeUnitCount
+            && (key.count == 0 || memcmp(key.baseAddress!, name.utf8Start, key.count) == 0)
     }
 
     static func read(_ s: inout JSONScanner, into f: inout Fields) throws(JSONScanner.Failure) {

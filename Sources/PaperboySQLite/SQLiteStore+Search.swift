@@ -6,20 +6,27 @@ extension SQLiteStore {
     /// Every word the person typed is passed to FTS5 as a quoted string, so no input is ever FTS5 syntax.
     public func search(_ query: SearchQuery, offset: Int, limit: Int) async throws -> ResultPage<SearchHit> {
         let ranked = try await rankedKeys(query, offset: offset, limit: limit)
-        guard !ranked.ranked.isEmpty else { return ResultPage(items: [], total: ranked.total, offset: offset, limit: limit) }
+        guard !ranked.ranked.isEmpty else {
+            return ResultPage(items: [], total: ranked.total, offset: offset, limit: limit)
+        }
         let keys = ranked.ranked.map(\.key)
         let papers = try await papers(keys: keys)
         let marked = try await highlights(query, keys: keys)
         let hits = ranked.ranked.compactMap { key, score -> SearchHit? in
             guard let paper = papers[key] else { return nil }
-            let (title, snippet) = marked[key] ?? (Highlighted(plain: paper.paper.title), Highlighted(plain: String(paper.paper.abstract.prefix(300))))
+            let (title, snippet) =
+                marked[key] ?? (
+                    Highlighted(plain: paper.paper.title), Highlighted(plain: String(paper.paper.abstract.prefix(300)))
+                )
             return SearchHit(paper: paper, score: score, titleHighlight: title, abstractSnippet: snippet)
         }
         return ResultPage(items: hits, total: ranked.total, offset: offset, limit: limit)
     }
 
     /// Highlighted titles and abstract snippets of the given papers for a query's words.
-    public func highlights(_ query: SearchQuery, keys: [PaperKey]) async throws -> [PaperKey: (Highlighted, Highlighted)] {
+    public func highlights(_ query: SearchQuery, keys: [PaperKey]) async throws -> [PaperKey: (
+        Highlighted, Highlighted
+    )] {
         let match = FTSExpression(query)
         guard !match.isEmpty, !keys.isEmpty else { return [:] }
         let placeholders = Array(repeating: "?", count: keys.count).joined(separator: ", ")
@@ -71,9 +78,12 @@ extension SQLiteStore {
             // Filters alone: newest first.
             let whereSQL = filters.isEmpty ? "" : " WHERE " + filters.joined(separator: " AND ")
             return try await pool.read { db in
-                let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM papers p\(whereSQL)", arguments: arguments) ?? 0
+                let total =
+                    try Int.fetchOne(db, sql: "SELECT count(*) FROM papers p\(whereSQL)", arguments: arguments) ?? 0
                 let keys = try Int64.fetchAll(
-                    db, sql: "SELECT p.rowid FROM papers p\(whereSQL) ORDER BY p.featured_at DESC, p.id DESC LIMIT ? OFFSET ?",
+                    db,
+                    sql:
+                        "SELECT p.rowid FROM papers p\(whereSQL) ORDER BY p.featured_at DESC, p.id DESC LIMIT ? OFFSET ?",
                     arguments: arguments + [limit, offset])
                 return (keys.map { (key: $0, score: 0) }, total)
             }
@@ -84,7 +94,8 @@ extension SQLiteStore {
             : "papers_fts JOIN papers p ON p.rowid = papers_fts.rowid WHERE papers_fts MATCH ?\(filterSQL)"
         let expression = match.text
         return try await pool.read { db in
-            let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM \(rankFrom)", arguments: [expression] + arguments) ?? 0
+            let total =
+                try Int.fetchOne(db, sql: "SELECT count(*) FROM \(rankFrom)", arguments: [expression] + arguments) ?? 0
             let rows = try Row.fetchAll(
                 db,
                 sql: """

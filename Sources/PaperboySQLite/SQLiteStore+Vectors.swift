@@ -17,7 +17,8 @@ extension SQLiteStore: VectorStore {
                 arguments: [model, key, scan])
             let jobs = rows.compactMap { row -> EmbeddingJob? in
                 let job = EmbeddingJob(
-                    key: row[0], id: PaperID(storedValue: row[1]), text: EmbeddingJob.text(title: row[2], abstract: row[3]))
+                    key: row[0], id: PaperID(storedValue: row[1]),
+                    text: EmbeddingJob.text(title: row[2], abstract: row[3]))
                 let stored: Int64? = row[4]
                 return stored.map { UInt64(bitPattern: $0) } == job.textHash ? nil : job
             }
@@ -53,7 +54,8 @@ extension SQLiteStore: VectorStore {
                 arguments: [model, key, limit]
             ).map { row in
                 let hash: Int64 = row[1]
-                return StoredEmbedding(key: row[0], textHash: UInt64(bitPattern: hash), vector: VectorBlob.decode(row[2]))
+                return StoredEmbedding(
+                    key: row[0], textHash: UInt64(bitPattern: hash), vector: VectorBlob.decode(row[2]))
             }
         }
     }
@@ -67,7 +69,8 @@ extension SQLiteStore: VectorStore {
     public func embedding(model: String, key: PaperKey) async throws -> [Float]? {
         try await pool.read { db in
             try Data.fetchOne(
-                db, sql: "SELECT vector FROM paper_vectors WHERE model = ? AND paper_rowid = ?", arguments: [model, key]
+                db, sql: "SELECT vector FROM paper_vectors WHERE model = ? AND paper_rowid = ?",
+                arguments: [model, key]
             ).map(VectorBlob.decode)
         }
     }

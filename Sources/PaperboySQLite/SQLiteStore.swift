@@ -237,7 +237,8 @@ public final class SQLiteStore: PaperStore {
     }
 
     public func papers(inCategory category: String, offset: Int, limit: Int) async throws -> ResultPage<StoredPaper> {
-        try await linkedPapers(table: "paper_categories", column: "category", value: category, offset: offset, limit: limit)
+        try await linkedPapers(
+            table: "paper_categories", column: "category", value: category, offset: offset, limit: limit)
     }
 
     /// Papers reached through a link table keyed by (value, featured_at), newest first.
@@ -296,7 +297,9 @@ public final class SQLiteStore: PaperStore {
                     arguments: [limit + 1])
             }
             let papers = rows.prefix(limit).map { PaperRow(row: $0).paper }
-            let next = rows.count > limit ? papers.last.map { PaperCursor(featuredAt: $0.paper.featuredAt, id: $0.paper.id) } : nil
+            let next =
+                rows.count > limit
+                ? papers.last.map { PaperCursor(featuredAt: $0.paper.featuredAt, id: $0.paper.id) } : nil
             return (papers, next)
         }
     }
@@ -316,7 +319,8 @@ public final class SQLiteStore: PaperStore {
             guard
                 let row = try Row.fetchOne(
                     db,
-                    sql: "SELECT last_completed, resumption_token, from_day, until_day FROM harvest_state WHERE key = ?",
+                    sql:
+                        "SELECT last_completed, resumption_token, from_day, until_day FROM harvest_state WHERE key = ?",
                     arguments: [key])
             else { return HarvestState() }
             let day: (String?) -> Day? = { $0.flatMap { Day(iso: $0) } }

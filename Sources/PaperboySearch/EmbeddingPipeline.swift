@@ -65,9 +65,11 @@ public enum VectorIndexFile {
                 if index.count == stored { return index }
                 logger.notice(
                     "vector index file is behind the database; rebuilding",
-                    metadata: ["index.file": "\(file.path)", "index.count": "\(index.count)", "db.vectors": "\(stored)"])
+                    metadata: [
+                        "index.file": "\(file.path)", "index.count": "\(index.count)", "db.vectors": "\(stored)",
+                    ])
             } catch {
-                logger.warning("vector index file unreadable; rebuilding", metadata: ["error": "\(error)"])
+                logger.warning("vector index file unreadable; rebuilding", metadata: ["error.message": "\(error)"])
             }
         }
         let index = AdaptiveVectorIndex(dimension: dimension)
@@ -110,7 +112,8 @@ public struct EmbeddingService<Store: VectorStore>: Service {
                 } catch is CancellationError {
                     break
                 } catch {
-                    logger.error("embedding failed", metadata: ["error": "\(error)", "index.file": "\(indexFile.path)"])
+                    logger.error(
+                        "embedding failed", metadata: ["error.message": "\(error)", "index.file": "\(indexFile.path)"])
                 }
                 try? await Task.sleep(for: interval)
             }

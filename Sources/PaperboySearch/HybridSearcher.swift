@@ -101,7 +101,8 @@ public struct HybridSearcher<Store: PaperStore & VectorStore>: PaperSearcher {
         guard mode != .keyword, let engine, !text.isEmpty else {
             // Keyword mode, no model, or nothing but filters to search for.
             let keywordOnly = KeywordSearcher(store: store, offReason: offReason)
-            return try await keywordOnly.search(query, mode: engine == nil ? mode : .keyword, offset: offset, limit: limit)
+            return try await keywordOnly.search(
+                query, mode: engine == nil ? mode : .keyword, offset: offset, limit: limit)
         }
         let pool = max(candidates, offset + limit)
         async let keywordRanked = keywordCandidates(query, mode: mode, limit: pool)
@@ -112,7 +113,8 @@ public struct HybridSearcher<Store: PaperStore & VectorStore>: PaperSearcher {
             ? RankFusion.reciprocal(
                 [keyword.ranked.map(\.key), semantic.hits.map(\.key)], weights: [keywordWeight, 1])
             : semantic.hits.map { (key: $0.key, score: $0.similarity) }
-        let total = mode == .hybrid ? Set(keyword.ranked.map(\.key)).union(semantic.hits.map(\.key)).count : semantic.hits.count
+        let total =
+            mode == .hybrid ? Set(keyword.ranked.map(\.key)).union(semantic.hits.map(\.key)).count : semantic.hits.count
         let pageKeys = Array(fused.dropFirst(offset).prefix(limit))
         let similarities = Dictionary(semantic.hits.map { ($0.key, $0.similarity) }, uniquingKeysWith: { a, _ in a })
         let items = try await hits(

@@ -36,12 +36,15 @@ public func buildRouter(
     registry: PrometheusCollectorRegistry = .init(), logger: Logger = Logger(label: "paperboy.web")
 ) async throws -> Router<AppRequestContext> {
     let site = Site(
-        store: store, searcher: searcher ?? KeywordSearcher(store: store), config: config, templates: try await Templates.load(), responder: HTTPResponder(ttl: config.cacheTTL, registry: registry),
+        store: store, searcher: searcher ?? KeywordSearcher(store: store), config: config,
+        templates: try await Templates.load(), responder: HTTPResponder(ttl: config.cacheTTL, registry: registry),
         registry: registry, logger: logger)
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: RequestMetricsMiddleware(registry: registry))
     router.add(middleware: AccessLogMiddleware(logger: logger, trustedProxies: config.trustedProxies))
-    router.add(middleware: CORSMiddleware(allowOrigin: .all, allowHeaders: [.accept, .ifNoneMatch], allowMethods: [.get, .head, .options]))
+    router.add(
+        middleware: CORSMiddleware(
+            allowOrigin: .all, allowHeaders: [.accept, .ifNoneMatch], allowMethods: [.get, .head, .options]))
     let routes: RouterGroup<AppRequestContext> =
         config.pathPrefix.isEmpty ? router.group() : router.group(RouterPath(config.pathPrefix))
     PageRoutes(site: site).register(on: routes)

@@ -72,7 +72,8 @@ struct FeedRoutes<Store: PaperStore>: Sendable {
         let query = SearchQuery(parsing: text)
         let papers =
             query.isEmpty
-            ? [] : try await site.searcher.search(query, mode: .hybrid, offset: 0, limit: Self.size).page.items.map(\.paper)
+            ? []
+            : try await site.searcher.search(query, mode: .hybrid, offset: 0, limit: Self.size).page.items.map(\.paper)
         return rss(
             title: "\(config.siteName): search “\(text)”", link: SiteURL.search(text).absolute(config),
             self: SiteURL.searchFeed(text).absolute(config), description: "Papers matching \(text).", papers: papers)
@@ -82,7 +83,8 @@ struct FeedRoutes<Store: PaperStore>: Sendable {
         Rendered(status: .notFound, contentType: Rendered.plain, text: message)
     }
 
-    func rss(title: String, link: String, self selfURL: String, description: String, papers: [StoredPaper]) -> Rendered {
+    func rss(title: String, link: String, self selfURL: String, description: String, papers: [StoredPaper]) -> Rendered
+    {
         var xml = """
             <?xml version="1.0" encoding="UTF-8"?>
             <rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom" xmlns:dc="http://purl.org/dc/elements/1.1/">

@@ -17,11 +17,13 @@ struct MetaRoutes<Store: PaperStore>: Sendable {
             try await site.responder.respond(to: request) {
                 Rendered(
                     contentType: Rendered.plain,
-                    text: "User-agent: *\nDisallow: \(config.pathPrefix)/search\nDisallow: \(config.pathPrefix)/feeds/search.xml\n"
+                    text:
+                        "User-agent: *\nDisallow: \(config.pathPrefix)/search\nDisallow: \(config.pathPrefix)/feeds/search.xml\n"
                         + "Sitemap: \(SiteURL.sitemap.absolute(config))\n")
             }
         }
-        routes.get("/sitemap.xml") { request, _ in try await site.responder.respond(to: request) { try await sitemap() } }
+        routes.get("/sitemap.xml") { request, _ in try await site.responder.respond(to: request) { try await sitemap() }
+        }
         routes.get("/openapi.json") { request, _ in
             try await site.responder.respond(to: request) {
                 var base = config.baseURL.absoluteString
@@ -49,7 +51,7 @@ struct MetaRoutes<Store: PaperStore>: Sendable {
                 semantic: semantic, semanticDetail: detail)
             status = .ok
         } catch {
-            site.logger.error("health check failed", metadata: ["error": "\(error)"])
+            site.logger.error("health check failed", metadata: ["error.message": "\(error)"])
             body = APIHealth(
                 status: "unavailable", database: "error", papers: nil, newestDay: nil, error: "\(error)",
                 semantic: semantic, semanticDetail: detail)
@@ -59,7 +61,8 @@ struct MetaRoutes<Store: PaperStore>: Sendable {
         headers[.contentType] = Rendered.json
         headers[.cacheControl] = "no-store"
         return Response(
-            status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: try JSON.encoder.encode(body))))
+            status: status, headers: headers,
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: try JSON.encoder.encode(body))))
     }
 
     func metrics(_ request: Request) async throws -> Response {
@@ -78,7 +81,8 @@ struct MetaRoutes<Store: PaperStore>: Sendable {
         headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
         headers[.cacheControl] = "no-store"
         return Response(
-            status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: site.registry.emitToBuffer())))
+            status: .ok, headers: headers,
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: site.registry.emitToBuffer())))
     }
 
     func sitemap() async throws -> Rendered {

@@ -72,8 +72,12 @@ struct Harvest: AsyncParsableCommand {
         try await Paperboy.guarded {
             let logger = try common.logger("paperboy.harvest")
             let settings = try options.resolve()
-            let from = try Settings.parsed("from", from, default: nil as Day?, expected: "a date (YYYY-MM-DD)") { Day(iso: $0) }
-            let until = try Settings.parsed("until", until, default: nil as Day?, expected: "a date (YYYY-MM-DD)") { Day(iso: $0) }
+            let from = try Settings.parsed("from", from, default: nil as Day?, expected: "a date (YYYY-MM-DD)") {
+                Day(iso: $0)
+            }
+            let until = try Settings.parsed("until", until, default: nil as Day?, expected: "a date (YYYY-MM-DD)") {
+                Day(iso: $0)
+            }
             let store = try SQLiteStore(path: common.databasePath, logger: logger)
             try await store.migrate()
             let holder = HTTPClientHolder()

@@ -33,7 +33,8 @@ struct Paperboy: AsyncParsableCommand {
         } catch let error as HarvestError {
             printError(error.description)
             throw ExitCode(error.exitCode)
-        } catch let error as CocoaError where error.code == .fileReadNoSuchFile || error.code == .fileWriteNoPermission {
+        } catch let error as CocoaError where error.code == .fileReadNoSuchFile || error.code == .fileWriteNoPermission
+        {
             printError("\(error.localizedDescription)")
             throw Exit.ioError
         } catch {
@@ -58,7 +59,8 @@ struct Migrate: AsyncParsableCommand {
             let store = try SQLiteStore(path: common.databasePath, logger: logger)
             try await store.migrate()
             let applied = try await store.appliedMigrations()
-            print("\(common.databasePath): schema up to date (\(applied.count) migrations, last \(applied.last ?? "-"))")
+            print(
+                "\(common.databasePath): schema up to date (\(applied.count) migrations, last \(applied.last ?? "-"))")
         }
     }
 }

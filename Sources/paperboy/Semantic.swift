@@ -2,12 +2,15 @@ import ArgumentParser
 import Foundation
 import Logging
 import PaperboyCore
-import PaperboySearch
 import PaperboySQLite
+import PaperboySearch
 
 /// `--model DIR`: where the sentence-embedding model is installed.
 struct ModelOptions: ParsableArguments {
-    @Option(help: "Folder of the embedding model (PAPERBOY_MODEL; default models/all-MiniLM-L6-v2; install it with scripts/install-model.sh).")
+    @Option(
+        help:
+            "Folder of the embedding model (PAPERBOY_MODEL; default models/all-MiniLM-L6-v2; install it with scripts/install-model.sh)."
+    )
     var model: String?
 
     static let defaultDirectory = "models/all-MiniLM-L6-v2"
@@ -24,10 +27,13 @@ struct ModelOptions: ParsableArguments {
                 store: store, modelID: modelID, dimension: embedder.info.dimension, database: database, logger: logger)
             logger.notice(
                 "semantic search on",
-                metadata: ["model.id": "\(modelID)", "model.blas": "\(embedder.blasDescription)", "index.count": "\(index.count)"])
+                metadata: [
+                    "model.id": "\(modelID)", "model.blas": "\(embedder.blasDescription)",
+                    "index.count": "\(index.count)",
+                ])
             return (SemanticEngine(embedder: embedder, index: index), "")
         } catch {
-            logger.warning("semantic search off", metadata: ["error": "\(error)"])
+            logger.warning("semantic search off", metadata: ["error.message": "\(error)"])
             return (nil, "\(error)")
         }
     }
@@ -62,10 +68,13 @@ struct Embed: AsyncParsableCommand {
             print("model \(modelID) (\(embedder.blasDescription)); about \(todo) of \(papers) papers to embed")
             let meter = EmbedMeter(total: todo, enabled: isatty(STDERR_FILENO) == 1)
             let start = ContinuousClock.now
-            let done = try await EmbeddingPipeline(store: store, engine: engine, logger: logger).run { meter.update($0) }
+            let done = try await EmbeddingPipeline(store: store, engine: engine, logger: logger).run {
+                meter.update($0)
+            }
             meter.finish()
             if done > 0 {
-                try index.save(to: VectorIndexFile.url(database: common.databasePath, modelID: modelID), modelID: modelID)
+                try index.save(
+                    to: VectorIndexFile.url(database: common.databasePath, modelID: modelID), modelID: modelID)
             }
             let seconds = max(0.001, Self.seconds(ContinuousClock.now - start))
             print(
@@ -74,7 +83,9 @@ struct Embed: AsyncParsableCommand {
         }
     }
 
-    static func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
+    static func seconds(_ d: Duration) -> Double {
+        Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+    }
 }
 
 /// Embedding progress on a terminal: count, rate, time left.
@@ -140,8 +151,11 @@ struct Eval: AsyncParsableCommand {
             for mode in modes {
                 var scores: [RetrievalScores] = []
                 for item in set.items {
-                    let outcome = try await searcher.search(SearchQuery(parsing: item.query), mode: mode, offset: 0, limit: 10)
-                    scores.append(RetrievalScores.score(ranked: outcome.page.items.map(\.paper.paper.id), relevant: item.relevant))
+                    let outcome = try await searcher.search(
+                        SearchQuery(parsing: item.query), mode: mode, offset: 0, limit: 10)
+                    scores.append(
+                        RetrievalScores.score(ranked: outcome.page.items.map(\.paper.paper.id), relevant: item.relevant)
+                    )
                 }
                 let mean = RetrievalScores.mean(scores)
                 print(

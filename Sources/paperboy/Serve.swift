@@ -30,7 +30,8 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Bearer token required by /metrics (PAPERBOY_METRICS_TOKEN; default: open).")
     var metricsToken: String?
 
-    @Option(help: "How long anonymous pages are cached, e.g. 30s; 0 turns caching off (PAPERBOY_CACHE_TTL; default 30s).")
+    @Option(
+        help: "How long anonymous pages are cached, e.g. 30s; 0 turns caching off (PAPERBOY_CACHE_TTL; default 30s).")
     var cacheTTL: String?
 
     @Flag(help: "Do not migrate the database at start, for fleets that migrate once (PAPERBOY_NO_MIGRATE).")
@@ -70,7 +71,8 @@ struct Serve: AsyncParsableCommand {
             if let every {
                 let holder = HTTPClientHolder()
                 client = holder
-                services.append(harvestSettings.service(store: store, client: holder.client, every: every, logger: logger))
+                services.append(
+                    harvestSettings.service(store: store, client: holder.client, every: every, logger: logger))
             }
             let (engine, offReason) = await model.engine(store: store, database: common.databasePath, logger: logger)
             let searcher = HybridSearcher(store: store, engine: engine, offReason: offReason)
@@ -81,15 +83,18 @@ struct Serve: AsyncParsableCommand {
                         indexFile: VectorIndexFile.url(database: common.databasePath, modelID: engine.modelID)))
             }
             let config = WebConfiguration(
-                baseURL: baseURL, trustedProxies: proxies, metricsToken: Settings.optionalString("metrics-token", metricsToken),
+                baseURL: baseURL, trustedProxies: proxies,
+                metricsToken: Settings.optionalString("metrics-token", metricsToken),
                 cacheTTL: ttl)
             let app = try await buildApplication(
-                store: store, searcher: searcher, config: config, host: host, port: port, registry: registry, services: services,
+                store: store, searcher: searcher, config: config, host: host, port: port, registry: registry,
+                services: services,
                 logger: logger)
             logger.notice(
                 "serving",
                 metadata: [
-                    "http.address": "\(host):\(port)", "site.base_url": "\(baseURL)", "db.path": "\(common.databasePath)",
+                    "http.address": "\(host):\(port)", "site.base_url": "\(baseURL)",
+                    "db.path": "\(common.databasePath)",
                 ])
             try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
             try await client?.shutdown()

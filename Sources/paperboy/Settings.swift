@@ -67,7 +67,8 @@ enum Settings {
 
     static func url(_ flag: String, _ given: String?, default fallback: URL) throws -> URL {
         try parsed(flag, given, default: fallback, expected: "an http(s) URL") { value in
-            guard let url = URL(string: value), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
+            guard let url = URL(string: value), let scheme = url.scheme?.lowercased(),
+                scheme == "http" || scheme == "https",
                 url.host != nil
             else { return nil }
             return url
@@ -94,7 +95,9 @@ enum Settings {
     }
 
     static func logLevel(_ given: String?) throws -> Logger.Level {
-        try parsed("log-level", given, default: .info, expected: "one of trace, debug, info, notice, warning, error, critical") {
+        try parsed(
+            "log-level", given, default: .info, expected: "one of trace, debug, info, notice, warning, error, critical"
+        ) {
             Logger.Level(rawValue: $0.lowercased())
         }
     }

@@ -10,7 +10,9 @@ public struct ConformanceCheck: Sendable, CustomStringConvertible {
 }
 
 public enum PaperStoreConformance {
-    static func check(_ name: String, _ run: @escaping @Sendable (any PaperStore) async throws -> Void) -> ConformanceCheck {
+    static func check(_ name: String, _ run: @escaping @Sendable (any PaperStore) async throws -> Void)
+        -> ConformanceCheck
+    {
         ConformanceCheck(description: name, run: run)
     }
 
@@ -54,7 +56,8 @@ public enum PaperStoreConformance {
                 "2611.00100", title: "New title", versions: [(1, "2026-11-10T00:00:00Z"), (2, "2026-11-12T00:00:00Z")])
             // An Atom-style record that shows only the first and the latest version.
             let v3 = Fixtures.paper(
-                "2611.00100", title: "Newest title", versions: [(1, "2026-11-10T00:00:00Z"), (3, "2026-11-15T00:00:00Z")])
+                "2611.00100", title: "Newest title",
+                versions: [(1, "2026-11-10T00:00:00Z"), (3, "2026-11-15T00:00:00Z")])
             #expect(try await store.upsert([v1]) == UpsertSummary(inserted: 1))
             #expect(try await store.upsert([v2]) == UpsertSummary(updated: 1))
             #expect(try await store.upsert([v3]) == UpsertSummary(updated: 1))
@@ -128,14 +131,16 @@ public enum PaperStoreConformance {
             #expect(ids(titleFirst.items.map(\.paper)) == ["2611.00002"])
             let prefix = try await store.search(SearchQuery(parsing: "calib*"), offset: 0, limit: 10)
             #expect(ids(prefix.items.map(\.paper)) == ["2611.00003"])
-            let excluded = try await store.search(SearchQuery(parsing: "\"neural network\" -galaxy"), offset: 0, limit: 10)
+            let excluded = try await store.search(
+                SearchQuery(parsing: "\"neural network\" -galaxy"), offset: 0, limit: 10)
             #expect(ids(excluded.items.map(\.paper)) == ["2611.00002"])
         },
         check("search filters by author, category and date") { store in
             try await load(store)
             let author = try await store.search(SearchQuery(parsing: "author:turing"), offset: 0, limit: 10)
             #expect(Set(ids(author.items.map(\.paper))) == ["2611.00001", "2611.00002"])
-            let both = try await store.search(SearchQuery(parsing: "quantum author:\"Alan Turing\""), offset: 0, limit: 10)
+            let both = try await store.search(
+                SearchQuery(parsing: "quantum author:\"Alan Turing\""), offset: 0, limit: 10)
             #expect(ids(both.items.map(\.paper)) == ["2611.00002"])
             let cat = try await store.search(SearchQuery(parsing: "network cat:astro-ph.GA"), offset: 0, limit: 10)
             #expect(ids(cat.items.map(\.paper)) == ["2611.00003"])
@@ -210,7 +215,9 @@ public enum PaperStoreConformance {
 extension PaperStoreConformance {
     /// Checks of the `VectorStore` half, for backends that store embeddings.
     public static let vectorChecks: [VectorConformanceCheck] = [
-        VectorConformanceCheck(description: "embeddings are stored per model, found by key, and redone when the text changes") { store in
+        VectorConformanceCheck(
+            description: "embeddings are stored per model, found by key, and redone when the text changes"
+        ) { store in
             try await store.migrate()
             _ = try await store.upsert(Fixtures.corpus)
             var jobs: [EmbeddingJob] = []
@@ -223,7 +230,9 @@ extension PaperStoreConformance {
             }
             #expect(jobs.count == 5)
             let attention = try #require(jobs.first { $0.id.rawValue == "2611.00001" })
-            #expect(attention.text == "Attention Is All You Need Again. We revisit the transformer architecture for language models.")
+            #expect(
+                attention.text
+                    == "Attention Is All You Need Again. We revisit the transformer architecture for language models.")
             try await store.saveEmbeddings(
                 model: "m@1", dimension: 2,
                 jobs.enumerated().map { StoredEmbedding(key: $1.key, textHash: $1.textHash, vector: [Float($0), 1]) })
@@ -231,7 +240,8 @@ extension PaperStoreConformance {
             #expect(try await store.embeddingCount(model: "m@2") == 0)
             #expect(try await store.papersNeedingEmbedding(model: "m@1", after: 0, scan: 100).jobs.isEmpty)
             let key = try #require(try await store.key(of: PaperID("2611.00001")!))
-            #expect(try await store.embedding(model: "m@1", key: key) == [Float(jobs.firstIndex { $0.key == key }!), 1])
+            #expect(
+                try await store.embedding(model: "m@1", key: key) == [Float(jobs.firstIndex { $0.key == key }!), 1])
             #expect(try await store.papers(keys: [key])[key]?.paper.title == "Attention Is All You Need Again")
             let all = try await store.embeddings(model: "m@1", after: 0, limit: 100)
             #expect(all.map(\.key) == all.map(\.key).sorted() && all.count == 5)
@@ -248,11 +258,15 @@ extension PaperStoreConformance {
             _ = try await store.upsert(Fixtures.corpus)
             #expect(try await store.keys(passingFiltersOf: SearchQuery(parsing: "anything")) == nil)
             let lg = try #require(try await store.keys(passingFiltersOf: SearchQuery(parsing: "x cat:cs.LG")))
-            let expected = Set([try await store.key(of: PaperID("2611.00001")!)!, try await store.key(of: PaperID("2611.00003")!)!])
+            let expected = Set([
+                try await store.key(of: PaperID("2611.00001")!)!, try await store.key(of: PaperID("2611.00003")!)!,
+            ])
             #expect(lg == expected)
-            let turing = try #require(try await store.keys(passingFiltersOf: SearchQuery(parsing: "author:turing before:2026-11-20")))
+            let turing = try #require(
+                try await store.keys(passingFiltersOf: SearchQuery(parsing: "author:turing before:2026-11-20")))
             #expect(turing.isEmpty)
-            let noGalaxy = try #require(try await store.keys(passingFiltersOf: SearchQuery(parsing: "network -galaxy -light")))
+            let noGalaxy = try #require(
+                try await store.keys(passingFiltersOf: SearchQuery(parsing: "network -galaxy -light")))
             #expect(noGalaxy.count == 3, "all but the galaxy and light-cone papers")
             let any = try await store.keywordKeys(SearchQuery(parsing: "galaxy quantum").anyTerm, limit: 10)
             #expect(any.total == 2)

@@ -25,7 +25,9 @@ struct CLI {
     static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
 
-    static func run(_ arguments: [String], environment: [String: String] = [:], stdin: Data? = nil) async throws -> Result {
+    static func run(_ arguments: [String], environment: [String: String] = [:], stdin: Data? = nil) async throws
+        -> Result
+    {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
@@ -110,7 +112,9 @@ struct CLITests {
         #expect(result.status == 65)
         #expect(result.stderr.contains("paperboy: \(file.path):2: missing field \"title\""))
         #expect(result.stdout.contains("2 new, 0 updated, 0 unchanged, 1 rejected"))
-        let strict = try await CLI.run(["ingest", "--strict", "--database", dir.appendingPathComponent("s.sqlite").path, file.path])
+        let strict = try await CLI.run([
+            "ingest", "--strict", "--database", dir.appendingPathComponent("s.sqlite").path, file.path,
+        ])
         #expect(strict.status == 65)
         #expect(strict.stderr.contains("paperboy: rejected record: \(file.path):2: missing field \"title\""))
     }
@@ -122,7 +126,10 @@ struct CLITests {
         let db = dir.appendingPathComponent("p.sqlite").path
         let unknown = try await CLI.run(["ingest", "--database", db, file.path])
         #expect(unknown.status == 65)
-        #expect(unknown.stderr == "paperboy: unknown format: \(file.path) does not look like arXiv JSON lines, OAI-PMH XML or an Atom feed\n")
+        #expect(
+            unknown.stderr
+                == "paperboy: unknown format: \(file.path) does not look like arXiv JSON lines, OAI-PMH XML or an Atom feed\n"
+        )
         let missing = try await CLI.run(["ingest", "--database", db, dir.appendingPathComponent("nope.jsonl").path])
         #expect(missing.status == 74)
         #expect(missing.stderr.hasPrefix("paperboy: cannot read \(dir.appendingPathComponent("nope.jsonl").path): "))
@@ -142,7 +149,8 @@ struct CLITests {
         #expect(port.stderr == "paperboy: bad setting --port (PAPERBOY_PORT): “http” is not a port number (1-65535)\n")
         let url = try await CLI.run(["serve", "--base-url", "example.org"])
         #expect(url.status == 64)
-        #expect(url.stderr == "paperboy: bad setting --base-url (PAPERBOY_BASE_URL): “example.org” is not an http(s) URL\n")
+        #expect(
+            url.stderr == "paperboy: bad setting --base-url (PAPERBOY_BASE_URL): “example.org” is not an http(s) URL\n")
         let level = try await CLI.run(["migrate"], environment: ["PAPERBOY_LOG_LEVEL": "loud"])
         #expect(level.status == 64)
         let unknown = try await CLI.run(["serve", "--no-such-flag"])
@@ -179,12 +187,15 @@ struct ServeTests {
     func servesAndStopsGracefullyOnSIGTERM() async throws {
         let dir = try CLI.temporaryDirectory()
         let db = dir.appendingPathComponent("s.sqlite").path
-        _ = try await CLI.run(["ingest", "--database", db, CLI.repo.appendingPathComponent("Demo/arxiv-sample-200.jsonl").path])
+        _ = try await CLI.run([
+            "ingest", "--database", db, CLI.repo.appendingPathComponent("Demo/arxiv-sample-200.jsonl").path,
+        ])
         let port = Int.random(in: 20_000...40_000)
         let process = Process()
         process.executableURL = CLI.binary
         process.arguments = [
-            "serve", "--database", db, "--port", String(port), "--log-level", "error", "--model", dir.appendingPathComponent("no-model").path,
+            "serve", "--database", db, "--port", String(port), "--log-level", "error", "--model",
+            dir.appendingPathComponent("no-model").path,
         ]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice

@@ -43,10 +43,16 @@ final class OAIStub: Sendable {
             return (
                 .ok, [.contentType: "text/xml"],
                 Self.page(
-                    Self.record("2611.00001", "Harvested one", day: 18) + Self.record("2611.00002", "Harvested two", day: 19),
-                    token: "t|1", date: "2026-11-20T08:00:00Z"))
+                    Self.record("2611.00001", "Harvested one", day: 18)
+                        + Self.record("2611.00002", "Harvested two", day: 19),
+                    token: "t|1", date: "2026-11-20T08:00:00Z")
+            )
         case 3:
-            return (.ok, [.contentType: "text/xml"], Self.page(Self.record("2611.00003", "Harvested three", day: 20), token: nil, date: "2026-11-20T08:00:04Z"))
+            return (
+                .ok, [.contentType: "text/xml"],
+                Self.page(
+                    Self.record("2611.00003", "Harvested three", day: 20), token: nil, date: "2026-11-20T08:00:04Z")
+            )
         default:
             return (
                 .ok, [.contentType: "text/xml"],
@@ -55,7 +61,8 @@ final class OAIStub: Sendable {
                 <OAI-PMH xmlns="http://www.openarchives.org/OAI/2.0/"><responseDate>2026-11-21T08:00:00Z</responseDate>
                 <request verb="ListRecords">http://127.0.0.1/oai</request>
                 <error code="noRecordsMatch">No records match</error></OAI-PMH>
-                """)
+                """
+            )
         }
     }
 }
@@ -82,12 +89,13 @@ struct HarvestCLITests {
             #expect(second.stdout.contains("harvested 0 records"))
         }
         let requests = stub.requests.withLock { $0 }
-        #expect(requests == [
-            "verb=ListRecords&metadataPrefix=arXivRaw&from=2026-11-18",
-            "verb=ListRecords&metadataPrefix=arXivRaw&from=2026-11-18",
-            "verb=ListRecords&resumptionToken=t%7C1",
-            "verb=ListRecords&metadataPrefix=arXivRaw&from=2026-11-20",
-        ])
+        #expect(
+            requests == [
+                "verb=ListRecords&metadataPrefix=arXivRaw&from=2026-11-18",
+                "verb=ListRecords&metadataPrefix=arXivRaw&from=2026-11-18",
+                "verb=ListRecords&resumptionToken=t%7C1",
+                "verb=ListRecords&metadataPrefix=arXivRaw&from=2026-11-20",
+            ])
         let store = try SQLiteStore(path: db)
         #expect(try await store.stats() == StoreStats(papers: 3, newestDay: Day(iso: "2026-11-20")))
         #expect(try await store.paper(id: PaperID("2611.00002")!)?.paper.title == "Harvested two")

@@ -19,7 +19,9 @@ struct SemanticCLITests {
         let port = Int.random(in: 40_001...60_000)
         let process = Process()
         process.executableURL = CLI.binary
-        process.arguments = ["serve", "--database", db, "--port", String(port), "--model", model, "--log-level", "error"]
+        process.arguments = [
+            "serve", "--database", db, "--port", String(port), "--model", model, "--log-level", "error",
+        ]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
@@ -58,18 +60,21 @@ struct SemanticCLITests {
             // No title word of "Alignment faking in large language models" appears in the query.
             let query = "pretending%20to%20be%20aligned%20during%20training%20to%20avoid%20being%20modified"
             for mode in ["semantic", "hybrid"] {
-                let items = try #require(try await Self.json("\(base)/api/papers/search?q=\(query)&mode=\(mode)") as? [[String: Any]])
+                let items = try #require(
+                    try await Self.json("\(base)/api/papers/search?q=\(query)&mode=\(mode)") as? [[String: Any]])
                 let ids = items.prefix(3).compactMap { ($0["paper"] as? [String: Any])?["id"] as? String }
                 #expect(ids.contains("2412.90001"), "\(mode): \(ids)")
                 let why = try #require(items.first?["why"] as? [String: Any])
                 #expect(why["mode"] as? String == mode)
                 #expect((why["similarity"] as? Double ?? 0) > 0.1)
             }
-            let keyword = try #require(try await Self.json("\(base)/api/papers/search?q=\(query)&mode=keyword") as? [[String: Any]])
+            let keyword = try #require(
+                try await Self.json("\(base)/api/papers/search?q=\(query)&mode=keyword") as? [[String: Any]])
             #expect(!keyword.prefix(3).contains { ($0["paper"] as? [String: Any])?["id"] as? String == "2412.90001" })
             // Filters apply in semantic mode too.
             let filtered = try #require(
-                try await Self.json("\(base)/api/papers/search?q=\(query)%20before:2020-01-01&mode=semantic") as? [[String: Any]])
+                try await Self.json("\(base)/api/papers/search?q=\(query)%20before:2020-01-01&mode=semantic")
+                    as? [[String: Any]])
             #expect(filtered.allSatisfy { ($0["publishedAt"] as? String ?? "9") < "2020" })
             let similar = try #require(try await Self.json("\(base)/api/papers/2312.90001/similar") as? [[String: Any]])
             #expect(similar.count == 5)
@@ -101,7 +106,8 @@ struct SemanticCLITests {
             let health = try #require(try await Self.json("\(base)/health") as? [String: Any])
             #expect(health["semantic"] as? String == "off")
             #expect((health["semanticDetail"] as? String ?? "").contains(broken.path))
-            let items = try #require(try await Self.json("\(base)/api/papers/search?q=model%20soups") as? [[String: Any]])
+            let items = try #require(
+                try await Self.json("\(base)/api/papers/search?q=model%20soups") as? [[String: Any]])
             #expect((items.first?["paper"] as? [String: Any])?["id"] as? String == "2203.90001")
         }
     }

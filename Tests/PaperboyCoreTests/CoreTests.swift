@@ -21,7 +21,9 @@ struct PaperIDTests {
         #expect(parsed.version == version)
     }
 
-    @Test(arguments: ["", "abc", "2511.123", "2513.01234", "2511.012345", "hep-th/99010", "../etc/passwd", "2511.01234v", "1/2"])
+    @Test(arguments: [
+        "", "abc", "2511.123", "2513.01234", "2511.012345", "hep-th/99010", "../etc/passwd", "2511.01234v", "1/2",
+    ])
     func rejectsEverythingElse(input: String) {
         #expect(PaperID.parse(input) == nil)
     }
@@ -79,11 +81,15 @@ struct CalendarTests {
 struct SearchQueryTests {
     @Test func wordsPhrasesPrefixesAndFilters() {
         let q = SearchQuery(
-            parsing: #"Language Models "neural network" transform* -vision author:"Geoffrey Hinton" cat:cs.LG after:2024-01 before:2025-06-30"#)
-        #expect(q.terms == [
-            .init(words: ["language"]), .init(words: ["models"]), .init(words: ["neural", "network"], isPhrase: true),
-            .init(words: ["transform"], isPrefix: true),
-        ])
+            parsing:
+                #"Language Models "neural network" transform* -vision author:"Geoffrey Hinton" cat:cs.LG after:2024-01 before:2025-06-30"#
+        )
+        #expect(
+            q.terms == [
+                .init(words: ["language"]), .init(words: ["models"]),
+                .init(words: ["neural", "network"], isPhrase: true),
+                .init(words: ["transform"], isPrefix: true),
+            ])
         #expect(q.excluded == [.init(words: ["vision"])])
         #expect(q.authors == ["Geoffrey Hinton"])
         #expect(q.categories == ["cs.LG"])
@@ -93,12 +99,17 @@ struct SearchQueryTests {
     }
 
     @Test func hostileInputNeverFails() {
-        #expect(SearchQuery(parsing: #""unbalanced phrase"#).terms == [.init(words: ["unbalanced", "phrase"], isPhrase: true)])
+        #expect(
+            SearchQuery(parsing: #""unbalanced phrase"#).terms == [
+                .init(words: ["unbalanced", "phrase"], isPhrase: true)
+            ])
         #expect(SearchQuery(parsing: "* ( ) NEAR( ^").terms == [.init(words: ["near"])])
-        #expect(SearchQuery(parsing: "'; DROP TABLE papers; --").terms.map(\.words) == [["drop"], ["table"], ["papers"]])
+        #expect(
+            SearchQuery(parsing: "'; DROP TABLE papers; --").terms.map(\.words) == [["drop"], ["table"], ["papers"]])
         #expect(SearchQuery(parsing: "🤖").isEmpty)
         #expect(SearchQuery(parsing: "-only").problems == ["Excluding words needs at least one word to search for."])
-        #expect(SearchQuery(parsing: "x before:soon").problems == ["Ignored before:soon: dates are written YYYY-MM-DD."])
+        #expect(
+            SearchQuery(parsing: "x before:soon").problems == ["Ignored before:soon: dates are written YYYY-MM-DD."])
         #expect(SearchQuery(parsing: "title:foo").terms.map(\.words) == [["title", "foo"]])
     }
 
@@ -134,19 +145,22 @@ struct PaperTests {
         var p = paper("Attention Is All You Need", [(1, "2017-06-12T17:57:34Z")])
         p.authors = ["Ashish Vaswani", "Noam Shazeer"]
         p.doi = "10.1/x"
-        #expect(Citation.bibtex(p) == """
-            @misc{vaswani2017attention,
-              title = {Attention Is All You Need},
-              author = {Ashish Vaswani and Noam Shazeer},
-              year = {2017},
-              eprint = {2611.00001},
-              archivePrefix = {arXiv},
-              primaryClass = {cs.LG},
-              doi = {10.1/x},
-              url = {https://arxiv.org/abs/2611.00001}
-            }
-            """)
-        #expect(Citation.markdown(p).hasPrefix("# Attention Is All You Need\n\n**Authors:** Ashish Vaswani, Noam Shazeer\n"))
+        #expect(
+            Citation.bibtex(p) == """
+                @misc{vaswani2017attention,
+                  title = {Attention Is All You Need},
+                  author = {Ashish Vaswani and Noam Shazeer},
+                  year = {2017},
+                  eprint = {2611.00001},
+                  archivePrefix = {arXiv},
+                  primaryClass = {cs.LG},
+                  doi = {10.1/x},
+                  url = {https://arxiv.org/abs/2611.00001}
+                }
+                """)
+        #expect(
+            Citation.markdown(p).hasPrefix("# Attention Is All You Need\n\n**Authors:** Ashish Vaswani, Noam Shazeer\n")
+        )
     }
 
     @Test func cursorTokensRoundTrip() {
@@ -168,7 +182,9 @@ struct EvaluationTests {
         #expect(s.recall == 1)
         let ideal = 1 + 1 / log2(3.0)
         #expect(abs(s.ndcg - (1 / log2(3.0) + 1 / log2(4.0)) / ideal) < 1e-12)
-        #expect(RetrievalScores.score(ranked: [c], relevant: [a]) == RetrievalScores(mrr: 0, recall: 0, ndcg: 0, queries: 1))
+        #expect(
+            RetrievalScores.score(ranked: [c], relevant: [a]) == RetrievalScores(mrr: 0, recall: 0, ndcg: 0, queries: 1)
+        )
         #expect(RetrievalScores.score(ranked: [a], relevant: [a]).ndcg == 1)
     }
 

@@ -11,10 +11,13 @@ enum Fixtures {
 
     static func date(_ text: String) -> Date { Timestamp.parse(text)! }
 
-    static func oaiRawPage(records: String, token: String? = nil, responseDate: String = "2026-11-20T10:00:00Z") -> String {
-        let tokenElement = token.map {
-            #"<resumptionToken cursor="0" completeListSize="3">\#($0)</resumptionToken>"#
-        } ?? "<resumptionToken cursor=\"2\" completeListSize=\"3\"/>"
+    static func oaiRawPage(records: String, token: String? = nil, responseDate: String = "2026-11-20T10:00:00Z")
+        -> String
+    {
+        let tokenElement =
+            token.map {
+                #"<resumptionToken cursor="0" completeListSize="3">\#($0)</resumptionToken>"#
+            } ?? "<resumptionToken cursor=\"2\" completeListSize=\"3\"/>"
         return """
             <?xml version="1.0" encoding="UTF-8"?>
             <OAI-PMH xmlns="http://www.openarchives.org/OAI/2.0/" \

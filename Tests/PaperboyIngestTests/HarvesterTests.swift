@@ -44,7 +44,9 @@ final class SleepLog: @unchecked Sendable {
     let logger = Logger(label: "test")
     let base = URL(string: "http://oai.test/oai2")!
 
-    func harvester(_ store: MemoryStore, _ fetcher: ScriptedFetcher, sleeps: SleepLog, set: String? = nil, delay: Duration = .zero)
+    func harvester(
+        _ store: MemoryStore, _ fetcher: ScriptedFetcher, sleeps: SleepLog, set: String? = nil, delay: Duration = .zero
+    )
         -> Harvester
     {
         Harvester(
@@ -139,7 +141,9 @@ final class SleepLog: @unchecked Sendable {
         #expect(report.records == 0 && report.pages == 0)
         #expect(report.lastCompleted == Day(iso: "2026-11-22"))
         let badArgument = xml.replacingOccurrences(of: "noRecordsMatch", with: "badArgument")
-        await #expect(throws: HarvestError.protocolError(OAIProtocolError(code: "badArgument", message: "No records match."))) {
+        await #expect(
+            throws: HarvestError.protocolError(OAIProtocolError(code: "badArgument", message: "No records match."))
+        ) {
             try await harvester(store, ScriptedFetcher([.ok(badArgument)]), sleeps: SleepLog()).run()
         }
     }
@@ -188,7 +192,8 @@ final class SleepLog: @unchecked Sendable {
         #expect(await store.papers.count == 3)
         #expect(try await store.harvestState(key: key) == HarvestState(lastCompleted: Day(iso: "2026-11-20")))
         // A stored token for a different range is not used.
-        await store.setState(HarvestState(lastCompleted: from, resumptionToken: "old", from: Day(iso: "2026-01-01")), key: key)
+        await store.setState(
+            HarvestState(lastCompleted: from, resumptionToken: "old", from: Day(iso: "2026-01-01")), key: key)
         let other = ScriptedFetcher([.ok(Self.page2)])
         _ = try await harvester(store, other, sleeps: SleepLog()).run()
         #expect(await other.queries == ["verb=ListRecords&metadataPrefix=arXivRaw&from=2026-11-18"])

@@ -63,7 +63,9 @@ final class ProgressLog: @unchecked Sendable {
         #expect(await store.bulkLoads == 1)
         #expect(await store.bulkLoadEnds == 1)
         let size = try FileManager.default.attributesOfItem(atPath: Fixtures.sample200.path)[.size] as! Int
-        #expect(progress.all.last == IngestProgress(file: Fixtures.sample200.path, records: 200, bytesRead: size, totalBytes: size))
+        #expect(
+            progress.all.last
+                == IngestProgress(file: Fixtures.sample200.path, records: 200, bytesRead: size, totalBytes: size))
         #expect(report.bytesRead == size)
         let stored = try #require(await store.papers[PaperID("0704.0001")!])
         #expect(stored.authors == ["C. Balázs", "E. L. Berger", "P. M. Nadolsky", "C.-P. Yuan"])
@@ -93,7 +95,8 @@ final class ProgressLog: @unchecked Sendable {
         #expect(report.records == 2 && report.inserted == 2 && report.rejected == 3)
         #expect(
             report.rejections == [
-                RecordRejection(file: file, position: .line(2), reason: "invalid JSON: unterminated string at column 38"),
+                RecordRejection(
+                    file: file, position: .line(2), reason: "invalid JSON: unterminated string at column 38"),
                 RecordRejection(file: file, position: .line(3), reason: #"missing field "title""#),
                 RecordRejection(file: file, position: .line(5), reason: #"invalid arXiv id "abc""#),
             ])
@@ -105,8 +108,12 @@ final class ProgressLog: @unchecked Sendable {
         let dir = try TempDir()
         let file = try dir.write("mixed.jsonl", Self.mixed)
         let store = MemoryStore()
-        await #expect(throws: IngestError.rejected(RecordRejection(file: file, position: .line(2),
-            reason: "invalid JSON: unterminated string at column 38"))) {
+        await #expect(
+            throws: IngestError.rejected(
+                RecordRejection(
+                    file: file, position: .line(2),
+                    reason: "invalid JSON: unterminated string at column 38"))
+        ) {
             try await Ingestor(store: store, logger: logger, strict: true).ingest(files: [file])
         }
         #expect(await store.papers.keys.map(\.rawValue) == ["2511.00001"])
@@ -146,7 +153,8 @@ final class ProgressLog: @unchecked Sendable {
         let report = try await Ingestor(store: store, logger: logger).ingest(files: [raw, atom, arxiv])
         #expect(report.files == 3)
         #expect(report.inserted == 4 && report.skipped == 1 && report.rejected == 1)
-        #expect(report.rejections == [RecordRejection(file: raw, position: .record(3), reason: #"invalid arXiv id "abc""#)])
+        #expect(
+            report.rejections == [RecordRejection(file: raw, position: .record(3), reason: #"invalid arXiv id "abc""#)])
         #expect(report.rejections[0].description == "\(raw): record 3: invalid arXiv id \"abc\"")
     }
 
@@ -164,7 +172,9 @@ final class ProgressLog: @unchecked Sendable {
             _ = try await Ingestor(store: store, logger: logger).ingest(files: [csv])
             Issue.record("no error")
         } catch let error as IngestError {
-            #expect(error.description == "unknown format: \(csv) does not look like arXiv JSON lines, OAI-PMH XML or an Atom feed")
+            #expect(
+                error.description
+                    == "unknown format: \(csv) does not look like arXiv JSON lines, OAI-PMH XML or an Atom feed")
             #expect(error.exitCode == 65)
         }
         let missing = dir.url.appendingPathComponent("nope.jsonl").path
@@ -182,7 +192,8 @@ final class ProgressLog: @unchecked Sendable {
         let dir = try TempDir()
         var text = ""
         for n in 1...3000 {
-            text += #"{"id": "2511.\#(String(format: "%05d", n))", "title": "Paper \#(n) \#(String(repeating: "word ", count: 80))", "#
+            text +=
+                #"{"id": "2511.\#(String(format: "%05d", n))", "title": "Paper \#(n) \#(String(repeating: "word ", count: 80))", "#
                 + #""versions": [{"version": "v1", "created": "Mon, 3 Nov 2025 10:00:00 GMT"}]}"# + "\n"
         }
         let file = try dir.write("big.jsonl", text)

@@ -27,7 +27,8 @@ import Testing
 
     @Test func whitespaceCollapsing() {
         #expect(
-            Normalize.collapseWhitespace("Calculation of prompt diphoton production cross sections at Tevatron and\n  LHC energies")
+            Normalize.collapseWhitespace(
+                "Calculation of prompt diphoton production cross sections at Tevatron and\n  LHC energies")
                 == "Calculation of prompt diphoton production cross sections at Tevatron and LHC energies")
         #expect(Normalize.collapseWhitespace("  A $\\alpha$\n\tand\r\n  $\\beta$  ") == "A $\\alpha$ and $\\beta$")
         #expect(Normalize.collapseWhitespace("already clean") == "already clean")
@@ -52,7 +53,8 @@ import Testing
                 == ["A. A. Serga", "M. Kostylev", "B. Hillebrands"])
         #expect(
             Normalize.splitAuthors(
-                "A. S. Mishchenko (1 and 2) and N. Nagaosa (1 and 3) ((1) CREST, Japan\n  Science and Technology Agency, (2) Russian)")
+                "A. S. Mishchenko (1 and 2) and N. Nagaosa (1 and 3) ((1) CREST, Japan\n  Science and Technology Agency, (2) Russian)"
+            )
                 == ["A. S. Mishchenko", "N. Nagaosa"])
         #expect(Normalize.splitAuthors("John Smith, Jr., Ann Lee") == ["John Smith Jr.", "Ann Lee"])
         #expect(Normalize.name(fromParsed: ["Yuan", "C. -P.", ""]) == "C. -P. Yuan")

@@ -39,7 +39,9 @@ import Testing
         #expect(p.license == nil)
         #expect(p.updated == Fixtures.date("2008-11-26"))
         #expect(p.featuredAt == Fixtures.date("2007-04-02T19:18:42Z"))
-        #expect(p.abstract.hasPrefix("A fully differential calculation in perturbative quantum chromodynamics is presented"))
+        #expect(
+            p.abstract.hasPrefix("A fully differential calculation in perturbative quantum chromodynamics is presented")
+        )
         #expect(p.abstract.hasSuffix("can be obtained with judicious selection of events."))
         #expect(!p.abstract.contains("\n") && !p.abstract.contains("  "))
     }
@@ -48,7 +50,9 @@ import Testing
         let papers = try Self.sampleRecords()
         #expect(papers["0704.0002"]?.categories == ["math.CO", "cs.CG"])
         #expect(papers["0704.0002"]?.license == "http://arxiv.org/licenses/nonexclusive-distrib/1.0/")
-        #expect(papers["0704.0002"]?.abstract.hasPrefix(#"We describe a new algorithm, the $(k,\ell)$-pebble game"#) == true)
+        #expect(
+            papers["0704.0002"]?.abstract.hasPrefix(#"We describe a new algorithm, the $(k,\ell)$-pebble game"#) == true
+        )
         #expect(papers["0704.0062"]?.authors == ["Rastislav Šrámek", "Broňa Brejová", "Tomáš Vinař"])
         #expect(papers["0704.0049"]?.authors == ["Mikkel Øbro"])
         #expect(papers["0704.0025"]?.authors == ["A. S. Mishchenko", "N. Nagaosa"])
@@ -60,7 +64,8 @@ import Testing
         // Every name is clean: no TeX, no affiliations, no "and".
         for paper in papers.values {
             for name in paper.authors {
-                #expect(!name.contains("\\") && !name.contains("{") && !name.contains("(") && !name.contains(" and "),
+                #expect(
+                    !name.contains("\\") && !name.contains("{") && !name.contains("(") && !name.contains(" and "),
                     "\(paper.id): \(name)")
                 #expect(name == name.trimmingASCIIWhitespace() && !name.contains("  ") && !name.isEmpty)
             }
@@ -90,7 +95,8 @@ import Testing
     }
 
     @Test func escapesAndSpacing() throws {
-        let line = #"{ "id" : "2511.01234", "title" : "Caf\u00e9 \ud83d\ude00 \"quoted\"\t\/x", "abstract": null, "#
+        let line =
+            #"{ "id" : "2511.01234", "title" : "Caf\u00e9 \ud83d\ude00 \"quoted\"\t\/x", "abstract": null, "#
             + #""categories": "cs.LG  cs.LG stat.ML", "versions": [ {"version": "v1", "created": "Mon, 3 Nov 2025 18:00:01 GMT"} ], "#
             + #""doi": "", "x_upvotes": 12, "x_flag": true, "x_nested": {"a": [1, 2.5e3, null]}, "update_date": "2025-11-04"}"#
         guard case .paper(let p) = SnapshotParser.parse(line: line) else {
@@ -106,18 +112,24 @@ import Testing
     }
 
     @Test(arguments: [
-        (#"{"id": "0704.0001", "title": "T", "versions": [{"version": "v1", "created": "Mon, 2 Apr 2007 19:18:42 GMT"}"#,
-         "invalid JSON: unexpected end of line at column 108"),
+        (
+            #"{"id": "0704.0001", "title": "T", "versions": [{"version": "v1", "created": "Mon, 2 Apr 2007 19:18:42 GMT"}"#,
+            "invalid JSON: unexpected end of line at column 108"
+        ),
         (#"{"id": "0704.0001", "versions": []}"#, #"missing field "title""#),
         (#"{"id": "0704.0001", "title": null}"#, #"missing field "title""#),
         (#"{"id": "0704.0001", "title": "  "}"#, #"empty field "title""#),
         (#"{"id": "abc", "title": "T"}"#, #"invalid arXiv id "abc""#),
         (#"{"title": "T"}"#, #"missing field "id""#),
         (#"{"id": "0704.0001", "title": "T", "versions": []}"#, "no versions and no date"),
-        (#"{"id": "0704.0001", "title": "T", "versions": [{"version": "v1", "created": "yesterday"}]}"#,
-         #"invalid date "yesterday" of version v1"#),
-        (#"{"id": "0704.0001", "title": "T", "versions": [{"version": "vX", "created": "x"}]}"#,
-         #"invalid version "vX""#),
+        (
+            #"{"id": "0704.0001", "title": "T", "versions": [{"version": "v1", "created": "yesterday"}]}"#,
+            #"invalid date "yesterday" of version v1"#
+        ),
+        (
+            #"{"id": "0704.0001", "title": "T", "versions": [{"version": "vX", "created": "x"}]}"#,
+            #"invalid version "vX""#
+        ),
         (#"{"id": "0704.0001", "title": "T", "update_date": "2020-13-01"}"#, #"invalid update_date "2020-13-01""#),
         (#"[1, 2]"#, "invalid JSON: expected '{' but found '[' at column 1"),
         (#"{"id": "0704.0001" "title": "T"}"#, "invalid JSON: expected ',' or '}' but found '\"' at column 20"),
@@ -130,7 +142,9 @@ import Testing
     }
 
     @Test func updateDateAloneGivesVersionOne() {
-        guard case .paper(let p) = SnapshotParser.parse(line: #"{"id": "0704.0001v3", "title": "T", "update_date": "2020-01-02"}"#)
+        guard
+            case .paper(let p) = SnapshotParser.parse(
+                line: #"{"id": "0704.0001v3", "title": "T", "update_date": "2020-01-02"}"#)
         else {
             Issue.record("rejected")
             return
@@ -146,7 +160,8 @@ import Testing
         #expect(response.malformed == nil)
         #expect(response.errors.isEmpty)
         #expect(response.responseDate == Fixtures.date("2026-11-20T08:30:01Z"))
-        #expect(response.resumptionToken == OAIResumptionToken(token: "7083478|1001", completeListSize: 2315, cursor: 0))
+        #expect(
+            response.resumptionToken == OAIResumptionToken(token: "7083478|1001", completeListSize: 2315, cursor: 0))
         #expect(response.records.count == 3)
         #expect(response.records[1] == .deleted)
         #expect(response.records[2] == .rejected(#"invalid arXiv id "abc""#))
@@ -161,7 +176,10 @@ import Testing
         #expect(p.categories == ["math.CO", "cs.CG"])
         #expect(p.comments == "To appear in Graphs and Combinatorics")
         #expect(p.license == "http://arxiv.org/licenses/nonexclusive-distrib/1.0/")
-        #expect(p.abstract == #"We describe a new algorithm, the $(k,\ell)$-pebble game with colors, and use it obtain a characterization & more."#)
+        #expect(
+            p.abstract
+                == #"We describe a new algorithm, the $(k,\ell)$-pebble game with colors, and use it obtain a characterization & more."#
+        )
         #expect(
             p.versions == [
                 PaperVersion(number: 1, submitted: Fixtures.date("2007-03-31T02:26:18Z"), size: "20kb"),
@@ -214,7 +232,9 @@ import Testing
             """
         let response = OAIParser.parse(Data(xml.utf8))
         #expect(response.papers.map(\.id.rawValue) == ["2511.00001"])
-        #expect(response.malformed?.hasPrefix("malformed XML at line ") == true, "\(String(describing: response.malformed)) \(response.records)")
+        #expect(
+            response.malformed?.hasPrefix("malformed XML at line ") == true,
+            "\(String(describing: response.malformed)) \(response.records)")
     }
 
     @Test func atomEntries() throws {

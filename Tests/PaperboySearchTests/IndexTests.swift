@@ -284,11 +284,12 @@ enum IndexFixtures {
     func concurrentAddsAndSearches(kind: String) async {
         let dimension = 24
         let vectors = IndexFixtures.clustered(2_000, dimension: dimension)
-        let index: any VectorIndex = switch kind {
-        case "exact": ExactVectorIndex(dimension: dimension)
-        case "hnsw": HNSWVectorIndex(dimension: dimension, efConstruction: 32)
-        default: AdaptiveVectorIndex(dimension: dimension, exactThreshold: 700, efConstruction: 32)
-        }
+        let index: any VectorIndex =
+            switch kind {
+            case "exact": ExactVectorIndex(dimension: dimension)
+            case "hnsw": HNSWVectorIndex(dimension: dimension, efConstruction: 32)
+            default: AdaptiveVectorIndex(dimension: dimension, exactThreshold: 700, efConstruction: 32)
+            }
         await withTaskGroup(of: Void.self) { group in
             for writer in 0..<4 {
                 group.addTask {

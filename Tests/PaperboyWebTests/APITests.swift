@@ -30,13 +30,16 @@ struct APITests {
     @Test func dailyPapersByWeekMonthPageAndSort() async throws {
         try await TestSite.make().run { client in
             let week = try #require(try await client.json("/api/daily_papers?week=2026-W47") as? [[String: Any]])
-            #expect(week.compactMap { ($0["paper"] as? [String: Any])?["id"] as? String }
-                == ["2611.00002", "2611.00001", "2611.00003", "2611.00004"])
-            let page = try #require(try await client.json("/api/daily_papers?month=2026-11&p=1&limit=3") as? [[String: Any]])
+            #expect(
+                week.compactMap { ($0["paper"] as? [String: Any])?["id"] as? String }
+                    == ["2611.00002", "2611.00001", "2611.00003", "2611.00004"])
+            let page = try #require(
+                try await client.json("/api/daily_papers?month=2026-11&p=1&limit=3") as? [[String: Any]])
             #expect(page.compactMap { ($0["paper"] as? [String: Any])?["id"] as? String } == ["2611.00004"])
             let all = try #require(try await client.json("/api/daily_papers?limit=100") as? [[String: Any]])
             #expect(all.count == 5)
-            let trending = try #require(try await client.json("/api/daily_papers?sort=trending&limit=1") as? [[String: Any]])
+            let trending = try #require(
+                try await client.json("/api/daily_papers?sort=trending&limit=1") as? [[String: Any]])
             #expect(trending.count == 1)
             let bySubmitter = try #require(try await client.json("/api/daily_papers?submitter=someone") as? [Any])
             #expect(bySubmitter.isEmpty)
@@ -72,7 +75,10 @@ struct APITests {
             #expect(paper["publishedAt"] as? String == "2026-11-20T11:30:00.000Z")
             let versions = try #require(paper["versions"] as? [[String: Any]])
             #expect(versions.map { $0["version"] as? Int } == [1, 2])
-            #expect(versions.map { $0["publishedAt"] as? String } == ["2026-11-20T11:30:00.000Z", "2026-11-21T08:00:00.000Z"])
+            #expect(
+                versions.map { $0["publishedAt"] as? String } == [
+                    "2026-11-20T11:30:00.000Z", "2026-11-21T08:00:00.000Z",
+                ])
             #expect(paper["doi"] == nil, "absent fields are left out")
             for uri in ["/api/papers/hep-th/9901001", "/api/papers/hep-th%2F9901001", "/api/papers/hep-th/9901001v1"] {
                 let old = try #require(try await client.json(uri) as? [String: Any])
@@ -108,10 +114,13 @@ struct APITests {
             while let next = uri {
                 let response = try await client.get(next)
                 #expect(response.status == .ok)
-                let page = try #require(try JSONSerialization.jsonObject(with: Data(response.body.utf8)) as? [[String: Any]])
+                let page = try #require(
+                    try JSONSerialization.jsonObject(with: Data(response.body.utf8)) as? [[String: Any]])
                 ids += page.compactMap { $0["id"] as? String }
                 uri = response.headers[HTTPField.Name("Link")!].flatMap { link in
-                    guard let start = link.range(of: "http://127.0.0.1:8080"), let end = link.range(of: ">;") else { return nil }
+                    guard let start = link.range(of: "http://127.0.0.1:8080"), let end = link.range(of: ">;") else {
+                        return nil
+                    }
                     return String(link[start.upperBound..<end.lowerBound])
                 }
             }
@@ -121,7 +130,9 @@ struct APITests {
 
     @Test func getsCarryETagsGzipAndCORS() async throws {
         let papers = (1...30).map { i in
-            Fixtures.paper(String(format: "2611.%05d", 200 + i), title: "Paper number \(i) about things", versions: [(1, "2026-11-20T10:00:00Z")])
+            Fixtures.paper(
+                String(format: "2611.%05d", 200 + i), title: "Paper number \(i) about things",
+                versions: [(1, "2026-11-20T10:00:00Z")])
         }
         try await TestSite.make(papers: papers).run { client in
             let first = try await client.get("/api/daily_papers", headers: [.origin: "https://elsewhere.example"])

@@ -9,7 +9,10 @@ import Testing
 /// Parses XML and reports whether it is well-formed.
 final class XMLCheck: NSObject, XMLParserDelegate {
     var items = 0
-    func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String] = [:]) {
+    func parser(
+        _ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
+        attributes: [String: String] = [:]
+    ) {
         if name == "item" || name == "url" { items += 1 }
     }
 
@@ -34,7 +37,9 @@ struct MetaTests {
             #expect(XMLCheck.count(category.body) == 2)
             let search = try await client.get("/feeds/search.xml?q=script")
             #expect(XMLCheck.count(search.body) == 1)
-            #expect(search.body.contains("<title>&lt;script&gt;alert(&apos;x&apos;)&lt;/script&gt; &amp; &quot;Quotes&quot;</title>"))
+            #expect(
+                search.body.contains(
+                    "<title>&lt;script&gt;alert(&apos;x&apos;)&lt;/script&gt; &amp; &quot;Quotes&quot;</title>"))
             #expect(try await client.get("/feeds/categories/cs.LG").status == .notFound)
         }
     }
@@ -49,7 +54,8 @@ struct MetaTests {
             #expect(health["semantic"] as? String == "off")
             #expect(
                 health["semanticDetail"] as? String
-                    == "no embedding model is loaded; install the model (scripts/install-model.sh) and pass --model DIR (PAPERBOY_MODEL)")
+                    == "no embedding model is loaded; install the model (scripts/install-model.sh) and pass --model DIR (PAPERBOY_MODEL)"
+            )
         }
     }
 
@@ -90,9 +96,11 @@ struct MetaTests {
         let trusted: Set<String> = ["10.0.0.1", "10.0.0.2"]
         #expect(ClientAddress.resolve(peer: "10.0.0.1", forwardedFor: "203.0.113.9", trusted: trusted) == "203.0.113.9")
         #expect(
-            ClientAddress.resolve(peer: "10.0.0.1", forwardedFor: "198.51.100.1, 203.0.113.9, 10.0.0.2", trusted: trusted)
+            ClientAddress.resolve(
+                peer: "10.0.0.1", forwardedFor: "198.51.100.1, 203.0.113.9, 10.0.0.2", trusted: trusted)
                 == "203.0.113.9")
-        #expect(ClientAddress.resolve(peer: "198.51.100.7", forwardedFor: "1.2.3.4", trusted: trusted) == "198.51.100.7")
+        #expect(
+            ClientAddress.resolve(peer: "198.51.100.7", forwardedFor: "1.2.3.4", trusted: trusted) == "198.51.100.7")
         #expect(ClientAddress.resolve(peer: "10.0.0.1", forwardedFor: nil, trusted: trusted) == "10.0.0.1")
     }
 
@@ -105,7 +113,8 @@ struct MetaTests {
             let paths = try #require(doc["paths"] as? [String: Any])
             #expect(
                 Set(paths.keys) == [
-                    "/api/daily_papers", "/api/papers/search", "/api/papers", "/api/papers/{id}", "/api/papers/{id}/similar",
+                    "/api/daily_papers", "/api/papers/search", "/api/papers", "/api/papers/{id}",
+                    "/api/papers/{id}/similar",
                     "/health",
                 ])
             let schemas = try #require((doc["components"] as? [String: Any])?["schemas"] as? [String: [String: Any]])
@@ -133,13 +142,17 @@ struct MetaTests {
         let properties = try #require(schema["properties"] as? [String: [String: Any]])
         let required = Set(schema["required"] as? [String] ?? [])
         #expect(required.isSubset(of: Set(object.keys)), "\(uri): missing \(required.subtracting(object.keys))")
-        #expect(Set(object.keys).isSubset(of: Set(properties.keys)), "\(uri): undocumented \(Set(object.keys).subtracting(properties.keys))")
+        #expect(
+            Set(object.keys).isSubset(of: Set(properties.keys)),
+            "\(uri): undocumented \(Set(object.keys).subtracting(properties.keys))")
         for (key, value) in object {
             guard let property = properties[key] else { continue }
             if let ref = property["$ref"] as? String, let nested = value as? [String: Any] {
                 try conform(nested, String(ref.split(separator: "/").last!), schemas, uri)
             }
-            if let items = property["items"] as? [String: Any], let ref = items["$ref"] as? String, let array = value as? [[String: Any]] {
+            if let items = property["items"] as? [String: Any], let ref = items["$ref"] as? String,
+                let array = value as? [[String: Any]]
+            {
                 for element in array { try conform(element, String(ref.split(separator: "/").last!), schemas, uri) }
             }
             if property["format"] as? String == "date-time" { #expect(isAPITimestamp(value), "\(uri): \(key)") }

@@ -88,13 +88,18 @@ struct PageTests {
             #expect(page.status == .ok)
             let body = page.body
             #expect(body.contains("<h1>A Full Paper</h1>"))
-            #expect(body.contains(#"<a href="/authors/Zo%C3%AB%20%C3%9Cnal">Zoë Ünal</a>, <a href="/authors/Bo%20Li">Bo Li</a>"#))
+            #expect(
+                body.contains(
+                    #"<a href="/authors/Zo%C3%AB%20%C3%9Cnal">Zoë Ünal</a>, <a href="/authors/Bo%20Li">Bo Li</a>"#))
             #expect(body.contains(#"<a class="cat" href="/categories/math.CO">math.CO</a>"#))
             #expect(body.contains("Line one with $\\alpha$."))
             #expect(body.contains("<dd>12 pages, 3 figures</dd>"))
             #expect(body.contains("<dd>J. Test 1 (2026)</dd>"))
             #expect(body.contains(#"<a href="https://doi.org/10.1000/xyz">10.1000/xyz</a>"#))
-            #expect(body.contains(#"<a href="https://arxiv.org/abs/2611.01234v2">v2</a> <time datetime="2026-11-05T00:00:00.000Z">November 5, 2026</time>"#))
+            #expect(
+                body.contains(
+                    #"<a href="https://arxiv.org/abs/2611.01234v2">v2</a> <time datetime="2026-11-05T00:00:00.000Z">November 5, 2026</time>"#
+                ))
             #expect(body.contains("@misc{unal2026full,"))
             #expect(body.contains("  eprint = {2611.01234},"))
             #expect(body.contains(#"href="/papers/2611.01234.md""#))
@@ -136,7 +141,8 @@ struct PageTests {
 
     @Test func hostileTextIsEscapedEverywhere() async throws {
         try await TestSite.make().run { client in
-            for uri in ["/papers?date=2026-11-18", "/papers/2611.00004", "/search?q=script", "/authors/Ada%20Lovelace"] {
+            for uri in ["/papers?date=2026-11-18", "/papers/2611.00004", "/search?q=script", "/authors/Ada%20Lovelace"]
+            {
                 let page = try await client.get(uri)
                 #expect(page.status == .ok, "\(uri)")
                 #expect(!page.body.contains("<script>"), "\(uri)")
@@ -144,7 +150,9 @@ struct PageTests {
                 #expect(!page.body.contains("<b>markup</b>"), "\(uri)")
             }
             let paper = try await client.get("/papers/2611.00004")
-            #expect(paper.body.contains("<h1>&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;Quotes&quot;</h1>"))
+            #expect(
+                paper.body.contains("<h1>&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;Quotes&quot;</h1>")
+            )
             #expect(paper.body.contains("Hostile &lt;b&gt;markup&lt;/b&gt; &amp; entities &amp;amp; stay text"))
             let search = try await client.get("/search?q=%3Cscript%3E")
             #expect(search.body.contains(#"value="&lt;script&gt;""#))
@@ -157,7 +165,10 @@ struct PageTests {
             #expect(page.status == .ok)
             #expect(page.body.contains("<h1>Alan Turing</h1>"))
             #expect(page.body.contains("2 papers"))
-            #expect(page.body.contains(#"Co-authors: <a href="/authors/Ada%20Lovelace">Ada Lovelace</a> (1), <a href="/authors/Grace%20Hopper">Grace Hopper</a> (1)"#))
+            #expect(
+                page.body.contains(
+                    #"Co-authors: <a href="/authors/Ada%20Lovelace">Ada Lovelace</a> (1), <a href="/authors/Grace%20Hopper">Grace Hopper</a> (1)"#
+                ))
             let quantum = try #require(page.body.range(of: "Quantum Error Correction"))
             let attention = try #require(page.body.range(of: "Attention Is All You Need Again"))
             #expect(quantum.lowerBound < attention.lowerBound, "newest first")
@@ -180,7 +191,8 @@ struct PageTests {
 
     @Test func pagesPaginateFiftyAtATime() async throws {
         let papers = (1...120).map { i in
-            Fixtures.paper(String(format: "2611.%05d", 100 + i), title: "Paper \(i)", versions: [(1, "2026-11-20T10:00:00Z")])
+            Fixtures.paper(
+                String(format: "2611.%05d", 100 + i), title: "Paper \(i)", versions: [(1, "2026-11-20T10:00:00Z")])
         }
         try await TestSite.make(papers: papers).run { client in
             let first = try await client.get("/papers?date=2026-11-20")
@@ -201,13 +213,18 @@ struct PageTests {
             let bad = try await client.get("/search?q=network%20after:yesterday")
             #expect(bad.body.contains("Ignored after:yesterday: dates are written YYYY-MM-DD."))
             let empty = try await client.get("/search")
-            #expect(empty.body.contains("Type words to search titles, authors and abstracts, or describe an idea in your own words."))
+            #expect(
+                empty.body.contains(
+                    "Type words to search titles, authors and abstracts, or describe an idea in your own words."))
             #expect(empty.body.contains("Semantic search is off: no embedding model is loaded."))
             let fallback = try await client.get("/search?q=galaxy")
-            #expect(fallback.body.contains("Semantic search is off (no embedding model is loaded); these are keyword results."))
+            #expect(
+                fallback.body.contains(
+                    "Semantic search is off (no embedding model is loaded); these are keyword results."))
             let keyword = try await client.get("/search?q=galaxy&mode=keyword")
             #expect(!keyword.body.contains("these are keyword results"))
-            #expect(keyword.body.contains(#"<a href="/search?q=galaxy&amp;mode=keyword" aria-current="page">Keyword</a>"#))
+            #expect(
+                keyword.body.contains(#"<a href="/search?q=galaxy&amp;mode=keyword" aria-current="page">Keyword</a>"#))
             let badMode = try await client.get("/search?q=galaxy&mode=fuzzy")
             #expect(badMode.status == .badRequest)
             #expect(badMode.body.contains("“fuzzy” is not a search mode (hybrid, keyword or semantic)."))
@@ -216,7 +233,10 @@ struct PageTests {
         }
     }
 
-    @Test(arguments: ["%22unbalanced", "*", "NEAR(", "%27;%20DROP%20TABLE%20papers;--", "%F0%9F%A4%96", "a%20OR%20NOT", "(((", "-", "author:"])
+    @Test(arguments: [
+        "%22unbalanced", "*", "NEAR(", "%27;%20DROP%20TABLE%20papers;--", "%F0%9F%A4%96", "a%20OR%20NOT", "(((", "-",
+        "author:",
+    ])
     func anySearchInputGetsAPage(q: String) async throws {
         try await TestSite.make().run { client in
             let page = try await client.get("/search?q=\(q)")

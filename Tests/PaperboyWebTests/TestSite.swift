@@ -42,7 +42,9 @@ struct Fetched {
 extension TestClientProtocol {
     func get(_ uri: String, headers: HTTPFields = [:]) async throws -> Fetched {
         try await execute(uri: uri, method: .get, headers: headers) { response in
-            Fetched(status: response.status, headers: response.headers, body: String(buffer: response.body), bytes: response.body)
+            Fetched(
+                status: response.status, headers: response.headers, body: String(buffer: response.body),
+                bytes: response.body)
         }
     }
 

@@ -27,8 +27,10 @@ public final class AdaptiveVectorIndex: VectorIndex, Sendable {
     private let backendState: Mutex<Backend>
     private let addLock = Mutex(())
 
-    public init(dimension: Int, exactThreshold: Int = 20_000, m: Int = 16, efConstruction: Int = 200,
-                efSearch: Int = 128) {
+    public init(
+        dimension: Int, exactThreshold: Int = 20_000, m: Int = 16, efConstruction: Int = 200,
+        efSearch: Int = 128
+    ) {
         self.dimension = dimension
         self.exactThreshold = exactThreshold
         self.m = m
@@ -71,8 +73,9 @@ public final class AdaptiveVectorIndex: VectorIndex, Sendable {
             let current = backend
             current.index.add(items)
             guard case .exact(let exact) = current, exact.count > exactThreshold else { return }
-            let hnsw = HNSWVectorIndex(dimension: dimension, m: m, efConstruction: efConstruction,
-                                       efSearch: efSearch)
+            let hnsw = HNSWVectorIndex(
+                dimension: dimension, m: m, efConstruction: efConstruction,
+                efSearch: efSearch)
             hnsw.add(exact.allItems())
             backendState.withLock { $0 = .hnsw(hnsw) }
         }

@@ -29,7 +29,8 @@ public final class ExactVectorIndex: VectorIndex, @unchecked Sendable {
 
     public func add(_ items: [(id: Int64, vector: [Float])]) {
         for item in items {
-            precondition(item.vector.count == dimension, "vector has \(item.vector.count) dimensions, expected \(dimension)")
+            precondition(
+                item.vector.count == dimension, "vector has \(item.vector.count) dimensions, expected \(dimension)")
         }
         lock.withWriteLock {
             storage.reserveCapacity(storage.count + items.count * dimension)

@@ -132,7 +132,8 @@ public final class HNSWVectorIndex: VectorIndex, @unchecked Sendable {
     public func add(_ items: [(id: Int64, vector: [Float])]) {
         guard !items.isEmpty else { return }
         for item in items {
-            precondition(item.vector.count == dimension, "vector has \(item.vector.count) dimensions, expected \(dimension)")
+            precondition(
+                item.vector.count == dimension, "vector has \(item.vector.count) dimensions, expected \(dimension)")
         }
         // Quantise outside the lock.
         var newCodes = [Int8](repeating: 0, count: items.count * codeStride)
@@ -386,8 +387,9 @@ public final class HNSWVectorIndex: VectorIndex, @unchecked Sendable {
         }
         var layer = min(level, current.level)
         while layer >= 0 {
-            let found = searchLayer(query, entryPoint: enter, layer: layer, ef: efConstruction, visited: visited,
-                                    accept: nil)!
+            let found = searchLayer(
+                query, entryPoint: enter, layer: layer, ef: efConstruction, visited: visited,
+                accept: nil)!
             let sorted = found.sortedDescending().filter { keySlot($0) != slot }
             if let best = sorted.first { enter = keySlot(best) }
             let neighbours = selectNeighbours(sorted, maxCount: m)
@@ -468,8 +470,9 @@ public final class HNSWVectorIndex: VectorIndex, @unchecked Sendable {
             let budget = allowed == nil ? Int.max : max(slotCount / 8, 20 * ef)
             let hits: [VectorHit]? = withVisited { visited in
                 let start = greedy(query, from: top.slot, level: top.level, to: 0)
-                let found = searchLayer(query, entryPoint: start, layer: 0, ef: ef, visited: visited, accept: accept,
-                                        budget: budget)
+                let found = searchLayer(
+                    query, entryPoint: start, layer: 0, ef: ef, visited: visited, accept: accept,
+                    budget: budget)
                 return found.map { rescore(padded, $0.items, k: k) }
             }
             guard let hits else { return scan(padded, k: k, allowed: allowed!) }
@@ -653,8 +656,9 @@ public final class HNSWVectorIndex: VectorIndex, @unchecked Sendable {
         let entryLevel = Int(try reader.read(Int32.self, "entry level"))
         let count = Int(try reader.read(UInt64.self, "node count"))
         let upperCount = Int(try reader.read(UInt64.self, "upper link count"))
-        let index = HNSWVectorIndex(dimension: dimension, m: m, efConstruction: efConstruction, efSearch: efSearch,
-                                    seed: seed)
+        let index = HNSWVectorIndex(
+            dimension: dimension, m: m, efConstruction: efConstruction, efSearch: efSearch,
+            seed: seed)
         let perNode = 8 + 4 + 1 + 1 + 8 + index.codeStride + index.layer0Stride * 4
         guard count < Int(UInt32.max), upperCount < Int.max / 8 else { throw reader.corrupt("implausible counts") }
         try reader.require(count * perNode + upperCount * 4, "\(count) nodes")
@@ -705,7 +709,9 @@ public final class HNSWVectorIndex: VectorIndex, @unchecked Sendable {
                 }
             }
             for layer in 0...level {
-                let list = layer == 0 ? links0 + slot * layer0Stride
+                let list =
+                    layer == 0
+                    ? links0 + slot * layer0Stride
                     : upperLinks + offset + (layer - 1) * upperStride
                 let n = Int(list[0])
                 guard n <= (layer == 0 ? maxM0 : m) else { throw reader.corrupt("node \(slot) has \(n) links") }

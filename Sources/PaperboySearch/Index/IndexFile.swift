@@ -1,11 +1,11 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// The binary index file format shared by the exact and HNSW indexes (little-endian):
@@ -246,7 +246,8 @@ final class IndexFileReader {
         }
         var stored: UInt64 = 0
         var end = [UInt8](repeating: 0, count: 8)
-        let ok = withUnsafeMutableBytes(of: &stored) { fread($0.baseAddress, 1, 8, file) == 8 }
+        let ok =
+            withUnsafeMutableBytes(of: &stored) { fread($0.baseAddress, 1, 8, file) == 8 }
             && end.withUnsafeMutableBytes { fread($0.baseAddress, 1, 8, file) == 8 }
         guard ok else { throw VectorIndexError.io(path: url.path, reason: "read failed in trailer") }
         guard end == IndexFileFormat.endMagic else { throw corrupt("bad end marker") }

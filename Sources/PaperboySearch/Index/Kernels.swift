@@ -13,13 +13,17 @@ func dotFloat(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) ->
     let rb = UnsafeRawPointer(b)
     while i + 16 <= n {
         let o = i * 4
-        acc0 += ra.loadUnaligned(fromByteOffset: o, as: SIMD4<Float>.self)
+        acc0 +=
+            ra.loadUnaligned(fromByteOffset: o, as: SIMD4<Float>.self)
             * rb.loadUnaligned(fromByteOffset: o, as: SIMD4<Float>.self)
-        acc1 += ra.loadUnaligned(fromByteOffset: o + 16, as: SIMD4<Float>.self)
+        acc1 +=
+            ra.loadUnaligned(fromByteOffset: o + 16, as: SIMD4<Float>.self)
             * rb.loadUnaligned(fromByteOffset: o + 16, as: SIMD4<Float>.self)
-        acc2 += ra.loadUnaligned(fromByteOffset: o + 32, as: SIMD4<Float>.self)
+        acc2 +=
+            ra.loadUnaligned(fromByteOffset: o + 32, as: SIMD4<Float>.self)
             * rb.loadUnaligned(fromByteOffset: o + 32, as: SIMD4<Float>.self)
-        acc3 += ra.loadUnaligned(fromByteOffset: o + 48, as: SIMD4<Float>.self)
+        acc3 +=
+            ra.loadUnaligned(fromByteOffset: o + 48, as: SIMD4<Float>.self)
             * rb.loadUnaligned(fromByteOffset: o + 48, as: SIMD4<Float>.self)
         i += 16
     }

@@ -1,9 +1,9 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A CBLAS library loaded at run time with `dlopen` (nothing is linked at build time).
@@ -22,10 +22,11 @@ public final class BLASLibrary: @unchecked Sendable {
         case other = "BLAS"
     }
 
-    typealias SgemmFunction = @convention(c) (
-        Int32, Int32, Int32, Int32, Int32, Int32, Float, UnsafePointer<Float>?, Int32,
-        UnsafePointer<Float>?, Int32, Float, UnsafeMutablePointer<Float>?, Int32
-    ) -> Void
+    typealias SgemmFunction =
+        @convention(c) (
+            Int32, Int32, Int32, Int32, Int32, Int32, Float, UnsafePointer<Float>?, Int32,
+            UnsafePointer<Float>?, Int32, Float, UnsafeMutablePointer<Float>?, Int32
+        ) -> Void
 
     public let kind: Kind
     /// The path or soname that was loaded.
@@ -117,8 +118,9 @@ public final class BLASLibrary: @unchecked Sendable {
         typealias GetString = @convention(c) () -> UnsafePointer<CChar>?
         symbol(handle, "openblas_set_num_threads", as: SetThreads.self)?(1)
         var version = "OpenBLAS"
-        if let config = symbol(handle, "openblas_get_config", as: GetString.self)?(), case let words =
-            String(cString: config).split(separator: " "), words.count >= 2
+        if let config = symbol(handle, "openblas_get_config", as: GetString.self)?(),
+            case let words =
+                String(cString: config).split(separator: " "), words.count >= 2
         {
             version = "OpenBLAS \(words[1])"
         }
@@ -202,7 +204,8 @@ public final class BLASLibrary: @unchecked Sendable {
         for i in 0..<(m * k) { a[i] = Float(i % 17) * 0.01 }
         for i in 0..<(n * k) { b[i] = Float(i % 13) * 0.01 }
         func run() {
-            sgemm(transA: false, transB: true, m: m, n: n, k: k, alpha: 1, a: a, lda: k, b: b, ldb: k, beta: 0, c: c,
+            sgemm(
+                transA: false, transB: true, m: m, n: n, k: k, alpha: 1, a: a, lda: k, b: b, ldb: k, beta: 0, c: c,
                 ldc: n)
         }
         for _ in 0..<3 { run() }

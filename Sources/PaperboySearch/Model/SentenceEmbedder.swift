@@ -87,9 +87,9 @@ public final class SentenceEmbedder: Sendable {
         logger.info(
             "loaded the sentence embedding model",
             metadata: [
-                "model": "\(modelName)", "directory": "\(directory.path)", "sha256": "\(sha256)",
-                "dimension": "\(config.hiddenSize)", "blas": "\(blas.description)", "workers": "\(workerCount)",
-                "duration": "\(ContinuousClock.now - start)",
+                "model.name": "\(modelName)", "model.directory": "\(directory.path)", "model.sha256": "\(sha256)",
+                "model.dimension": "\(config.hiddenSize)", "model.blas": "\(blas.description)",
+                "model.workers": "\(workerCount)", "model.load_duration": "\(ContinuousClock.now - start)",
             ])
         return embedder
     }

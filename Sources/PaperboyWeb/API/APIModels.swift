@@ -45,7 +45,9 @@ struct APIPaper: Codable, Equatable {
         upvotes = stored.upvotes
         numComments = stored.numComments
         categories = p.categories
-        versions = p.versions.map { APIVersion(version: $0.number, publishedAt: Timestamp.rfc3339($0.submitted), size: $0.size) }
+        versions = p.versions.map {
+            APIVersion(version: $0.number, publishedAt: Timestamp.rfc3339($0.submitted), size: $0.size)
+        }
         doi = p.doi
         arxivComments = p.comments
         journalRef = p.journalRef

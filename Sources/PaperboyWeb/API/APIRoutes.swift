@@ -23,7 +23,9 @@ enum JSON {
     static func rendered(_ value: some Encodable, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) throws
         -> Rendered
     {
-        Rendered(status: status, contentType: Rendered.json, body: ByteBuffer(bytes: try encoder.encode(value)), headers: headers)
+        Rendered(
+            status: status, contentType: Rendered.json, body: ByteBuffer(bytes: try encoder.encode(value)),
+            headers: headers)
     }
 }
 
@@ -118,7 +120,8 @@ struct APIRoutes<Store: PaperStore>: Sendable {
             outcome.page.items.map { hit in
                 APIDailyItem(
                     hit.paper, score: hit.score,
-                    why: APIWhy(mode: outcome.mode.rawValue, matchedTerms: hit.matchedTerms, similarity: hit.similarity))
+                    why: APIWhy(mode: outcome.mode.rawValue, matchedTerms: hit.matchedTerms, similarity: hit.similarity)
+                )
             }, headers: headers)
     }
 

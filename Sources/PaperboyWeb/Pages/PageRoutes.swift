@@ -111,7 +111,9 @@ struct PageError: Error {
     let heading: String
     let message: String
 
-    static func notFound(_ message: String) -> PageError { PageError(status: .notFound, heading: "Not found", message: message) }
+    static func notFound(_ message: String) -> PageError {
+        PageError(status: .notFound, heading: "Not found", message: message)
+    }
     static func badRequest(_ message: String) -> PageError {
         PageError(status: .badRequest, heading: "Bad request", message: message)
     }
@@ -158,7 +160,8 @@ struct PageRoutes<Store: PaperStore>: Sendable {
     func errorPage(_ error: PageError) throws -> Rendered {
         let model = ErrorPageModel(
             site: SiteChrome(config), feed: nil, canonical: nil, heading: error.heading, message: error.message)
-        return Rendered(status: error.status, contentType: Rendered.html, text: try site.templates.render(model, "error"))
+        return Rendered(
+            status: error.status, contentType: Rendered.html, text: try site.templates.render(model, "error"))
     }
 
     func html(_ model: Any, _ template: String) throws -> Rendered {
@@ -183,7 +186,9 @@ struct PageRoutes<Store: PaperStore>: Sendable {
         let page = try pageNumber(request)
         let period: ListingPeriod
         if let value = request.query("date") {
-            guard let day = Day(iso: value) else { throw PageError.badRequest("“\(value)” is not a date (YYYY-MM-DD).") }
+            guard let day = Day(iso: value) else {
+                throw PageError.badRequest("“\(value)” is not a date (YYYY-MM-DD).")
+            }
             period = .day(day)
         } else if let value = request.query("week") {
             guard let week = ISOWeek(iso: value) else {
@@ -191,7 +196,9 @@ struct PageRoutes<Store: PaperStore>: Sendable {
             }
             period = .week(week)
         } else if let value = request.query("month") {
-            guard let month = Month(iso: value) else { throw PageError.badRequest("“\(value)” is not a month (YYYY-MM).") }
+            guard let month = Month(iso: value) else {
+                throw PageError.badRequest("“\(value)” is not a month (YYYY-MM).")
+            }
             period = .month(month)
         } else {
             return try await home()
@@ -210,7 +217,9 @@ struct PageRoutes<Store: PaperStore>: Sendable {
             next = try await site.store.dayWithPapers(after: day).map { .day($0) }
         case .week, .month:
             previous = period.previous
-            if let newest = try await site.store.newestDay(), period.next.days.lowerBound <= newest { next = period.next }
+            if let newest = try await site.store.newestDay(), period.next.days.lowerBound <= newest {
+                next = period.next
+            }
         }
         let empty = "No papers were listed on \(Format.period(period))."
         return try html(
@@ -302,7 +311,9 @@ struct PageRoutes<Store: PaperStore>: Sendable {
             authors: paper.authors.enumerated().map { i, name in
                 NameLink(name: name, url: SiteURL.author(name).path(config), last: i == paper.authors.count - 1)
             },
-            categories: paper.categories.map { NameLink(name: $0, url: SiteURL.category($0).path(config), last: false) },
+            categories: paper.categories.map {
+                NameLink(name: $0, url: SiteURL.category($0).path(config), last: false)
+            },
             published: Format.longDate(Day(paper.published)),
             isoPublished: Timestamp.rfc3339(paper.published),
             featured: paper.featuredDay == Day(paper.published) ? nil : Format.longDate(paper.featuredDay),
@@ -357,7 +368,8 @@ struct PageRoutes<Store: PaperStore>: Sendable {
     func category(_ raw: String, _ request: Request) async throws -> Rendered {
         let name = raw.removingPercentEncoding ?? raw
         let page = try pageNumber(request)
-        let result = try await site.store.papers(inCategory: name, offset: (page - 1) * Self.perPage, limit: Self.perPage)
+        let result = try await site.store.papers(
+            inCategory: name, offset: (page - 1) * Self.perPage, limit: Self.perPage)
         guard result.total > 0 else { throw PageError.notFound("No papers in category “\(name)” are here.") }
         let feed = FeedLink(title: "\(config.siteName): \(name)", url: SiteURL.categoryFeed(name).path(config))
         let model = PeoplePageModel(
@@ -403,7 +415,8 @@ struct PageRoutes<Store: PaperStore>: Sendable {
         }
         let status = await site.searcher.semanticStatus()
         let modes = SearchMode.allCases.map { m in
-            PeriodTab(label: m.rawValue.capitalized, url: SiteURL.search(text, mode: m).path(config), current: m == mode)
+            PeriodTab(
+                label: m.rawValue.capitalized, url: SiteURL.search(text, mode: m).path(config), current: m == mode)
         }
         var semanticNote: String?
         if case .off(let reason) = status {

@@ -29,7 +29,8 @@ struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
                 factory: factory
             ).increment()
             Timer(label: MetricNames.httpRequestDuration, dimensions: [("route", route)], factory: factory)
-                .recordNanoseconds(elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
+                .recordNanoseconds(
+                    elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
         }
         do {
             let response = try await next(request, context)
@@ -80,7 +81,9 @@ public enum ClientAddress {
     /// A peer that is not a trusted proxy is the client whatever the header says.
     public static func resolve(peer: String?, forwardedFor: String?, trusted: Set<String>) -> String? {
         guard let peer, trusted.contains(peer), let forwardedFor else { return peer }
-        let hops = forwardedFor.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        let hops = forwardedFor.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter {
+            !$0.isEmpty
+        }
         var client = peer
         for hop in hops.reversed() {
             client = hop

@@ -133,20 +133,24 @@ public final class HTTPResponder: Sendable {
             headers[.cacheControl] = "public, max-age=\(ttl.components.seconds)"
         }
         if let match = request.headers[.ifNoneMatch], answer.rendered.status == .ok,
-            match == "*" || match.split(separator: ",").contains(where: { tag in
-                let t = tag.trimmingCharacters(in: .whitespaces)
-                return t == answer.etag || t == "W/" + answer.etag
-            })
+            match == "*"
+                || match.split(separator: ",").contains(where: { tag in
+                    let t = tag.trimmingCharacters(in: .whitespaces)
+                    return t == answer.etag || t == "W/" + answer.etag
+                })
         {
             return Response(status: .notModified, headers: headers)
         }
-        let acceptsGzip = request.headers[.acceptEncoding].map { value in
-            value.split(separator: ",").contains { part in
-                let fields = part.split(separator: ";")
-                guard fields.first?.trimmingCharacters(in: .whitespaces).lowercased() == "gzip" else { return false }
-                return !fields.dropFirst().contains { $0.trimmingCharacters(in: .whitespaces) == "q=0" }
-            }
-        } ?? false
+        let acceptsGzip =
+            request.headers[.acceptEncoding].map { value in
+                value.split(separator: ",").contains { part in
+                    let fields = part.split(separator: ";")
+                    guard fields.first?.trimmingCharacters(in: .whitespaces).lowercased() == "gzip" else {
+                        return false
+                    }
+                    return !fields.dropFirst().contains { $0.trimmingCharacters(in: .whitespaces) == "q=0" }
+                }
+            } ?? false
         if acceptsGzip, let gzipped = answer.gzipped {
             headers[.contentEncoding] = "gzip"
             headers[.contentLength] = String(gzipped.readableBytes)
