@@ -101,22 +101,44 @@ public struct EmbeddingService<Store: VectorStore>: Service {
     public func run() async throws {
         let engine = pipeline.engine
         let logger = pipeline.logger
-        await cancelWhenGracefulShutdown {
+        let indexFile = self.indexFile
+        // The index file is rewritten at most every `saveEvery` (at 1M vectors it is about 540 MB), and at shutdown
+        // when vectors were added since the last save.
+        let saveEvery = Duration.seconds(600)
+        @Sendable func save() -> Bool {
+            do {
+                try engine.index.save(to: indexFile, modelID: engine.modelID)
+                return true
+            } catch {
+                logger.error(
+                    "saving the vector index failed",
+                    metadata: ["error.message": "\(error)", "index.file": "\(indexFile.path)"])
+                return false
+            }
+        }
+        let unsaved = await cancelWhenGracefulShutdown { () async -> Bool in
+            var lastSave = ContinuousClock.now
+            var unsaved = false
             while !Task.isCancelled {
                 do {
                     let embedded = try await pipeline.run()
                     if embedded > 0 {
                         logger.info("embedded new papers", metadata: ["embed.count": "\(embedded)"])
-                        try engine.index.save(to: indexFile, modelID: engine.modelID)
+                        unsaved = true
                     }
                 } catch is CancellationError {
                     break
                 } catch {
-                    logger.error(
-                        "embedding failed", metadata: ["error.message": "\(error)", "index.file": "\(indexFile.path)"])
+                    logger.error("embedding failed", metadata: ["error.message": "\(error)"])
+                }
+                if unsaved, ContinuousClock.now - lastSave >= saveEvery, save() {
+                    unsaved = false
+                    lastSave = ContinuousClock.now
                 }
                 try? await Task.sleep(for: interval)
             }
+            return unsaved
         }
+        if unsaved { _ = save() }
     }
 }

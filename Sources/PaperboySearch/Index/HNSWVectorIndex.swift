@@ -633,14 +633,9 @@ public final class HNSWVectorIndex: VectorIndex, @unchecked Sendable {
     /// Reads an index written by `save`. Throws `VectorIndexError` (naming the file) if it is unreadable,
     /// truncated, corrupt, of another kind, or built for another model than `expectedModelID`.
     public static func load(from url: URL, expectedModelID: String?) throws -> HNSWVectorIndex {
-        let reader = try IndexFileReader(url: url)
-        let header = try reader.readHeader()
-        guard header.kind == IndexFileFormat.kindHNSW else {
-            throw VectorIndexError.wrongKind(
-                path: url.path, expected: "HNSW", found: IndexFileFormat.kindName(header.kind))
-        }
-        try reader.checkModel(header.modelID, expected: expectedModelID)
-        return try load(reader: reader, dimension: header.dimension)
+        let file = try IndexFileReader.open(
+            url, kind: IndexFileFormat.kindHNSW, kindName: "HNSW", expectedModelID: expectedModelID)
+        return try load(reader: file.reader, dimension: file.dimension)
     }
 
     static func load(reader: IndexFileReader, dimension: Int) throws -> HNSWVectorIndex {

@@ -257,6 +257,21 @@ final class IndexFileReader {
 
 extension IndexFileReader {
     /// Validates a model id from a file against the caller's expectation.
+    /// Opens an index file and checks its header: the kind of index (`kindName` for messages) and the model.
+    /// Returns the reader, positioned after the header, and the dimension.
+    static func open(_ url: URL, kind: UInt32, kindName: String, expectedModelID: String?) throws
+        -> (reader: IndexFileReader, dimension: Int)
+    {
+        let reader = try IndexFileReader(url: url)
+        let header = try reader.readHeader()
+        guard header.kind == kind else {
+            throw VectorIndexError.wrongKind(
+                path: url.path, expected: kindName, found: IndexFileFormat.kindName(header.kind))
+        }
+        try reader.checkModel(header.modelID, expected: expectedModelID)
+        return (reader, header.dimension)
+    }
+
     func checkModel(_ found: String, expected: String?) throws {
         if let expected, expected != found {
             throw VectorIndexError.modelMismatch(path: path, expected: expected, found: found)
