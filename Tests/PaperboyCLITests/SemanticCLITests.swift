@@ -6,7 +6,7 @@ import Testing
 @Suite("Semantic search", .serialized)
 struct SemanticCLITests {
     static let model = CLI.repo.appendingPathComponent("models/all-MiniLM-L6-v2").path
-    static let seed = CLI.repo.deletingLastPathComponent().appendingPathComponent("shared/data/seed-papers.jsonl").path
+    static let seed = CLI.repo.appendingPathComponent("Tests/Fixtures/seed-papers.jsonl").path
 
     static func requireModel() throws {
         try #require(

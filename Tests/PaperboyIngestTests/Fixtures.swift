@@ -2,9 +2,9 @@ import Foundation
 import PaperboyCore
 
 enum Fixtures {
-    /// `/work/shared/data` (the repository's `../shared/data`).
+    /// `Tests/Fixtures` in the repository.
     static let sharedData = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared/data")
+        .appendingPathComponent("Fixtures")
 
     static var sample200: URL { sharedData.appendingPathComponent("arxiv-sample-200.jsonl") }
     static var seedPapers: URL { sharedData.appendingPathComponent("seed-papers.jsonl") }

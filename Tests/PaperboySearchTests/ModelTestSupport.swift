@@ -18,8 +18,7 @@ enum ModelTestSupport {
         return repositoryRoot.appendingPathComponent("models/all-MiniLM-L6-v2")
     }()
 
-    static let referenceFile = repositoryRoot.deletingLastPathComponent()
-        .appendingPathComponent("shared/models/all-MiniLM-L6-v2-reference.json")
+    static let referenceFile = repositoryRoot.appendingPathComponent("Tests/Fixtures/all-MiniLM-L6-v2-reference.json")
 
     struct Reference: Decodable, Sendable {
         let text: String

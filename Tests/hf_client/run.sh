@@ -8,7 +8,7 @@
 #
 # Environment:
 #   PAPERBOY_TEST_PORT  port to serve on (default 18080)
-#   DATA_DIR            directory with seed-papers.jsonl and arxiv-sample-200.jsonl (default: ../shared/data)
+#   DATA_DIR            directory with seed-papers.jsonl and arxiv-sample-200.jsonl (default: Tests/Fixtures)
 #   PYTEST_ARGS         extra pytest arguments (default -q)
 set -euo pipefail
 
@@ -20,7 +20,7 @@ fi
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 BIN="$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"
 PORT="${PAPERBOY_TEST_PORT:-18080}"
-DATA_DIR="${DATA_DIR:-$REPO/../shared/data}"
+DATA_DIR="${DATA_DIR:-$REPO/Tests/Fixtures}"
 export DATA_DIR
 
 if [[ ! -x "$BIN" ]]; then

@@ -1,7 +1,7 @@
 """Paperboy's JSON API driven by the official Hugging Face client, unchanged.
 
 Runs against a live server: set PAPERBOY_TEST_URL (e.g. http://127.0.0.1:18080) to a Paperboy
-loaded with ../shared/data/seed-papers.jsonl and arxiv-sample-200.jsonl (see run.sh). The expected
+loaded with Tests/Fixtures/seed-papers.jsonl and arxiv-sample-200.jsonl (see run.sh). The expected
 answers are computed from those files: a paper's listing day is the UTC date of its v1
 (`versions[0].created`).
 
@@ -36,7 +36,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def _data_dir() -> Path:
-    for candidate in (os.environ.get("DATA_DIR"), REPO.parent / "shared" / "data"):
+    for candidate in (os.environ.get("DATA_DIR"), REPO / "Tests" / "Fixtures"):
         if candidate and (Path(candidate) / "seed-papers.jsonl").is_file():
             return Path(candidate)
     raise RuntimeError("seed-papers.jsonl not found (set DATA_DIR)")
