@@ -130,6 +130,14 @@ public struct SearchOutcome: Sendable {
     }
 }
 
+/// Bounds on what one search may cost, whatever a request asks for.
+public enum SearchLimits {
+    /// Results reachable by paging (offset + limit); a request beyond it is refused, never computed.
+    public static let maxReachableResults = 10_000
+    /// Longest query text searched, in characters.
+    public static let maxQueryLength = 1_000
+}
+
 /// Search as pages and the API use it: keyword, semantic or hybrid; similar papers.
 public protocol PaperSearcher: Sendable {
     func search(_ query: SearchQuery, mode: SearchMode, offset: Int, limit: Int) async throws -> SearchOutcome
