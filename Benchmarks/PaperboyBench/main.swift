@@ -119,7 +119,7 @@ func listing(database: String, queries: Int) async throws {
     }
     var times: [Double] = []
     for day in days.prefix(200) {
-        let week = ISOWeek(containing: day)
+        guard let week = ISOWeek(containing: day) else { continue }
         let start = ContinuousClock.now
         _ = try await store.listing(days: week.days, sort: .trending, offset: 0, limit: 50)
         times.append(seconds(ContinuousClock.now - start))

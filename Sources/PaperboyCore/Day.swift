@@ -1,10 +1,22 @@
 import Foundation
 
 /// A calendar day in UTC, the unit of the daily listing.
+///
+/// Every `Day` lies in years 1 to 9999 (a day computed outside that span is clamped to its edge), so its
+/// arithmetic and formatting never trap. Days that requests and feeds may name lie in ``Day/supported``
+/// (years 1000 to 9999); parsers refuse others.
 public struct Day: Hashable, Comparable, Sendable, CustomStringConvertible {
     public let year: Int
     public let month: Int
     public let day: Int
+
+    /// The first and last day a `Day` can hold.
+    public static let first = Day(unchecked: 1, 1, 1)
+    public static let last = Day(unchecked: 9999, 12, 31)
+    /// The days a request, a file or a feed may name: years 1000 to 9999.
+    public static let supported: ClosedRange<Day> = Day(unchecked: 1000, 1, 1)...last
+    /// The years of ``supported``.
+    public static let supportedYears = 1000...9999
 
     public init?(year: Int, month: Int, day: Int) {
         guard (1...9999).contains(year), (1...12).contains(month),
@@ -15,57 +27,47 @@ public struct Day: Hashable, Comparable, Sendable, CustomStringConvertible {
         self.day = day
     }
 
-    /// The day with this many days since 1970-01-01.
+    private init(unchecked year: Int, _ month: Int, _ day: Int) {
+        self.year = year
+        self.month = month
+        self.day = day
+    }
+
+    /// The day with this many days since 1970-01-01, clamped to ``first``...``last``.
     public init(daysSinceEpoch z0: Int) {
-        // Howard Hinnant's civil_from_days.
-        let z = z0 + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        year = yoe + era * 400 + (m <= 2 ? 1 : 0)
-        month = m
-        day = d
+        let z = min(max(z0, Day.firstDays), Day.lastDays)
+        let civil = Day.civil(daysSinceEpoch: z)
+        self.init(unchecked: civil.year, civil.month, civil.day)
     }
 
-    /// The UTC day a moment falls on.
+    /// The UTC day a moment falls on (clamped to ``first``...``last``; NaN counts as 1970-01-01).
     public init(_ date: Date) {
-        let seconds = Int(date.timeIntervalSince1970.rounded(.down))
-        self.init(daysSinceEpoch: seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400)
+        self.init(daysSinceEpoch: Day.floorDiv(Millis.of(date), 86_400_000))
     }
 
-    /// Parses `YYYY-MM-DD` exactly.
+    /// Parses `YYYY-MM-DD` exactly, for days in ``supported``.
     public init?(iso string: some StringProtocol) {
         let u = Array(string.utf8)
         guard u.count == 10, u[4] == UInt8(ascii: "-"), u[7] == UInt8(ascii: "-"),
-            let y = Digits.int(u[0..<4]), let m = Digits.int(u[5..<7]), let d = Digits.int(u[8..<10])
+            let y = Digits.int(u[0..<4]), let m = Digits.int(u[5..<7]), let d = Digits.int(u[8..<10]),
+            Day.supportedYears.contains(y)
         else { return nil }
         self.init(year: y, month: m, day: d)
     }
 
-    public var daysSinceEpoch: Int {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let mp = month > 2 ? month - 3 : month + 9
-        let doy = (153 * mp + 2) / 5 + day - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146_097 + doe - 719_468
-    }
+    public var daysSinceEpoch: Int { Day.days(year: year, month: month, day: day) }
 
     /// Midnight UTC at the start of the day.
     public var start: Date { Date(timeIntervalSince1970: TimeInterval(daysSinceEpoch) * 86_400) }
 
-    public func adding(days: Int) -> Day { Day(daysSinceEpoch: daysSinceEpoch + days) }
+    /// The day `days` later (earlier when negative), clamped to ``first``...``last``.
+    public func adding(days: Int) -> Day {
+        let (sum, overflow) = daysSinceEpoch.addingReportingOverflow(days)
+        return Day(daysSinceEpoch: overflow ? (days < 0 ? Int.min : Int.max) : sum)
+    }
 
     /// ISO weekday, Monday = 1 ... Sunday = 7.
-    public var isoWeekday: Int {
-        let w = (daysSinceEpoch + 3) % 7  // 1970-01-01 was a Thursday
-        return (w < 0 ? w + 7 : w) + 1
-    }
+    public var isoWeekday: Int { Day.isoWeekday(daysSinceEpoch: daysSinceEpoch) }
 
     public var description: String {
         Digits.padded(year, 4) + "-" + Digits.padded(month, 2) + "-" + Digits.padded(day, 2)
@@ -82,66 +84,145 @@ public struct Day: Hashable, Comparable, Sendable, CustomStringConvertible {
         default: return 31
         }
     }
+
+    static let firstDays = days(year: 1, month: 1, day: 1)
+    static let lastDays = days(year: 9999, month: 12, day: 31)
+
+    /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil); total for any
+    /// year within ±10^12.
+    static func days(year: Int, month: Int, day: Int) -> Int {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let mp = month > 2 ? month - 3 : month + 9
+        let doy = (153 * mp + 2) / 5 + day - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146_097 + doe - 719_468
+    }
+
+    /// The date of a day number (civil_from_days); total for any day number within ±10^14.
+    static func civil(daysSinceEpoch z0: Int) -> (year: Int, month: Int, day: Int) {
+        let z = z0 + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
+    }
+
+    static func isoWeekday(daysSinceEpoch z: Int) -> Int {
+        let w = (z + 3) % 7  // 1970-01-01 was a Thursday
+        return (w < 0 ? w + 7 : w) + 1
+    }
+
+    /// Division rounding toward minus infinity.
+    static func floorDiv(_ a: Int64, _ b: Int64) -> Int {
+        Int(a >= 0 ? a / b : -((-(a + 1)) / b) - 1)
+    }
 }
 
-/// An ISO 8601 week, `2026-W48`.
+/// Milliseconds since 1970-01-01 UTC, the form dates take in storage, cursors and formatting: conversions from
+/// `Date` never trap (NaN is 0, anything beyond ``Day/first`` or ``Day/last`` is clamped to it).
+public enum Millis {
+    /// 0001-01-01T00:00:00.000Z ... 9999-12-31T23:59:59.999Z.
+    public static let range: ClosedRange<Int64> =
+        Int64(Day.firstDays) * 86_400_000...Int64(Day.lastDays + 1) * 86_400_000 - 1
+    /// The span of ``Day/supported``.
+    public static let supported: ClosedRange<Int64> =
+        Int64(Day.supported.lowerBound.daysSinceEpoch) * 86_400_000...range.upperBound
+
+    /// The milliseconds of a date, rounded toward minus infinity (or to nearest), clamped to ``range``.
+    public static func of(_ date: Date, rounding rule: FloatingPointRoundingRule = .down) -> Int64 {
+        let ms = (date.timeIntervalSince1970 * 1000).rounded(rule)
+        guard !ms.isNaN else { return 0 }
+        if ms <= Double(range.lowerBound) { return range.lowerBound }
+        if ms >= Double(range.upperBound) { return range.upperBound }
+        return Int64(ms)
+    }
+
+    public static func date(_ ms: Int64) -> Date { Date(timeIntervalSince1970: TimeInterval(ms) / 1000) }
+}
+
+/// An ISO 8601 week, `2026-W48`, of a year in ``Day/supportedYears``.
 public struct ISOWeek: Hashable, Sendable, CustomStringConvertible {
     public let year: Int
     public let week: Int
 
     public init?(year: Int, week: Int) {
-        guard (1...9999).contains(year), week >= 1, week <= ISOWeek.weeks(in: year) else { return nil }
+        guard Day.supportedYears.contains(year), week >= 1, week <= ISOWeek.weeks(in: year) else { return nil }
         self.year = year
         self.week = week
     }
 
-    /// The week containing a day.
-    public init(containing day: Day) {
-        let thursday = day.adding(days: 4 - day.isoWeekday)
-        let jan1 = Day(year: thursday.year, month: 1, day: 1)!
-        year = thursday.year
-        week = (thursday.daysSinceEpoch - jan1.daysSinceEpoch) / 7 + 1
+    /// The week containing a day; nil when that week belongs to a year outside ``Day/supportedYears``.
+    public init?(containing day: Day) {
+        let thursday = day.daysSinceEpoch + 4 - day.isoWeekday
+        let year = Day.civil(daysSinceEpoch: thursday).year
+        guard Day.supportedYears.contains(year) else { return nil }
+        self.year = year
+        week = (thursday - Day.days(year: year, month: 1, day: 1)) / 7 + 1
     }
 
     /// Parses `YYYY-Www` (also `YYYY-ww`).
     public init?(iso string: some StringProtocol) {
-        let parts = string.split(separator: "-")
-        guard parts.count == 2, parts[0].count == 4, let y = Int(parts[0]) else { return nil }
-        var w = parts[1]
-        if w.first == "W" || w.first == "w" { w = w.dropFirst() }
-        guard w.count == 2, w.allSatisfy(\.isASCIIDigit), let n = Int(w) else { return nil }
+        let u = Array(string.utf8)
+        guard u.count == 7 || u.count == 8, u[4] == UInt8(ascii: "-"), let y = Digits.int(u[0..<4]) else {
+            return nil
+        }
+        var w = u[5...]
+        if u.count == 8 {
+            guard w.first == UInt8(ascii: "W") || w.first == UInt8(ascii: "w") else { return nil }
+            w = w.dropFirst()
+        }
+        guard let n = Digits.int(w) else { return nil }
         self.init(year: y, week: n)
     }
 
-    public var monday: Day {
-        let jan4 = Day(year: year, month: 1, day: 4)!
-        return jan4.adding(days: 1 - jan4.isoWeekday + (week - 1) * 7)
-    }
+    /// The week's Monday (in year `year - 1` for some first weeks).
+    public var monday: Day { Day(daysSinceEpoch: ISOWeek.mondayDays(year: year, week: week)) }
 
     public var days: ClosedRange<Day> { monday...monday.adding(days: 6) }
 
+    /// The week `weeks` later (earlier when negative), nil outside ``Day/supportedYears``.
+    public func adding(weeks: Int) -> ISOWeek? {
+        guard abs(weeks) <= 1_000_000 else { return nil }
+        let monday = ISOWeek.mondayDays(year: year, week: week) + weeks * 7
+        guard (Day.firstDays...Day.lastDays).contains(monday) else { return nil }
+        return ISOWeek(containing: Day(daysSinceEpoch: monday))
+    }
+
     public var description: String { Digits.padded(year, 4) + "-W" + Digits.padded(week, 2) }
 
+    static func mondayDays(year: Int, week: Int) -> Int {
+        let jan4 = Day.days(year: year, month: 1, day: 4)
+        return jan4 + 1 - Day.isoWeekday(daysSinceEpoch: jan4) + (week - 1) * 7
+    }
+
+    /// 52 or 53: the week of December 28th.
     static func weeks(in year: Int) -> Int {
-        guard let dec28 = Day(year: year, month: 12, day: 28) else { return 52 }
-        return ISOWeek(containing: dec28).week
+        let dec28 = Day.days(year: year, month: 12, day: 28)
+        let thursday = dec28 + 4 - Day.isoWeekday(daysSinceEpoch: dec28)
+        return (thursday - Day.days(year: year, month: 1, day: 1)) / 7 + 1
     }
 }
 
-/// A calendar month, `2026-11`.
+/// A calendar month, `2026-11`, of a year in ``Day/supportedYears``.
 public struct Month: Hashable, Sendable, CustomStringConvertible {
     public let year: Int
     public let month: Int
 
     public init?(year: Int, month: Int) {
-        guard (1...9999).contains(year), (1...12).contains(month) else { return nil }
+        guard Day.supportedYears.contains(year), (1...12).contains(month) else { return nil }
         self.year = year
         self.month = month
     }
 
-    public init(containing day: Day) {
-        year = day.year
-        month = day.month
+    /// The month containing a day; nil for a day before ``Day/supported``.
+    public init?(containing day: Day) {
+        self.init(year: day.year, month: day.month)
     }
 
     public init?(iso string: some StringProtocol) {
@@ -152,13 +233,16 @@ public struct Month: Hashable, Sendable, CustomStringConvertible {
     }
 
     public var days: ClosedRange<Day> {
-        Day(year: year, month: month, day: 1)!...Day(
-            year: year, month: month, day: Day.daysIn(month: month, year: year))!
+        Day(
+            daysSinceEpoch: Day.days(year: year, month: month, day: 1))...Day(
+                daysSinceEpoch: Day.days(year: year, month: month, day: Day.daysIn(month: month, year: year)))
     }
 
-    public func adding(months: Int) -> Month {
+    /// The month `months` later (earlier when negative), nil outside ``Day/supportedYears``.
+    public func adding(months: Int) -> Month? {
+        guard abs(months) <= 1_000_000 else { return nil }
         let index = year * 12 + (month - 1) + months
-        return Month(year: index / 12, month: index % 12 + 1) ?? self
+        return Month(year: index / 12, month: index % 12 + 1)
     }
 
     public var description: String { Digits.padded(year, 4) + "-" + Digits.padded(month, 2) }
@@ -178,19 +262,19 @@ public enum ListingPeriod: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
-    public var previous: ListingPeriod {
-        switch self {
-        case .day(let d): .day(d.adding(days: -1))
-        case .week(let w): .week(ISOWeek(containing: w.monday.adding(days: -7)))
-        case .month(let m): .month(m.adding(months: -1))
-        }
-    }
+    /// The period before this one; nil at the start of ``Day/supported``.
+    public var previous: ListingPeriod? { moved(by: -1) }
 
-    public var next: ListingPeriod {
+    /// The period after this one; nil at the end of ``Day/supported``.
+    public var next: ListingPeriod? { moved(by: 1) }
+
+    func moved(by step: Int) -> ListingPeriod? {
         switch self {
-        case .day(let d): .day(d.adding(days: 1))
-        case .week(let w): .week(ISOWeek(containing: w.monday.adding(days: 7)))
-        case .month(let m): .month(m.adding(months: 1))
+        case .day(let d):
+            let moved = d.adding(days: step)
+            return moved == d || !Day.supported.contains(moved) ? nil : .day(moved)
+        case .week(let w): return w.adding(weeks: step).map { .week($0) }
+        case .month(let m): return m.adding(months: step).map { .month($0) }
         }
     }
 
@@ -206,8 +290,7 @@ public enum ListingPeriod: Hashable, Sendable, CustomStringConvertible {
     public var description: String { queryItem.value }
 
     /// Every day a store can hold: a listing over it is "all papers".
-    public static let everything: ClosedRange<Day> =
-        Day(year: 1, month: 1, day: 1)!...Day(year: 9999, month: 12, day: 31)!
+    public static let everything: ClosedRange<Day> = Day.first...Day.last
 }
 
 enum Digits {
@@ -217,8 +300,9 @@ enum Digits {
         return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
     }
 
+    /// The value of 1 to 9 ASCII digits, nil for anything else.
     static func int(_ bytes: some Collection<UInt8>) -> Int? {
-        guard !bytes.isEmpty else { return nil }
+        guard !bytes.isEmpty, bytes.count <= 9 else { return nil }
         var value = 0
         for b in bytes {
             guard b >= 48, b <= 57 else { return nil }

@@ -55,13 +55,14 @@ public struct PaperCursor: Hashable, Sendable {
     }
 
     /// `<milliseconds>_<id>`, URL-safe apart from the slash of old ids (which stays valid in a query).
-    public var token: String { "\(Int64((featuredAt.timeIntervalSince1970 * 1000).rounded()))_\(id.rawValue)" }
+    public var token: String { "\(Millis.of(featuredAt, rounding: .toNearestOrAwayFromZero))_\(id.rawValue)" }
 
+    /// Parses a ``token``; nil for anything else, including a moment outside ``Day/supported``.
     public init?(token: String) {
-        guard let sep = token.firstIndex(of: "_"), let ms = Int64(token[..<sep]),
-            let id = PaperID(String(token[token.index(after: sep)...]))
+        guard token.utf8.count <= 64, let sep = token.firstIndex(of: "_"), let ms = Int64(token[..<sep]),
+            Millis.supported.contains(ms), let id = PaperID(String(token[token.index(after: sep)...]))
         else { return nil }
-        self.init(featuredAt: Date(timeIntervalSince1970: TimeInterval(ms) / 1000), id: id)
+        self.init(featuredAt: Millis.date(ms), id: id)
     }
 }
 

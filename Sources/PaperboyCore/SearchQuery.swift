@@ -129,7 +129,7 @@ public struct SearchQuery: Hashable, Sendable {
     static func parseDay(_ s: String) -> Day? {
         if let d = Day(iso: s) { return d }
         if let m = Month(iso: s) { return m.days.lowerBound }
-        if s.count == 4, let y = Int(s) { return Day(year: y, month: 1, day: 1) }
+        if s.utf8.count == 4, let y = Int(s), Day.supportedYears.contains(y) { return Day(year: y, month: 1, day: 1) }
         return nil
     }
 

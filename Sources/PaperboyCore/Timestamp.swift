@@ -5,21 +5,21 @@ public enum Timestamp {
     /// RFC 3339 in UTC with milliseconds and a `Z`: `2007-04-02T19:18:42.000Z`
     /// (the Hugging Face client cannot parse `+00:00`).
     public static func rfc3339(_ date: Date) -> String {
-        let ms = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
-        let seconds = ms >= 0 ? ms / 1000 : (ms - 999) / 1000
-        let millis = Int(ms - seconds * 1000)
-        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
-        let rest = Int(seconds - days * 86_400)
-        let d = Day(daysSinceEpoch: Int(days))
+        let ms = Millis.of(date)
+        let days = Day.floorDiv(ms, 86_400_000)
+        let inDay = Int(ms - Int64(days) * 86_400_000)
+        let millis = inDay % 1000
+        let rest = inDay / 1000
+        let d = Day(daysSinceEpoch: days)
         return d.description + "T" + Digits.padded(rest / 3600, 2) + ":" + Digits.padded(rest % 3600 / 60, 2) + ":"
             + Digits.padded(rest % 60, 2) + "." + Digits.padded(millis, 3) + "Z"
     }
 
     /// RFC 822 / 2822 in GMT, as RSS wants: `Mon, 02 Apr 2007 19:18:42 GMT`.
     public static func rfc2822(_ date: Date) -> String {
-        let seconds = Int(date.timeIntervalSince1970.rounded(.down))
-        let d = Day(date)
-        let rest = seconds - d.daysSinceEpoch * 86_400
+        let ms = Millis.of(date)
+        let d = Day(daysSinceEpoch: Day.floorDiv(ms, 86_400_000))
+        let rest = Int(ms - Int64(d.daysSinceEpoch) * 86_400_000) / 1000
         let weekdays = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
         return weekdays[d.isoWeekday - 1] + ", " + Digits.padded(d.day, 2) + " " + monthNames[d.month - 1] + " "
             + Digits.padded(d.year, 4) + " " + Digits.padded(rest / 3600, 2) + ":" + Digits.padded(rest % 3600 / 60, 2)

@@ -15,25 +15,29 @@ struct PaperRow {
     let rowid: Int64
     let paper: StoredPaper
 
-    /// Decodes a row selected with ``columns`` (by position, which is faster than by name).
-    init(row: Row) {
-        rowid = row[0]
-        let idString: String = row[1]
-        let categories: String = row[5]
-        let versionsText: String = row[6]
-        let updated: Int64? = row[13]
-        let featured: Int64 = row[14]
+    /// Decodes a row selected with ``columns`` (by position, which is faster than by name). A value of the wrong
+    /// type (a database edited by hand) throws a `RowDecodingError` instead of trapping.
+    init(row: Row) throws {
+        rowid = try row.decode(atIndex: 0)
+        let idString: String = try row.decode(atIndex: 1)
+        let categories: String = try row.decode(atIndex: 5)
+        let versionsText: String = try row.decode(atIndex: 6)
+        let updated: Int64? = try row.decode(atIndex: 13)
+        let featured: Int64 = try row.decode(atIndex: 14)
         let paper = Paper(
             id: PaperID(storedValue: idString),
-            title: row[2],
-            abstract: row[4],
-            authors: PaperRow.authors(row[3]),
+            title: try row.decode(atIndex: 2),
+            abstract: try row.decode(atIndex: 4),
+            authors: PaperRow.authors(try row.decode(atIndex: 3)),
             categories: categories.split(separator: " ").map(String.init),
             versions: PaperRow.versions(versionsText),
-            submitter: row[7], comments: row[8], journalRef: row[9], doi: row[10], reportNo: row[11], license: row[12],
+            submitter: try row.decode(atIndex: 7), comments: try row.decode(atIndex: 8),
+            journalRef: try row.decode(atIndex: 9), doi: try row.decode(atIndex: 10),
+            reportNo: try row.decode(atIndex: 11), license: try row.decode(atIndex: 12),
             updated: updated.map(PaperRow.date),
             featuredAt: PaperRow.date(featured))
-        self.paper = StoredPaper(paper: paper, upvotes: row[15], numComments: row[16])
+        self.paper = StoredPaper(
+            paper: paper, upvotes: try row.decode(atIndex: 15), numComments: try row.decode(atIndex: 16))
     }
 
     /// Arguments for the INSERT statement (id first) or the UPDATE statement (rowid last).
@@ -69,7 +73,7 @@ struct PaperRow {
         }
     }
 
-    static func millis(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
+    static func millis(_ date: Date) -> Int64 { Millis.of(date, rounding: .toNearestOrAwayFromZero) }
 
-    static func date(_ millis: Int64) -> Date { Date(timeIntervalSince1970: TimeInterval(millis) / 1000) }
+    static func date(_ millis: Int64) -> Date { Millis.date(millis) }
 }

@@ -91,7 +91,7 @@ extension SQLiteStore: VectorStore {
                     db, sql: "SELECT \(PaperRow.columns) FROM papers WHERE rowid IN (\(placeholders))",
                     arguments: StatementArguments(chunk))
                 {
-                    let paper = PaperRow(row: row)
+                    let paper = try PaperRow(row: row)
                     result[paper.rowid] = paper.paper
                 }
             }

@@ -90,7 +90,7 @@ public final class SQLiteStore: PaperStore {
                 if try insert(db, incoming, indexing: indexing) {
                     summary.inserted += 1
                 } else if let row = try Row.fetchOne(find, arguments: [incoming.id.rawValue]) {
-                    let stored = PaperRow(row: row)
+                    let stored = try PaperRow(row: row)
                     let merged = stored.paper.paper.merged(with: incoming)
                     if merged == stored.paper.paper {
                         summary.unchanged += 1
@@ -184,7 +184,7 @@ public final class SQLiteStore: PaperStore {
     public func paper(id: PaperID) async throws -> StoredPaper? {
         try await pool.read { db in
             try Row.fetchOne(db, sql: "SELECT \(PaperRow.columns) FROM papers WHERE id = ?", arguments: [id.rawValue])
-                .map { PaperRow(row: $0).paper }
+                .map { try PaperRow(row: $0).paper }
         }
     }
 
@@ -206,7 +206,7 @@ public final class SQLiteStore: PaperStore {
                 db,
                 sql: "SELECT \(PaperRow.columns) FROM papers\(filter) ORDER BY \(order) LIMIT ? OFFSET ?",
                 arguments: range + [limit, offset])
-            return ResultPage(items: rows.map { PaperRow(row: $0).paper }, total: total, offset: offset, limit: limit)
+            return ResultPage(items: try rows.map { try PaperRow(row: $0).paper }, total: total, offset: offset, limit: limit)
         }
     }
 
@@ -255,7 +255,7 @@ public final class SQLiteStore: PaperStore {
                     WHERE l.\(column) = ? ORDER BY l.featured_at DESC, l.paper_rowid DESC LIMIT ? OFFSET ?
                     """,
                 arguments: [value, limit, offset])
-            return ResultPage(items: rows.map { PaperRow(row: $0).paper }, total: total, offset: offset, limit: limit)
+            return ResultPage(items: try rows.map { try PaperRow(row: $0).paper }, total: total, offset: offset, limit: limit)
         }
     }
 
@@ -296,7 +296,7 @@ public final class SQLiteStore: PaperStore {
                     db, sql: "SELECT \(PaperRow.columns) FROM papers ORDER BY featured_at DESC, id DESC LIMIT ?",
                     arguments: [limit + 1])
             }
-            let papers = rows.prefix(limit).map { PaperRow(row: $0).paper }
+            let papers = try rows.prefix(limit).map { try PaperRow(row: $0).paper }
             let next =
                 rows.count > limit
                 ? papers.last.map { PaperCursor(featuredAt: $0.paper.featuredAt, id: $0.paper.id) } : nil

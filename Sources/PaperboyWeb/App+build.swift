@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import HummingbirdCore
 import Logging
 import Mustache
 import NIOCore
@@ -26,31 +27,42 @@ struct Site<Store: PaperStore>: Sendable {
     let config: WebConfiguration
     let templates: Templates
     let responder: HTTPResponder
+    /// Admits expensive requests (searches, similar papers) within the configured concurrency.
+    let gate: AdmissionGate
     let registry: PrometheusCollectorRegistry
     let logger: Logger
 }
 
 /// Builds the router without a server, so tests run it in-process and `serve` runs it for real.
+/// `now` is the clock the response cache expires answers on (tests move it).
 public func buildRouter(
     store: some PaperStore, searcher: (any PaperSearcher)? = nil, config: WebConfiguration,
-    registry: PrometheusCollectorRegistry = .init(), logger: Logger = Logger(label: "paperboy.web")
+    registry: PrometheusCollectorRegistry = .init(), logger: Logger = Logger(label: "paperboy.web"),
+    now: @escaping @Sendable () -> ContinuousClock.Instant = { ContinuousClock.now }
 ) async throws -> Router<AppRequestContext> {
+    let gate = AdmissionGate(concurrency: config.searchConcurrency, queue: config.searchQueue)
     let site = Site(
-        store: store, searcher: searcher ?? KeywordSearcher(store: store), config: config,
-        templates: try await Templates.load(), responder: HTTPResponder(ttl: config.cacheTTL, registry: registry),
-        registry: registry, logger: logger)
-    let router = Router(context: AppRequestContext.self)
+        store: store, searcher: GatedSearcher(base: searcher ?? KeywordSearcher(store: store), gate: gate),
+        config: config, templates: try await Templates.load(),
+        responder: HTTPResponder(
+            ttl: config.cacheTTL, registry: registry, capacityBytes: config.cacheBytes, now: now),
+        gate: gate, registry: registry, logger: logger)
+    let router = Router(context: AppRequestContext.self, options: .autoGenerateHeadEndpoints)
+    // Outermost first: metrics and the access log see every answer, errors included.
     router.add(middleware: RequestMetricsMiddleware(registry: registry))
     router.add(middleware: AccessLogMiddleware(logger: logger, trustedProxies: config.trustedProxies))
+    router.add(middleware: SecurityHeadersMiddleware())
+    router.add(middleware: ErrorAnswerMiddleware(logger: logger))
+    router.add(middleware: RequestLimitsMiddleware(limits: config.requestLimits))
     router.add(
         middleware: CORSMiddleware(
             allowOrigin: .all, allowHeaders: [.accept, .ifNoneMatch], allowMethods: [.get, .head, .options]))
-    let routes: RouterGroup<AppRequestContext> =
-        config.pathPrefix.isEmpty ? router.group() : router.group(RouterPath(config.pathPrefix))
+    let routes = RouteTable(config.pathPrefix.isEmpty ? router.group() : router.group(RouterPath(config.pathPrefix)))
     PageRoutes(site: site).register(on: routes)
     APIRoutes(site: site).register(on: routes)
     FeedRoutes(site: site).register(on: routes)
     MetaRoutes(site: site).register(on: routes)
+    routes.finish()
     return router
 }
 
@@ -62,8 +74,13 @@ public func buildApplication(
 ) async throws -> some ApplicationProtocol {
     let router = try await buildRouter(
         store: store, searcher: searcher, config: config, registry: registry, logger: logger)
+    let limiter = ConnectionLimiter(perAddress: config.connectionsPerAddress, exempt: config.trustedProxies)
+    var http = HTTP1Channel.Configuration(
+        additionalChannelHandlers: [limiter.handler()], idleTimeout: TimeAmount(config.idleTimeout))
+    http.httpDecoder = .init(maxHeaderFieldSize: 16 * 1024, maxHeaderListSize: 32 * 1024, maxHeaderFieldCount: 100)
     return Application(
         router: router,
+        server: .http1(configuration: http),
         configuration: .init(address: .hostname(host, port: port), serverName: "Paperboy"),
         services: services,
         logger: logger)

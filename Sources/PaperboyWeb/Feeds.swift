@@ -35,7 +35,7 @@ struct FeedRoutes<Store: PaperStore>: Sendable {
 
     var config: WebConfiguration { site.config }
 
-    func register(on routes: RouterGroup<AppRequestContext>) {
+    func register(on routes: RouteTable) {
         routes.get("/feeds/daily.xml") { request, _ in
             try await site.responder.respond(to: request) { try await daily() }
         }
@@ -44,7 +44,11 @@ struct FeedRoutes<Store: PaperStore>: Sendable {
         }
         routes.get("/feeds/search.xml") { request, _ in
             try await site.responder.respond(to: request) {
-                try await search(request.query("q") ?? "")
+                do {
+                    return try await search(try Parameters(request: request).searchText())
+                } catch let problem as ParameterProblem {
+                    return Rendered(status: .badRequest, contentType: Rendered.plain, text: problem.message)
+                }
             }
         }
     }
@@ -61,7 +65,7 @@ struct FeedRoutes<Store: PaperStore>: Sendable {
 
     func category(_ file: String) async throws -> Rendered {
         guard file.hasSuffix(".xml") else { return notFound("No such feed.") }
-        let name = String(file.dropLast(4)).removingPercentEncoding ?? String(file.dropLast(4))
+        let name = QueryString.segment(file.dropLast(4))
         let papers = try await site.store.papers(inCategory: name, offset: 0, limit: Self.size).items
         return rss(
             title: "\(config.siteName): \(name)", link: SiteURL.category(name).absolute(config),

@@ -10,7 +10,7 @@ struct MetaRoutes<Store: PaperStore>: Sendable {
     let site: Site<Store>
     var config: WebConfiguration { site.config }
 
-    func register(on routes: RouterGroup<AppRequestContext>) {
+    func register(on routes: RouteTable) {
         routes.get("/health") { _, _ in try await health() }
         routes.get("/metrics") { request, _ in try await metrics(request) }
         routes.get("/robots.txt") { request, _ in
@@ -53,7 +53,8 @@ struct MetaRoutes<Store: PaperStore>: Sendable {
         } catch {
             site.logger.error("health check failed", metadata: ["error.message": "\(error)"])
             body = APIHealth(
-                status: "unavailable", database: "error", papers: nil, newestDay: nil, error: "\(error)",
+                status: "unavailable", database: "error", papers: nil, newestDay: nil,
+                error: "the database is not answering (the server log says why)",
                 semantic: semantic, semanticDetail: detail)
             status = .serviceUnavailable
         }

@@ -41,11 +41,16 @@ struct Ingest: AsyncParsableCommand {
                 Paperboy.printError("… and \(report.rejected - report.rejections.count) more rejected records")
             }
             print(
-                "\(report.records) records in \(Self.seconds(report.elapsed)) s (\(Int(report.recordsPerSecond))/s): "
+                "\(report.records) records in \(Self.seconds(report.elapsed)) s (\(Self.whole(report.recordsPerSecond))/s): "
                     + "\(report.inserted) new, \(report.updated) updated, \(report.unchanged) unchanged, "
                     + "\(report.rejected) rejected, \(report.skipped) deleted records skipped")
             if report.rejected > 0 { throw Exit.dataError }
         }
+    }
+
+    /// A rate or a count of seconds as a whole number, whatever the Double (no trap on huge or NaN values).
+    static func whole(_ value: Double) -> String {
+        value.isFinite ? String(format: "%.0f", value) : "-"
     }
 
     static func seconds(_ d: Duration) -> String {
@@ -85,9 +90,9 @@ final class ProgressMeter: Sendable {
         guard due else { return }
         let elapsed = now - start
         let seconds = max(0.001, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
-        var line = "\r\(count) \(unit), \(Int(Double(count) / seconds))/s"
+        var line = "\r\(count) \(unit), \(Ingest.whole(Double(count) / seconds))/s"
         if let fraction, fraction > 0 {
-            line += ", \(Int(fraction * 100))%, ETA \(Int(seconds / fraction - seconds)) s"
+            line += ", \(Ingest.whole(fraction * 100))%, ETA \(Ingest.whole(seconds / fraction - seconds)) s"
         }
         FileHandle.standardError.write(Data((line + "   ").utf8))
     }

@@ -33,8 +33,16 @@ struct ModelOptions: ParsableArguments {
                 ])
             return (SemanticEngine(embedder: embedder, index: index), "")
         } catch {
+            // The log has the details (paths, the error); visitors see why in words that reveal nothing.
             logger.warning("semantic search off", metadata: ["error.message": "\(error)"])
-            return (nil, "\(error)")
+            let installed = FileManager.default.fileExists(
+                atPath: directory.appendingPathComponent("model.safetensors").path)
+            return (
+                nil,
+                installed
+                    ? "the embedding model could not be loaded (the server log says why)"
+                    : "no embedding model is installed"
+            )
         }
     }
 }
@@ -78,7 +86,7 @@ struct Embed: AsyncParsableCommand {
             }
             let seconds = max(0.001, Self.seconds(ContinuousClock.now - start))
             print(
-                "embedded \(done) papers in \(String(format: "%.1f", seconds)) s (\(Int(Double(done) / seconds))/s); "
+                "embedded \(done) papers in \(String(format: "%.1f", seconds)) s (\(Ingest.whole(Double(done) / seconds))/s); "
                     + "\(index.count) vectors in the index")
         }
     }

@@ -34,6 +34,28 @@ struct Serve: AsyncParsableCommand {
         help: "How long anonymous pages are cached, e.g. 30s; 0 turns caching off (PAPERBOY_CACHE_TTL; default 30s).")
     var cacheTTL: String?
 
+    @Option(help: "Most bytes of answers the response cache keeps, e.g. 64MB (PAPERBOY_CACHE_SIZE; default 64MB).")
+    var cacheSize: String?
+
+    @Option(
+        help: "Searches and similar-paper lookups that run at once (PAPERBOY_SEARCH_CONCURRENCY; default 4).")
+    var searchConcurrency: String?
+
+    @Option(
+        help:
+            "Searches that may wait for a turn; beyond that, 503 with Retry-After (PAPERBOY_SEARCH_QUEUE; default 32).")
+    var searchQueue: String?
+
+    @Option(
+        help:
+            "Open connections allowed per client address, 0 for no limit (PAPERBOY_CONNECTIONS_PER_ADDRESS; default 64)."
+    )
+    var connectionsPerAddress: String?
+
+    @Option(
+        help: "Close a connection idle this long, also one sending its headers slowly (PAPERBOY_IDLE_TIMEOUT; 30s).")
+    var idleTimeout: String?
+
     @Flag(help: "Do not migrate the database at start, for fleets that migrate once (PAPERBOY_NO_MIGRATE).")
     var noMigrate = false
 
@@ -48,16 +70,33 @@ struct Serve: AsyncParsableCommand {
             let logger = try common.logger("paperboy")
             let host = Settings.string("host", host, default: "127.0.0.1")
             let port = try Settings.port("port", port, default: 8080)
-            let baseURL = try Settings.url("base-url", baseURL, default: URL(string: "http://\(host):\(port)")!)
+            guard let defaultBase = URL(string: "http://\(host):\(port)") else {
+                throw SettingError(flag: "host", value: host, expected: "a host name or address")
+            }
+            let baseURL = try Settings.url("base-url", baseURL, default: defaultBase)
             let proxies = Set(
                 Settings.optionalString("trusted-proxies", trustedProxies)?.split(separator: ",")
                     .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } ?? [])
             let ttl = try Settings.duration("cache-ttl", cacheTTL, default: .seconds(30)) ?? .seconds(30)
+            let cacheBytes = try Settings.bytes("cache-size", cacheSize, default: 64 << 20)
+            let concurrency = try Settings.integer(
+                "search-concurrency", searchConcurrency, default: 4, in: 1...1024)
+            let queue = try Settings.integer("search-queue", searchQueue, default: 32, in: 0...100_000)
+            let perAddress = try Settings.integer(
+                "connections-per-address", connectionsPerAddress, default: 64, in: 0...1_000_000)
+            let idle = try Settings.duration("idle-timeout", idleTimeout, default: .seconds(30)) ?? .seconds(30)
+            if idle < .seconds(1) {
+                throw SettingError(
+                    flag: "idle-timeout", value: Settings.raw("idle-timeout", idleTimeout) ?? "",
+                    expected: "at least 1s")
+            }
             let noMigrate = try Settings.bool("no-migrate", noMigrate)
             let every = try Settings.duration("harvest-every", harvestEvery, default: nil)
             let harvestSettings = try harvest.resolve()
             if let every, every < .seconds(60) {
-                throw SettingError(flag: "harvest-every", value: "\(every)", expected: "at least 60s")
+                throw SettingError(
+                    flag: "harvest-every", value: Settings.raw("harvest-every", harvestEvery) ?? "",
+                    expected: "at least 60s")
             }
 
             let store = try SQLiteStore(path: common.databasePath, logger: logger)
@@ -85,7 +124,8 @@ struct Serve: AsyncParsableCommand {
             let config = WebConfiguration(
                 baseURL: baseURL, trustedProxies: proxies,
                 metricsToken: Settings.optionalString("metrics-token", metricsToken),
-                cacheTTL: ttl)
+                cacheTTL: ttl, cacheBytes: cacheBytes, searchConcurrency: concurrency, searchQueue: queue,
+                connectionsPerAddress: perAddress, idleTimeout: idle)
             let app = try await buildApplication(
                 store: store, searcher: searcher, config: config, host: host, port: port, registry: registry,
                 services: services,

@@ -82,6 +82,7 @@ enum Settings {
         }
     }
 
+    /// A duration of at most 366 days.
     static func parseDuration(_ value: String) -> Duration? {
         let units: [Character: Int64] = ["s": 1, "m": 60, "h": 3600, "d": 86_400]
         var digits = Substring(value)
@@ -90,8 +91,36 @@ enum Settings {
             unit = u
             digits = digits.dropLast()
         }
-        guard let n = Int64(digits), n >= 0 else { return nil }
+        guard digits.count <= 12, let n = Int64(digits), n >= 0, n * unit <= 366 * 86_400 else { return nil }
         return .seconds(n * unit)
+    }
+
+    /// A whole number within `range`.
+    static func integer(_ flag: String, _ given: String?, default fallback: Int, in range: ClosedRange<Int>) throws
+        -> Int
+    {
+        try parsed(
+            flag, given, default: fallback, expected: "a whole number from \(range.lowerBound) to \(range.upperBound)"
+        ) {
+            value in
+            Int(value).flatMap { range.contains($0) ? $0 : nil }
+        }
+    }
+
+    /// A size in bytes: `64MB`, `512KB`, `1GB` or plain bytes (binary units), at most 64 GB.
+    static func bytes(_ flag: String, _ given: String?, default fallback: Int) throws -> Int {
+        try parsed(flag, given, default: fallback, expected: "a size such as 64MB, 512KB or 1GB (at most 64GB)") {
+            value in
+            let units: [(String, Int)] = [("GB", 1 << 30), ("MB", 1 << 20), ("KB", 1 << 10), ("B", 1)]
+            let upper = value.uppercased()
+            let (digits, unit) =
+                units.first { upper.hasSuffix($0.0) }.map { (upper.dropLast($0.0.count), $0.1) } ?? (
+                    Substring(upper), 1
+                )
+            guard digits.count <= 12, let n = Int(digits), n >= 0 else { return nil }
+            let (total, overflow) = n.multipliedReportingOverflow(by: unit)
+            return overflow || total > 64 << 30 ? nil : total
+        }
     }
 
     static func logLevel(_ given: String?) throws -> Logger.Level {

@@ -83,7 +83,7 @@ public enum PaperStoreConformance {
             let page2 = try await store.listing(days: day...day, sort: .publishedAt, offset: 1, limit: 1)
             #expect(ids(page2.items) == ["2611.00001"])
             #expect(!page2.hasMore)
-            let week = ISOWeek(containing: day)
+            let week = try #require(ISOWeek(containing: day))
             let wholeWeek = try await store.listing(days: week.days, sort: .publishedAt, offset: 0, limit: 50)
             #expect(ids(wholeWeek.items) == ["2611.00002", "2611.00001", "2611.00003", "2611.00004"])
             let empty = Day(iso: "2026-11-21")!

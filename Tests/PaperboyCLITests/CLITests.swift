@@ -157,6 +157,45 @@ struct CLITests {
         #expect(unknown.status == 64)
     }
 
+    /// Values that used to trap (overflow, a host that makes no URL) and the limits' settings: exit 64, named.
+    @Test(arguments: [
+        (
+            "PAPERBOY_CACHE_TTL", "9999999999999999d",
+            "--cache-ttl (PAPERBOY_CACHE_TTL): “9999999999999999d” is not a duration such as 90s, 30m, 6h or 1d"
+        ),
+        (
+            "PAPERBOY_HARVEST_EVERY", "400d",
+            "--harvest-every (PAPERBOY_HARVEST_EVERY): “400d” is not a duration such as 90s, 30m, 6h or 1d"
+        ),
+        ("PAPERBOY_HOST", "bad host", "--host (PAPERBOY_HOST): “bad host” is not a host name or address"),
+        (
+            "PAPERBOY_CACHE_SIZE", "lots",
+            "--cache-size (PAPERBOY_CACHE_SIZE): “lots” is not a size such as 64MB, 512KB or 1GB (at most 64GB)"
+        ),
+        (
+            "PAPERBOY_CACHE_SIZE", "99999999999GB",
+            "--cache-size (PAPERBOY_CACHE_SIZE): “99999999999GB” is not a size such as 64MB, 512KB or 1GB (at most 64GB)"
+        ),
+        (
+            "PAPERBOY_SEARCH_CONCURRENCY", "0",
+            "--search-concurrency (PAPERBOY_SEARCH_CONCURRENCY): “0” is not a whole number from 1 to 1024"
+        ),
+        (
+            "PAPERBOY_SEARCH_QUEUE", "-1",
+            "--search-queue (PAPERBOY_SEARCH_QUEUE): “-1” is not a whole number from 0 to 100000"
+        ),
+        (
+            "PAPERBOY_CONNECTIONS_PER_ADDRESS", "many",
+            "--connections-per-address (PAPERBOY_CONNECTIONS_PER_ADDRESS): “many” is not a whole number from 0 to 1000000"
+        ),
+        ("PAPERBOY_IDLE_TIMEOUT", "0", "--idle-timeout (PAPERBOY_IDLE_TIMEOUT): “0” is not at least 1s"),
+    ])
+    func outOfRangeSettingsFailAtStart(variable: String, value: String, message: String) async throws {
+        let result = try await CLI.run(["serve"], environment: [variable: value])
+        #expect(result.status == 64)
+        #expect(result.stderr == "paperboy: bad setting \(message)\n")
+    }
+
     @Test func flagsWinOverTheEnvironment() async throws {
         let db = try CLI.temporaryDirectory().appendingPathComponent("p.sqlite").path
         let result = try await CLI.run(

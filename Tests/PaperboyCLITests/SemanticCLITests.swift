@@ -105,7 +105,14 @@ struct SemanticCLITests {
             let base = "http://127.0.0.1:\(port)"
             let health = try #require(try await Self.json("\(base)/health") as? [String: Any])
             #expect(health["semantic"] as? String == "off")
-            #expect((health["semanticDetail"] as? String ?? "").contains(broken.path))
+            // Visitors learn why in words; the path and the error text stay in the server's log.
+            #expect(
+                health["semanticDetail"] as? String
+                    == "the embedding model could not be loaded (the server log says why); install the model "
+                    + "(scripts/install-model.sh) and pass --model DIR (PAPERBOY_MODEL)")
+            let page = try #require(await CLI.curl("\(base)/search?q=model%20soups"))
+            #expect(page.contains("Semantic search is off: the embedding model could not be loaded"))
+            #expect(!page.contains(broken.path))
             let items = try #require(
                 try await Self.json("\(base)/api/papers/search?q=model%20soups") as? [[String: Any]])
             #expect((items.first?["paper"] as? [String: Any])?["id"] as? String == "2203.90001")

@@ -37,7 +37,7 @@ struct PaperIDTests {
 @Suite("Days, weeks, months, timestamps")
 struct CalendarTests {
     @Test func daysRoundTripThroughEpochDays() {
-        for n in stride(from: -800_000, through: 800_000, by: 997) {
+        for n in stride(from: -719_162, through: 800_000, by: 997) {
             #expect(Day(daysSinceEpoch: n).daysSinceEpoch == n)
         }
         #expect(Day(iso: "1970-01-01")?.daysSinceEpoch == 0)
@@ -50,7 +50,8 @@ struct CalendarTests {
         ("2026-11-27", "2026-W48"), ("2021-01-03", "2020-W53"), ("2024-12-30", "2025-W01"), ("2026-01-01", "2026-W01"),
     ])
     func isoWeeks(day: String, week: String) throws {
-        let w = ISOWeek(containing: try #require(Day(iso: day)))
+        let d = try #require(Day(iso: day))
+        let w = try #require(ISOWeek(containing: d))
         #expect(w.description == week)
         #expect(w.days.contains(Day(iso: day)!))
         #expect(ISOWeek(iso: week) == w)

@@ -49,13 +49,13 @@ struct APITests {
     @Test(arguments: [
         ("/api/daily_papers?limit=0", "limit must be an integer from 1 to 100"),
         ("/api/daily_papers?limit=101", "limit must be an integer from 1 to 100"),
-        ("/api/daily_papers?p=-1", "p must be an integer from 0 to 100000"),
-        ("/api/daily_papers?date=yesterday", "date must be YYYY-MM-DD"),
-        ("/api/daily_papers?week=2026-W99", "week must be YYYY-Www"),
+        ("/api/daily_papers?p=-1", "p must be an integer from 0 to 199"),
+        ("/api/daily_papers?date=yesterday", "date must be a day from 1000-01-01 to 9999-12-31, written YYYY-MM-DD"),
+        ("/api/daily_papers?week=2026-W99", "week must be an ISO week from 1000-W01 to 9999-W52, written YYYY-Www"),
         ("/api/daily_papers?sort=random", "sort must be publishedAt or trending"),
         ("/api/daily_papers?date=2026-11-20&month=2026-11", "give at most one of date, week and month"),
         ("/api/papers/search?q=x&limit=121", "limit must be an integer from 1 to 120"),
-        ("/api/papers?cursor=garbage", "cursor is not valid"),
+        ("/api/papers?cursor=garbage", "cursor is not valid: use the one given in the Link header"),
         ("/api/papers/search?q=x&mode=fuzzy", "mode must be hybrid, keyword or semantic"),
         ("/api/papers/2611.00001/similar?limit=0", "limit must be an integer from 1 to 50"),
     ])

@@ -55,10 +55,10 @@ struct PageTests {
     }
 
     @Test(arguments: [
-        ("/papers?date=2026-13-01", "“2026-13-01” is not a date (YYYY-MM-DD)."),
-        ("/papers?week=2026-W60", "“2026-W60” is not an ISO week (YYYY-Www)."),
-        ("/papers?month=Nov", "“Nov” is not a month (YYYY-MM)."),
-        ("/papers?date=2026-11-20&page=0", "“0” is not a page number."),
+        ("/papers?date=2026-13-01", "date must be a day from 1000-01-01 to 9999-12-31, written YYYY-MM-DD"),
+        ("/papers?week=2026-W60", "week must be an ISO week from 1000-W01 to 9999-W52, written YYYY-Www"),
+        ("/papers?month=Nov", "month must be a month from 1000-01 to 9999-12, written YYYY-MM"),
+        ("/papers?date=2026-11-20&page=0", "page must be an integer from 1 to 200"),
     ])
     func badListingParametersGetA400Page(uri: String, message: String) async throws {
         try await TestSite.make().run { client in

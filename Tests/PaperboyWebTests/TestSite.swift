@@ -24,11 +24,57 @@ struct TestSite {
         return TestSite(store: store, config: config)
     }
 
-    func run(_ body: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
-        var logger = Logger(label: "paperboy.test")
-        logger.logLevel = .warning
-        let router = try await buildRouter(store: store, config: config, logger: logger)
+    func run(
+        searcher: (any PaperSearcher)? = nil, now: @escaping @Sendable () -> ContinuousClock.Instant = { .now },
+        logger: Logger = TestSite.quietLogger, _ body: @Sendable (any TestClientProtocol) async throws -> Void
+    ) async throws {
+        let router = try await buildRouter(store: store, searcher: searcher, config: config, logger: logger, now: now)
         try await Application(router: router).test(.router, body)
+    }
+
+    /// Serves the site on a real socket (for what only a connection shows: missing Host, slow senders).
+    func runLive(_ body: @Sendable (_ port: Int) async throws -> Void) async throws {
+        let app = try await buildApplication(
+            store: store, config: config, host: "127.0.0.1", port: 0, logger: TestSite.quietLogger)
+        try await app.test(.live) { client in
+            guard let port = client.port else { throw TestSiteError.noPort }
+            try await body(port)
+        }
+    }
+
+    static let quietLogger: Logger = {
+        var logger = Logger(label: "paperboy.test")
+        logger.logLevel = .critical
+        return logger
+    }()
+}
+
+enum TestSiteError: Error {
+    case noPort
+}
+
+/// A logger that keeps what it is given, for tests that check what the server logs.
+final class RecordingLogHandler: LogHandler, @unchecked Sendable {
+    let lock = NSLock()
+    private var lines: [(level: Logger.Level, message: String, metadata: Logger.Metadata)] = []
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .info
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        lock.lock()
+        defer { lock.unlock() }
+        lines.append((event.level, "\(event.message)", metadata.merging(event.metadata ?? [:]) { $1 }))
+    }
+
+    var recorded: [(level: Logger.Level, message: String, metadata: Logger.Metadata)] {
+        lock.lock()
+        defer { lock.unlock() }
+        return lines
     }
 }
 

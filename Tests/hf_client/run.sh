@@ -9,6 +9,10 @@
 # Environment:
 #   PAPERBOY_TEST_PORT  port to serve on (default 18080)
 #   DATA_DIR            directory with seed-papers.jsonl and arxiv-sample-200.jsonl (default: Tests/Fixtures)
+#   PAPERBOY_MODEL      the embedding model's folder (default: models/all-MiniLM-L6-v2; scripts/install-model.sh)
+#
+# The suite runs twice: keyword-only with the cache off (exact answers), then in the default hybrid mode
+# with the model and the response cache on.
 #   PYTEST_ARGS         extra pytest arguments (default -q)
 set -euo pipefail
 
@@ -47,35 +51,55 @@ trap cleanup EXIT
 
 "$BIN" ingest --database "$TMP/db.sqlite" "$DATA_DIR/seed-papers.jsonl" "$DATA_DIR/arxiv-sample-200.jsonl"
 
-# Keyword search only (no model), so the answers are exact and do not change while vectors are computed;
-# semantic search through the API is tested in Tests/PaperboyCLITests/SemanticCLITests.swift.
-"$BIN" serve --database "$TMP/db.sqlite" --port "$PORT" --cache-ttl 0 --model "$TMP/no-model" >"$TMP/serve.log" 2>&1 &
-SERVER_PID=$!
-
-ready=""
-for _ in $(seq 1 120); do
-    if curl -fsS "http://127.0.0.1:$PORT/health" >/dev/null 2>&1; then
-        ready=1
-        break
-    fi
-    if ! kill -0 "$SERVER_PID" 2>/dev/null; then
-        break
-    fi
-    sleep 0.5
-done
-if [[ -z "$ready" ]]; then
-    echo "$0: paperboy did not become healthy at http://127.0.0.1:$PORT/health (60 s limit, or it exited); its log:" >&2
-    cat "$TMP/serve.log" >&2 || true
-    exit 1
+MODEL="${PAPERBOY_MODEL:-$REPO/models/all-MiniLM-L6-v2}"
+if [[ ! -f "$MODEL/model.safetensors" ]]; then
+    echo "$0: the embedding model is not installed in $MODEL: run scripts/install-model.sh" >&2
+    exit 66
 fi
 
-cd "$REPO"
+# Serves the database with the given extra arguments and runs the suite against it with PAPERBOY_TEST_MODE.
+serve_and_test() {
+    local mode="$1"
+    shift
+    "$BIN" serve --database "$TMP/db.sqlite" --port "$PORT" "$@" >"$TMP/serve-$mode.log" 2>&1 &
+    SERVER_PID=$!
+    local ready=""
+    for _ in $(seq 1 120); do
+        if curl -fsS "http://127.0.0.1:$PORT/health" >/dev/null 2>&1; then
+            ready=1
+            break
+        fi
+        if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+            break
+        fi
+        sleep 0.5
+    done
+    if [[ -z "$ready" ]]; then
+        echo "$0: paperboy did not become healthy at http://127.0.0.1:$PORT/health (60 s limit, or it exited); its log:" >&2
+        cat "$TMP/serve-$mode.log" >&2 || true
+        return 1
+    fi
+    local status=0
+    # shellcheck disable=SC2086
+    (cd "$REPO" && PAPERBOY_TEST_URL="http://127.0.0.1:$PORT" PAPERBOY_TEST_MODE="$mode" HF_HUB_DISABLE_TELEMETRY=1 \
+        PYTHONDONTWRITEBYTECODE=1 env -u HF_HUB_OFFLINE python3 -m pytest -p no:cacheprovider ${PYTEST_ARGS:--q} \
+        Tests/hf_client) || status=$?
+    if [[ $status -ne 0 ]]; then
+        echo "--- paperboy serve log, $mode pass (tail) ---" >&2
+        tail -n 50 "$TMP/serve-$mode.log" >&2 || true
+    fi
+    kill "$SERVER_PID" 2>/dev/null || true
+    wait "$SERVER_PID" 2>/dev/null || true
+    SERVER_PID=""
+    return $status
+}
+
 status=0
-# shellcheck disable=SC2086
-PAPERBOY_TEST_URL="http://127.0.0.1:$PORT" HF_HUB_DISABLE_TELEMETRY=1 \
-    PYTHONDONTWRITEBYTECODE=1 env -u HF_HUB_OFFLINE python3 -m pytest -p no:cacheprovider ${PYTEST_ARGS:--q} Tests/hf_client || status=$?
-if [[ $status -ne 0 ]]; then
-    echo "--- paperboy serve log (tail) ---" >&2
-    tail -n 50 "$TMP/serve.log" >&2 || true
-fi
+# Pass 1: keyword search only (no model) and no cache, so the answers are exact.
+echo "huggingface_hub suite, keyword pass (no model, cache off)"
+serve_and_test keyword --cache-ttl 0 --model "$TMP/no-model" || status=$?
+# Pass 2: the defaults a user runs: hybrid search with the model, the response cache on (ETag, gzip).
+echo "huggingface_hub suite, hybrid pass (model, cache on)"
+"$BIN" embed --database "$TMP/db.sqlite" --model "$MODEL" --log-level warning >/dev/null
+serve_and_test hybrid --model "$MODEL" || status=$?
 exit $status

@@ -33,7 +33,7 @@ enum JSON {
 struct APIRoutes<Store: PaperStore>: Sendable {
     let site: Site<Store>
 
-    func register(on routes: RouterGroup<AppRequestContext>) {
+    func register(on routes: RouteTable) {
         routes.get("/api/daily_papers") { request, _ in try await api(request) { try await dailyPapers(request) } }
         routes.get("/api/papers/search") { request, _ in try await api(request) { try await search(request) } }
         routes.get("/api/papers") { request, _ in try await api(request) { try await allPapers(request) } }
@@ -55,22 +55,20 @@ struct APIRoutes<Store: PaperStore>: Sendable {
                 return try await produce()
             } catch let error as APIError {
                 return try JSON.rendered(APIErrorBody(error: error.message), status: error.status)
+            } catch let problem as ParameterProblem {
+                return try JSON.rendered(APIErrorBody(error: problem.message), status: .badRequest)
             }
         }
     }
 
     /// An integer query parameter within `range`, or `fallback` when absent; out of range is a 400.
     func integer(_ request: Request, _ name: String, in range: ClosedRange<Int>, default fallback: Int) throws -> Int {
-        guard let raw = request.query(name) else { return fallback }
-        guard let value = Int(raw), range.contains(value) else {
-            throw APIError.badRequest("\(name) must be an integer from \(range.lowerBound) to \(range.upperBound)")
-        }
-        return value
+        try Parameters(request: request).integer(name, in: range, default: fallback)
     }
 
     func dailyPapers(_ request: Request) async throws -> Rendered {
-        let page = try integer(request, "p", in: 0...100_000, default: 0)
         let limit = try integer(request, "limit", in: 1...100, default: 50)
+        let page = try Parameters(request: request).zeroBasedPage("p", perPage: limit)
         let sort: ListingSort
         if let raw = request.query("sort") {
             guard let s = ListingSort(rawValue: raw) else {
@@ -80,18 +78,9 @@ struct APIRoutes<Store: PaperStore>: Sendable {
         } else {
             sort = .publishedAt
         }
-        let given = ["date", "week", "month"].filter { request.query($0) != nil }
-        guard given.count <= 1 else { throw APIError.badRequest("give at most one of date, week and month") }
         let days: ClosedRange<Day>
-        if let raw = request.query("date") {
-            guard let day = Day(iso: raw) else { throw APIError.badRequest("date must be YYYY-MM-DD") }
-            days = day...day
-        } else if let raw = request.query("week") {
-            guard let week = ISOWeek(iso: raw) else { throw APIError.badRequest("week must be YYYY-Www") }
-            days = week.days
-        } else if let raw = request.query("month") {
-            guard let month = Month(iso: raw) else { throw APIError.badRequest("month must be YYYY-MM") }
-            days = month.days
+        if let period = try Parameters(request: request).period() {
+            days = period.days
         } else if sort == .trending {
             // Trending without a period means the last 30 days that lead up to the newest paper.
             guard let newest = try await site.store.newestDay() else { return try JSON.rendered([APIDailyItem]()) }
@@ -111,7 +100,7 @@ struct APIRoutes<Store: PaperStore>: Sendable {
         guard let mode = requested.map({ SearchMode(rawValue: $0) }) ?? .hybrid else {
             throw APIError.badRequest("mode must be hybrid, keyword or semantic")
         }
-        let query = SearchQuery(parsing: request.query("q") ?? "")
+        let query = SearchQuery(parsing: try Parameters(request: request).searchText())
         guard !query.isEmpty else { return try JSON.rendered([APIDailyItem]()) }
         let outcome = try await site.searcher.search(query, mode: mode, offset: 0, limit: limit)
         var headers = HTTPFields()
@@ -143,7 +132,9 @@ struct APIRoutes<Store: PaperStore>: Sendable {
         let limit = try integer(request, "limit", in: 1...1000, default: 100)
         var cursor: PaperCursor?
         if let raw = request.query("cursor") {
-            guard let c = PaperCursor(token: raw) else { throw APIError.badRequest("cursor is not valid") }
+            guard let c = PaperCursor(token: raw) else {
+                throw APIError.badRequest("cursor is not valid: use the one given in the Link header")
+            }
             cursor = c
         }
         let page = try await site.store.allPapers(after: cursor, limit: limit)
@@ -158,8 +149,7 @@ struct APIRoutes<Store: PaperStore>: Sendable {
     }
 
     func paperID(_ segments: [Substring]) throws -> PaperID {
-        let joined = segments.joined(separator: "/")
-        let raw = joined.removingPercentEncoding ?? joined
+        let raw = QueryString.segment(segments.joined(separator: "/"))
         guard let (id, _) = PaperID.parse(raw) else { throw APIError.notFound("\(raw) is not an arXiv id") }
         return id
     }

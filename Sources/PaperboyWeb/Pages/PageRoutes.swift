@@ -54,6 +54,8 @@ struct PaperPageModel {
     let doiURL: String?
     let reportNo: String?
     let license: String?
+    /// The license as a link, only when it is an http(s) URL.
+    let licenseURL: String?
     let submitter: String?
     let versions: [VersionView]
     let similar: [CardView]
@@ -126,7 +128,7 @@ struct PageRoutes<Store: PaperStore>: Sendable {
 
     var config: WebConfiguration { site.config }
 
-    func register(on routes: RouterGroup<AppRequestContext>) {
+    func register(on routes: RouteTable) {
         routes.get("/") { request, _ in try await page(request) { try await home() } }
         routes.get("/papers") { request, _ in try await page(request) { try await listing(request) } }
         routes.get("/papers/**") { request, context in
@@ -153,6 +155,8 @@ struct PageRoutes<Store: PaperStore>: Sendable {
                 return try await produce()
             } catch let error as PageError {
                 return try errorPage(error)
+            } catch let problem as ParameterProblem {
+                return try errorPage(PageError.badRequest(problem.message))
             }
         }
     }
@@ -184,25 +188,7 @@ struct PageRoutes<Store: PaperStore>: Sendable {
 
     func listing(_ request: Request) async throws -> Rendered {
         let page = try pageNumber(request)
-        let period: ListingPeriod
-        if let value = request.query("date") {
-            guard let day = Day(iso: value) else {
-                throw PageError.badRequest("“\(value)” is not a date (YYYY-MM-DD).")
-            }
-            period = .day(day)
-        } else if let value = request.query("week") {
-            guard let week = ISOWeek(iso: value) else {
-                throw PageError.badRequest("“\(value)” is not an ISO week (YYYY-Www).")
-            }
-            period = .week(week)
-        } else if let value = request.query("month") {
-            guard let month = Month(iso: value) else {
-                throw PageError.badRequest("“\(value)” is not a month (YYYY-MM).")
-            }
-            period = .month(month)
-        } else {
-            return try await home()
-        }
+        guard let period = try Parameters(request: request).period() else { return try await home() }
         return try await listing(period: period, page: page)
     }
 
@@ -217,8 +203,8 @@ struct PageRoutes<Store: PaperStore>: Sendable {
             next = try await site.store.dayWithPapers(after: day).map { .day($0) }
         case .week, .month:
             previous = period.previous
-            if let newest = try await site.store.newestDay(), period.next.days.lowerBound <= newest {
-                next = period.next
+            if let newest = try await site.store.newestDay(), let after = period.next, after.days.lowerBound <= newest {
+                next = after
             }
         }
         let empty = "No papers were listed on \(Format.period(period))."
@@ -234,15 +220,14 @@ struct PageRoutes<Store: PaperStore>: Sendable {
         let anchor = period?.days.lowerBound
         let tabs: [PeriodTab] =
             anchor.map { day in
-                [
-                    PeriodTab(label: "Day", url: SiteURL.listing(.day(day)).path(config), current: isDay(period)),
-                    PeriodTab(
-                        label: "Week", url: SiteURL.listing(.week(ISOWeek(containing: day))).path(config),
-                        current: isWeek(period)),
-                    PeriodTab(
-                        label: "Month", url: SiteURL.listing(.month(Month(containing: day))).path(config),
-                        current: isMonth(period)),
+                let spans: [(String, ListingPeriod?, Bool)] = [
+                    ("Day", Day.supported.contains(day) ? .day(day) : nil, isDay(period)),
+                    ("Week", ISOWeek(containing: day).map { .week($0) }, isWeek(period)),
+                    ("Month", Month(containing: day).map { .month($0) }, isMonth(period)),
                 ]
+                return spans.compactMap { label, span, current in
+                    span.map { PeriodTab(label: label, url: SiteURL.listing($0).path(config), current: current) }
+                }
             } ?? []
         return ListingPageModel(
             site: SiteChrome(config),
@@ -277,17 +262,13 @@ struct PageRoutes<Store: PaperStore>: Sendable {
     }
 
     func pageNumber(_ request: Request) throws -> Int {
-        guard let value = request.query("page") else { return 1 }
-        guard let page = Int(value), page >= 1, page <= 100_000 else {
-            throw PageError.badRequest("“\(value)” is not a page number.")
-        }
-        return page
+        try Parameters(request: request).page(perPage: Self.perPage)
     }
 
     // MARK: Paper
 
     func paper(_ segments: [Substring]) async throws -> Rendered {
-        var raw = segments.joined(separator: "/").removingPercentEncoding ?? segments.joined(separator: "/")
+        var raw = QueryString.segment(segments.joined(separator: "/"))
         let wantsMarkdown = raw.hasSuffix(".md")
         if wantsMarkdown { raw.removeLast(3) }
         guard let (id, _) = PaperID.parse(raw) else { throw PageError.notFound("“\(raw)” is not an arXiv id.") }
@@ -327,6 +308,7 @@ struct PageRoutes<Store: PaperStore>: Sendable {
             doiURL: paper.doi.map { "https://doi.org/\($0)" },
             reportNo: paper.reportNo,
             license: paper.license,
+            licenseURL: paper.license.flatMap(SiteURL.externalLink),
             submitter: paper.submitter,
             versions: paper.versions.map { v in
                 VersionView(
@@ -342,8 +324,7 @@ struct PageRoutes<Store: PaperStore>: Sendable {
     // MARK: Authors and categories
 
     func author(_ segments: [Substring], _ request: Request) async throws -> Rendered {
-        let joined = segments.joined(separator: "/")
-        let name = joined.removingPercentEncoding ?? joined
+        let name = QueryString.segment(segments.joined(separator: "/"))
         let page = try pageNumber(request)
         let result = try await site.store.papers(byAuthor: name, offset: (page - 1) * Self.perPage, limit: Self.perPage)
         guard result.total > 0 else { throw PageError.notFound("No papers by “\(name)” are here.") }
@@ -366,7 +347,7 @@ struct PageRoutes<Store: PaperStore>: Sendable {
     }
 
     func category(_ raw: String, _ request: Request) async throws -> Rendered {
-        let name = raw.removingPercentEncoding ?? raw
+        let name = QueryString.segment(raw)
         let page = try pageNumber(request)
         let result = try await site.store.papers(
             inCategory: name, offset: (page - 1) * Self.perPage, limit: Self.perPage)
@@ -386,7 +367,7 @@ struct PageRoutes<Store: PaperStore>: Sendable {
     // MARK: Search
 
     func search(_ request: Request) async throws -> Rendered {
-        let text = request.query("q")?.trimmingASCIIWhitespace() ?? ""
+        let text = try Parameters(request: request).searchText()
         let page = try pageNumber(request)
         let requested = request.query("mode")
         guard let mode = requested.map({ SearchMode(rawValue: $0) }) ?? .hybrid else {

@@ -1,7 +1,8 @@
 import Hummingbird
 
 extension Request {
-    /// A query parameter as HTML forms and most clients encode it: `+` is a space, `%XX` a byte.
+    /// A query parameter as HTML forms and most clients encode it: `+` is a space, `%XX` a byte; control
+    /// characters become spaces (see ``QueryString/decode(_:)``).
     /// (Hummingbird's `queryParameters` decodes only `%XX`, so `q=graph+neural` would stay one word.)
     func query(_ name: String) -> String? {
         guard let raw = uri.query else { return nil }
@@ -15,8 +16,28 @@ extension Request {
 }
 
 enum QueryString {
+    /// Decodes a query component or path segment: `+` is a space, `%XX` a byte. Text that is not valid
+    /// percent-encoded UTF-8 stays as written; control characters (C0, DEL, C1) become spaces, so they never
+    /// reach a page, a feed or a log raw.
     static func decode(_ s: Substring) -> String {
         let plusless = s.replacingOccurrences(of: "+", with: " ")
-        return plusless.removingPercentEncoding ?? plusless
+        return clean(plusless.removingPercentEncoding ?? plusless)
+    }
+
+    /// A path segment: `%XX` decoded, `+` kept.
+    static func segment(_ s: some StringProtocol) -> String {
+        let text = String(s)
+        return clean(text.removingPercentEncoding ?? text)
+    }
+
+    static func clean(_ s: String) -> String {
+        guard s.unicodeScalars.contains(where: isControl) else { return s }
+        var out = String.UnicodeScalarView()
+        for scalar in s.unicodeScalars { out.append(isControl(scalar) ? " " : scalar) }
+        return String(out)
+    }
+
+    static func isControl(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value)
     }
 }

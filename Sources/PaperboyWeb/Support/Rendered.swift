@@ -1,4 +1,5 @@
 import CompressNIO
+import DequeModule
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -41,6 +42,14 @@ struct EncodedAnswer: Sendable {
     let etag: String
     let gzipped: ByteBuffer?
 
+    /// The ETag of the gzip form.
+    var gzipETag: String { String(etag.dropLast()) + "-gzip\"" }
+
+    /// What keeping the answer costs: both bodies and the headers, roughly.
+    var bytes: Int {
+        rendered.body.readableBytes + (gzipped?.readableBytes ?? 0) + rendered.headers.count * 64 + 256
+    }
+
     init(_ rendered: Rendered) {
         self.rendered = rendered
         etag = "\"" + EncodedAnswer.fnv1a(rendered.body) + "\""
@@ -73,21 +82,22 @@ struct EncodedAnswer: Sendable {
 
 /// Finishes answers: ETag and If-None-Match, gzip, CORS for the API, Cache-Control, and an in-process cache of
 /// anonymous GET answers (pages keep no per-visitor state, so one answer serves everybody until it expires).
+/// The cache holds at most `capacityBytes` of bodies; the oldest answers make room for new ones.
 public final class HTTPResponder: Sendable {
-    struct Entry: Sendable {
-        let answer: EncodedAnswer
-        let expires: ContinuousClock.Instant
-    }
-
     let ttl: Duration
-    let capacity: Int
-    private let entries = Mutex<[String: Entry]>([:])
+    /// The clock expiry is measured on (injected by tests).
+    let now: @Sendable () -> ContinuousClock.Instant
+    private let cache: Mutex<AnswerCache>
     private let hits: Metrics.Counter
     private let misses: Metrics.Counter
 
-    public init(ttl: Duration, registry: PrometheusCollectorRegistry, capacity: Int = 2_000) {
+    public init(
+        ttl: Duration, registry: PrometheusCollectorRegistry, capacityBytes: Int = 64 << 20,
+        now: @escaping @Sendable () -> ContinuousClock.Instant = { ContinuousClock.now }
+    ) {
         self.ttl = ttl
-        self.capacity = capacity
+        self.now = now
+        cache = Mutex(AnswerCache(capacityBytes: capacityBytes))
         let factory = PrometheusMetricsFactory(registry: registry)
         hits = Metrics.Counter(label: MetricNames.responseCache, dimensions: [("result", "hit")], factory: factory)
         misses = Metrics.Counter(label: MetricNames.responseCache, dimensions: [("result", "miss")], factory: factory)
@@ -97,67 +107,122 @@ public final class HTTPResponder: Sendable {
     func respond(
         to request: Request, cacheable: Bool = true, _ produce: () async throws -> Rendered
     ) async throws -> Response {
+        let useCache = cacheable && ttl > .zero
         let key = request.uri.description
-        let now = ContinuousClock.now
-        if cacheable, ttl > .zero {
-            if let entry = entries.withLock({ $0[key] }), entry.expires > now {
+        if useCache {
+            let now = now()
+            if let answer = cache.withLock({ $0.get(key, now: now) }) {
                 hits.increment()
-                return finish(entry.answer, request: request)
+                return finish(answer, request: request)
             }
             misses.increment()
         }
         let answer = EncodedAnswer(try await produce())
-        if cacheable, ttl > .zero, answer.rendered.status == .ok || answer.rendered.status == .notFound {
-            entries.withLock { entries in
-                if entries.count >= capacity {
-                    entries = entries.filter { $0.value.expires > now }
-                    if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
-                }
-                entries[key] = Entry(answer: answer, expires: now.advanced(by: ttl))
-            }
+        if useCache, answer.rendered.status == .ok || answer.rendered.status == .notFound {
+            let expires = now().advanced(by: ttl)
+            cache.withLock { $0.put(key, answer, expires: expires) }
         }
         return finish(answer, request: request)
     }
 
     /// Forgets every cached answer (after a write the visitor expects to see at once).
     public func invalidate() {
-        entries.withLock { $0.removeAll() }
+        cache.withLock { $0.removeAll() }
     }
+
+    /// What the cache holds now: answers and bytes (for tests and metrics).
+    var cacheUsage: (count: Int, bytes: Int) { cache.withLock { ($0.count, $0.bytes) } }
 
     func finish(_ answer: EncodedAnswer, request: Request) -> Response {
         var headers = answer.rendered.headers
         headers[.contentType] = answer.rendered.contentType
-        headers[.eTag] = answer.etag
         headers[.vary] = "Accept-Encoding"
         if headers[.cacheControl] == nil {
             headers[.cacheControl] = "public, max-age=\(ttl.components.seconds)"
         }
+        // The gzip and identity forms are different representations, so they carry different ETags.
+        let gzipped = HTTPResponder.acceptsGzip(request) ? answer.gzipped : nil
+        let etag = gzipped == nil ? answer.etag : answer.gzipETag
+        headers[.eTag] = etag
         if let match = request.headers[.ifNoneMatch], answer.rendered.status == .ok,
             match == "*"
                 || match.split(separator: ",").contains(where: { tag in
                     let t = tag.trimmingCharacters(in: .whitespaces)
-                    return t == answer.etag || t == "W/" + answer.etag
+                    return t == etag || t == "W/" + etag
                 })
         {
             return Response(status: .notModified, headers: headers)
         }
-        let acceptsGzip =
-            request.headers[.acceptEncoding].map { value in
-                value.split(separator: ",").contains { part in
-                    let fields = part.split(separator: ";")
-                    guard fields.first?.trimmingCharacters(in: .whitespaces).lowercased() == "gzip" else {
-                        return false
-                    }
-                    return !fields.dropFirst().contains { $0.trimmingCharacters(in: .whitespaces) == "q=0" }
-                }
-            } ?? false
-        if acceptsGzip, let gzipped = answer.gzipped {
-            headers[.contentEncoding] = "gzip"
-            headers[.contentLength] = String(gzipped.readableBytes)
-            return Response(status: answer.rendered.status, headers: headers, body: ResponseBody(byteBuffer: gzipped))
+        let body = gzipped ?? answer.rendered.body
+        if gzipped != nil { headers[.contentEncoding] = "gzip" }
+        headers[.contentLength] = String(body.readableBytes)
+        return Response(status: answer.rendered.status, headers: headers, body: ResponseBody(byteBuffer: body))
+    }
+
+    static func acceptsGzip(_ request: Request) -> Bool {
+        guard let value = request.headers[.acceptEncoding] else { return false }
+        return value.split(separator: ",").contains { part in
+            let fields = part.split(separator: ";")
+            guard fields.first?.trimmingCharacters(in: .whitespaces).lowercased() == "gzip" else { return false }
+            return !fields.dropFirst().contains { field in
+                let f = field.trimmingCharacters(in: .whitespaces).lowercased()
+                return f.hasPrefix("q=") && Double(f.dropFirst(2)) == 0
+            }
         }
-        headers[.contentLength] = String(answer.rendered.body.readableBytes)
-        return Response(
-            status: answer.rendered.status, headers: headers, body: ResponseBody(byteBuffer: answer.rendered.body))
+    }
+}
+
+/// Cached answers by URI, bounded in bytes: when a new answer does not fit, expired answers go first, then the
+/// oldest. An answer larger than the whole budget is not kept.
+struct AnswerCache {
+    struct Entry {
+        let answer: EncodedAnswer
+        let expires: ContinuousClock.Instant
+        let bytes: Int
+        let sequence: Int
+    }
+
+    let capacityBytes: Int
+    private(set) var bytes = 0
+    private var entries: [String: Entry] = [:]
+    /// Keys in insertion order (with stale keys skipped by sequence), for eviction.
+    private var order: Deque<(key: String, sequence: Int)> = []
+    private var sequence = 0
+
+    init(capacityBytes: Int) { self.capacityBytes = max(0, capacityBytes) }
+
+    var count: Int { entries.count }
+
+    func get(_ key: String, now: ContinuousClock.Instant) -> EncodedAnswer? {
+        guard let entry = entries[key], entry.expires > now else { return nil }
+        return entry.answer
+    }
+
+    mutating func put(_ key: String, _ answer: EncodedAnswer, expires: ContinuousClock.Instant) {
+        let size = answer.bytes + key.utf8.count
+        remove(key)
+        guard size <= capacityBytes else { return }
+        while bytes + size > capacityBytes, let oldest = order.popFirst() {
+            if entries[oldest.key]?.sequence == oldest.sequence { remove(oldest.key) }
+        }
+        sequence += 1
+        entries[key] = Entry(answer: answer, expires: expires, bytes: size, sequence: sequence)
+        order.append((key, sequence))
+        bytes += size
+        // Keys replaced or removed leave stale places in `order`; compact when they outnumber live ones.
+        if order.count > 2 * entries.count + 64 {
+            order = Deque(order.filter { entries[$0.key]?.sequence == $0.sequence })
+        }
+    }
+
+    mutating func remove(_ key: String) {
+        guard let old = entries.removeValue(forKey: key) else { return }
+        bytes -= old.bytes
+    }
+
+    mutating func removeAll() {
+        entries.removeAll()
+        order.removeAll()
+        bytes = 0
     }
 }

@@ -55,6 +55,16 @@ public enum SiteURL: Sendable, Hashable {
     public static func arxivAbstract(_ id: PaperID) -> String { "https://arxiv.org/abs/\(id.rawValue)" }
     public static func arxivPDF(_ id: PaperID) -> String { "https://arxiv.org/pdf/\(id.rawValue)" }
 
+    /// A link to somewhere else taken from ingested data: only an absolute http(s) URL with a host, else nil
+    /// (a `javascript:` or `data:` value never becomes a link).
+    public static func externalLink(_ text: String) -> String? {
+        guard text.utf8.count <= 2_048, !text.unicodeScalars.contains(where: { $0.value <= 0x20 || $0.value == 0x7F }),
+            let url = URL(string: text), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
+            let host = url.host, !host.isEmpty
+        else { return nil }
+        return text
+    }
+
     static let segmentAllowed: CharacterSet = {
         var set = CharacterSet.alphanumerics
         set.insert(charactersIn: "-._~")

@@ -1,0 +1,60 @@
+import HTTPTypes
+import Hummingbird
+
+/// Registers the site's routes and remembers each path's methods, so that any other method on a known path
+/// answers 405 with `Allow`, and `OPTIONS` answers 204 with `Allow` (HEAD comes with every GET, from the router).
+final class RouteTable {
+    typealias Handler = @Sendable (Request, AppRequestContext) async throws -> Response
+
+    private let group: RouterGroup<AppRequestContext>
+    private var methods: [String: Set<HTTPRequest.Method>] = [:]
+    private var paths: [String] = []
+
+    /// The methods Paperboy answers 405 for on a path that does not take them.
+    static let refusable: [HTTPRequest.Method] = [.get, .post, .put, .delete, .patch, .trace, .connect]
+
+    init(_ group: RouterGroup<AppRequestContext>) { self.group = group }
+
+    func get(_ path: String, _ handler: @escaping Handler) { on(path, method: .get, handler) }
+
+    func on(_ path: String, method: HTTPRequest.Method, _ handler: @escaping Handler) {
+        group.on(RouterPath(path), method: method, use: handler)
+        if methods[path] == nil { paths.append(path) }
+        methods[path, default: []].insert(method)
+    }
+
+    /// The `Allow` value of a set of methods: HEAD with GET, OPTIONS always.
+    static func allow(_ methods: Set<HTTPRequest.Method>) -> String {
+        var all = methods
+        if all.contains(.get) { all.insert(.head) }
+        all.insert(.options)
+        let order: [HTTPRequest.Method] = [.get, .head, .post, .put, .patch, .delete, .options]
+        return order.filter(all.contains).map(\.rawValue).joined(separator: ", ")
+    }
+
+    /// Adds the 405 and OPTIONS answers; call once, after every route.
+    func finish() {
+        for path in paths {
+            let taken = methods[path] ?? []
+            let allow = RouteTable.allow(taken)
+            for method in RouteTable.refusable where !taken.contains(method) {
+                group.on(RouterPath(path), method: method) { _, _ in
+                    var headers = HTTPFields()
+                    headers[.allow] = allow
+                    headers[.contentType] = Rendered.plain
+                    return Response(
+                        status: .methodNotAllowed, headers: headers,
+                        body: ResponseBody(
+                            byteBuffer: ByteBuffer(string: "Method not allowed; this URL takes \(allow).\n")))
+                }
+            }
+            if !taken.contains(.options) {
+                group.on(RouterPath(path), method: .options) { _, _ in
+                    var headers = HTTPFields()
+                    headers[.allow] = allow
+                    return Response(status: .noContent, headers: headers)
+                }
+            }
+        }
+    }
+}
