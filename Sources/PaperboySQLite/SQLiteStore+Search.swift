@@ -41,7 +41,11 @@ extension SQLiteStore {
                     """,
                 arguments: StatementArguments([match.text] + keys.map { $0 as any DatabaseValueConvertible }))
             {
-                marked[row[0]] = (Highlighted(marked: row[1]), Highlighted(marked: row[2]))
+                let title: String? = try row.decode(atIndex: 1)
+                let snippet: String? = try row.decode(atIndex: 2)
+                marked[try row.decode(atIndex: 0)] = (
+                    Highlighted(marked: title ?? ""), Highlighted(marked: snippet ?? "")
+                )
             }
             return marked
         }
@@ -103,7 +107,11 @@ extension SQLiteStore {
                     ORDER BY score LIMIT ? OFFSET ?
                     """,
                 arguments: [expression] + arguments + [limit, offset])
-            return (rows.map { row in (key: row[0], score: -(row[1] as Double)) }, total)
+            return (
+                try rows.map { row in
+                    (key: try row.decode(atIndex: 0), score: -(try row.decode(Double.self, atIndex: 1)))
+                }, total
+            )
         }
     }
 }

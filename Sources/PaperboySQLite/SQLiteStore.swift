@@ -206,7 +206,8 @@ public final class SQLiteStore: PaperStore {
                 db,
                 sql: "SELECT \(PaperRow.columns) FROM papers\(filter) ORDER BY \(order) LIMIT ? OFFSET ?",
                 arguments: range + [limit, offset])
-            return ResultPage(items: try rows.map { try PaperRow(row: $0).paper }, total: total, offset: offset, limit: limit)
+            return ResultPage(
+                items: try rows.map { try PaperRow(row: $0).paper }, total: total, offset: offset, limit: limit)
         }
     }
 
@@ -255,7 +256,8 @@ public final class SQLiteStore: PaperStore {
                     WHERE l.\(column) = ? ORDER BY l.featured_at DESC, l.paper_rowid DESC LIMIT ? OFFSET ?
                     """,
                 arguments: [value, limit, offset])
-            return ResultPage(items: try rows.map { try PaperRow(row: $0).paper }, total: total, offset: offset, limit: limit)
+            return ResultPage(
+                items: try rows.map { try PaperRow(row: $0).paper }, total: total, offset: offset, limit: limit)
         }
     }
 
@@ -325,7 +327,8 @@ public final class SQLiteStore: PaperStore {
             else { return HarvestState() }
             let day: (String?) -> Day? = { $0.flatMap { Day(iso: $0) } }
             return HarvestState(
-                lastCompleted: day(row[0]), resumptionToken: row[1], from: day(row[2]), until: day(row[3]))
+                lastCompleted: day(try row.decode(atIndex: 0)), resumptionToken: try row.decode(atIndex: 1),
+                from: day(try row.decode(atIndex: 2)), until: day(try row.decode(atIndex: 3)))
         }
     }
 
