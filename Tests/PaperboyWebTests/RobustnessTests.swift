@@ -435,3 +435,16 @@ struct ConnectionTests {
         }
     }
 }
+
+@Suite("Pagination")
+struct PaginationTests {
+    @Test func pagesStopWhereReachableResultsDo() throws {
+        let last = try #require(PaginationView.make(page: 200, total: 1_000_000, perPage: 50) { "/p?page=\($0)" })
+        #expect(last.count == 200)
+        #expect(last.next == nil)
+        #expect(last.previous == "/p?page=199")
+        let small = try #require(PaginationView.make(page: 1, total: 120, perPage: 50) { "/p?page=\($0)" })
+        #expect(small.count == 3)
+        #expect(PaginationView.make(page: 1, total: 50, perPage: 50) { "\($0)" } == nil)
+    }
+}

@@ -89,9 +89,10 @@ struct PaginationView {
     let previous: String?
     let next: String?
 
-    /// Nil when everything fits on one page.
+    /// Nil when everything fits on one page. Pages stop where paging does (10,000 results), so no link leads to
+    /// a page that would be refused.
     static func make(page: Int, total: Int, perPage: Int, url: (Int) -> String) -> PaginationView? {
-        let count = max(1, (total + perPage - 1) / perPage)
+        let count = min(max(1, (total + perPage - 1) / perPage), Parameters.pages(perPage: perPage))
         guard count > 1 else { return nil }
         return PaginationView(
             current: page, count: count, previous: page > 1 ? url(page - 1) : nil,
