@@ -331,8 +331,11 @@ struct OverloadTests {
             #expect(second.body == #"{"error":"Too busy to answer now; try again in 1 s."}"#)
             let page = try await client.get("/search?q=galaxy")
             #expect(page.status == .serviceUnavailable)
-            // Cheap routes still answer.
+            // Cheap routes still answer; a paper page leaves out its similar papers and is not cached.
             #expect(try await client.get("/api/daily_papers").status == .ok)
+            let paper = try await client.get("/papers/2611.00001")
+            #expect(paper.status == .ok)
+            #expect(paper.headers[.cacheControl] == "no-store")
             searcher.releaseAll()
             #expect(try await first.status == .ok)
         }

@@ -279,9 +279,16 @@ struct PageRoutes<Store: PaperStore>: Sendable {
         if wantsMarkdown {
             return Rendered(contentType: Rendered.markdown, text: Citation.markdown(paper))
         }
-        let similar = try await site.searcher.similar(to: id, limit: 5).map {
-            CardView($0.paper, config: config, similarity: $0.similarity)
+        // When searches are over their limit the page still answers, without similar papers (and uncached).
+        let found: [(paper: StoredPaper, similarity: Double)]
+        var headers = HTTPFields()
+        do {
+            found = try await site.searcher.similar(to: id, limit: 5)
+        } catch is Overloaded {
+            found = []
+            headers[.cacheControl] = "no-store"
         }
+        let similar = found.map { CardView($0.paper, config: config, similarity: $0.similarity) }
         let model = PaperPageModel(
             site: SiteChrome(config),
             feed: nil,
@@ -318,7 +325,9 @@ struct PageRoutes<Store: PaperStore>: Sendable {
             similar: similar,
             bibtex: Citation.bibtex(paper),
             hasSimilar: !similar.isEmpty)
-        return try html(model, "paper")
+        var page = try html(model, "paper")
+        page.headers = headers
+        return page
     }
 
     // MARK: Authors and categories

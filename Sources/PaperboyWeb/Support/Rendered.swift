@@ -118,7 +118,9 @@ public final class HTTPResponder: Sendable {
             misses.increment()
         }
         let answer = EncodedAnswer(try await produce())
-        if useCache, answer.rendered.status == .ok || answer.rendered.status == .notFound {
+        if useCache, answer.rendered.status == .ok || answer.rendered.status == .notFound,
+            answer.rendered.headers[.cacheControl] != "no-store"
+        {
             let expires = now().advanced(by: ttl)
             cache.withLock { $0.put(key, answer, expires: expires) }
         }
