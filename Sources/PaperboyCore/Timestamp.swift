@@ -78,14 +78,17 @@ public enum Timestamp {
             let y = Int(parts[2]), let day = Day(year: y, month: m + 1, day: d)
         else { return nil }
         let time = parts[3].split(separator: ":")
-        guard time.count == 2 || time.count == 3, let h = Int(time[0]), let mi = Int(time[1]), h < 24, mi < 60
+        guard time.count == 2 || time.count == 3, let h = Int(time[0]), let mi = Int(time[1]), (0..<24).contains(h),
+            (0..<60).contains(mi)
         else { return nil }
         let se = time.count == 3 ? Int(time[2]) : 0
-        guard let se, se < 61 else { return nil }
+        guard let se, (0..<61).contains(se) else { return nil }
         var seconds = day.daysSinceEpoch * 86_400 + h * 3600 + mi * 60 + se
         if parts.count >= 5 {
             let zone = parts[4]
-            if zone.count == 5, let sign = zone.first, sign == "+" || sign == "-", let hhmm = Int(zone.dropFirst()) {
+            if zone.count == 5, let sign = zone.first, sign == "+" || sign == "-",
+                let hhmm = Digits.int(zone.utf8.dropFirst())
+            {
                 let offset = (hhmm / 100) * 3600 + (hhmm % 100) * 60
                 seconds += sign == "+" ? -offset : offset
             } else if !["GMT", "UT", "UTC", "Z"].contains(zone.uppercased()) {

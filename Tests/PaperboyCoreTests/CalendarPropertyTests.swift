@@ -135,6 +135,23 @@ struct CalendarPropertyTests {
         #expect(Timestamp.rfc3339(Date(timeIntervalSince1970: -1e20)) == "0001-01-01T00:00:00.000Z")
     }
 
+    @Test(arguments: [
+        "Mon, 2 Apr 2007 -9223372036854775807:00:00 GMT", "Mon, 2 Apr 2007 19:-99999999999999:42 GMT",
+        "Mon, 2 Apr 2007 19:18:-9223372036854775807 GMT", "Mon, 2 Apr 2007 19:18:42 +-999",
+        "Mon, 99999999999999999999 Apr 2007 19:18:42 GMT", "Mon, 2 Apr 99999999999999999999 19:18:42 GMT",
+    ])
+    func hostileTimestampsAreRefusedNotTrapped(text: String) {
+        #expect(Timestamp.parse(text) == nil)
+    }
+
+    @Test func anyTimestampTextParsesOrIsRefused() async {
+        let alphabet = Array("0123456789 :+-,TZGMTAprMon.")
+        let text = Gen.int(in: 0..<alphabet.count).map { alphabet[$0] }.array(of: 0...40).map { String($0) }
+        await propertyCheck(count: 2_000, input: text) { text in
+            if let date = Timestamp.parse(text) { _ = Timestamp.rfc3339(date) }
+        }
+    }
+
     @Test func cursorsRoundTripInTheSupportedRange() async {
         await propertyCheck(input: Gen.int64(in: Millis.supported), Gen.int(in: 1...99_999)) { ms, number in
             let id = PaperID(
