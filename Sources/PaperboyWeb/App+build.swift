@@ -40,6 +40,17 @@ public func buildRouter(
     registry: PrometheusCollectorRegistry = .init(), logger: Logger = Logger(label: "paperboy.web"),
     now: @escaping @Sendable () -> ContinuousClock.Instant = { ContinuousClock.now }
 ) async throws -> Router<AppRequestContext> {
+    try await buildSite(
+        store: store, searcher: searcher, config: config, registry: registry, logger: logger, now: now
+    ).router
+}
+
+/// The router and the table of its routes (paths and methods), which tests walk so that every route added
+/// later is covered by the same checks.
+func buildSite(
+    store: some PaperStore, searcher: (any PaperSearcher)?, config: WebConfiguration,
+    registry: PrometheusCollectorRegistry, logger: Logger, now: @escaping @Sendable () -> ContinuousClock.Instant
+) async throws -> (router: Router<AppRequestContext>, routes: [(path: String, methods: Set<HTTPRequest.Method>)]) {
     let gate = AdmissionGate(concurrency: config.searchConcurrency, queue: config.searchQueue)
     let site = Site(
         store: store, searcher: GatedSearcher(base: searcher ?? KeywordSearcher(store: store), gate: gate),
@@ -63,7 +74,7 @@ public func buildRouter(
     FeedRoutes(site: site).register(on: routes)
     MetaRoutes(site: site).register(on: routes)
     routes.finish()
-    return router
+    return (router, routes.registered)
 }
 
 /// The whole server: router, address and the services that live with it (stopped together on SIGTERM).

@@ -6,6 +6,7 @@ import Logging
 import PaperStoreConformance
 import PaperboyCore
 import PaperboySQLite
+import PropertyBased
 import Synchronization
 import Testing
 
@@ -449,5 +450,58 @@ struct PaginationTests {
         let small = try #require(PaginationView.make(page: 1, total: 120, perPage: 50) { "/p?page=\($0)" })
         #expect(small.count == 3)
         #expect(PaginationView.make(page: 1, total: 50, perPage: 50) { "\($0)" } == nil)
+    }
+}
+
+/// Every GET route the site registers, now and later, with junk parameters: never a 5xx, never a control
+/// character in the answer.
+@Suite("Every route with any parameters")
+struct EveryRouteTests {
+    /// A value for each path parameter pattern; a new pattern fails the test until it has one.
+    static let samples: [String: String] = [
+        "{category}": "cs.LG", "{file}": "cs.LG.xml", "**": "2611.00001",
+    ]
+    static let names = ["date", "week", "month", "page", "p", "limit", "q", "mode", "sort", "cursor", "submitter", "x"]
+    static let values = [
+        "", "0", "-1", "1", "200", "201", "9223372036854775807", "-9223372036854775808", "1e400", "NaN", "0001-W01",
+        "9999-W52", "9999-W53", "0000-01", "9999-12", "1000-01-01", "9999-12-31", "0999-12-31", "%00", "%ff%fe",
+        "%e2%80%ae", "a%0d%0aSet-Cookie:%20x=y", "%3Cscript%3E", "\"", "author:%22", "-", "*", "keyword", "semantic",
+        "trending", "9223372036854775807_2611.00001", "1_hep-th/9901001", String(repeating: "9", count: 400),
+    ]
+
+    @Test func junkNeverBreaksARoute() async throws {
+        let site = try await TestSite.make()
+        let (router, routes) = try await buildSite(
+            store: site.store, searcher: nil, config: site.config, registry: .init(), logger: TestSite.quietLogger,
+            now: { .now })
+        let paths = try routes.filter { $0.methods.contains(.get) }.map { route in
+            var path = route.path
+            for (pattern, value) in Self.samples { path = path.replacingOccurrences(of: pattern, with: value) }
+            try #require(!path.contains("{") && !path.contains("*"), "no sample value for \(route.path)")
+            return path
+        }
+        #expect(paths.count >= 15)
+        let names = Self.names
+        let values = Self.values
+        let pair = Gen.int(in: 0..<names.count).map { names[$0] }
+        let value = Gen.int(in: 0..<values.count).map { values[$0] }
+        try await Application(router: router).test(.router) { client in
+            for path in paths {
+                await propertyCheck(count: 40, input: pair.array(of: 0...3), value.array(of: 3...3)) { keys, vals in
+                    let query = zip(keys, vals).map { "\($0)=\($1)" }.joined(separator: "&")
+                    let uri = path + (query.isEmpty ? "" : "?" + query)
+                    do {
+                        let answer = try await client.get(uri)
+                        #expect(answer.status.code < 500, "\(uri)")
+                        #expect(
+                            !answer.body.unicodeScalars.contains { $0.value < 0x20 && $0 != "\n" && $0 != "\t" },
+                            "\(uri)")
+                        #expect(answer.headers[HTTPField.Name("Set-Cookie")!] == nil, "\(uri)")
+                    } catch {
+                        Issue.record("\(uri): \(error)")
+                    }
+                }
+            }
+        }
     }
 }

@@ -23,6 +23,9 @@ final class RouteTable {
         methods[path, default: []].insert(method)
     }
 
+    /// The routes as registered, in order: path pattern and methods.
+    var registered: [(path: String, methods: Set<HTTPRequest.Method>)] { paths.map { ($0, methods[$0] ?? []) } }
+
     /// The `Allow` value of a set of methods: HEAD with GET, OPTIONS always.
     static func allow(_ methods: Set<HTTPRequest.Method>) -> String {
         var all = methods
