@@ -170,6 +170,19 @@ struct HTTPConformanceTests {
         }
     }
 
+    @Test func madeUpMethodsShareOneMetricsLabel() async throws {
+        try await TestSite.make().run { client in
+            for name in ["BREW", "WHEN", "X-ANYTHING"] {
+                let method = try #require(HTTPRequest.Method(name))
+                let answer = try await client.execute(uri: "/", method: method) { $0 }
+                #expect(answer.status == .notFound)
+            }
+            let metrics = try await client.get("/metrics")
+            #expect(metrics.body.contains(#"method="other""#))
+            #expect(!metrics.body.contains("BREW"))
+        }
+    }
+
     @Test func gzipAndIdentityCarryDifferentETags() async throws {
         let papers = (1...30).map { i in
             Fixtures.paper(String(format: "2611.%05d", 200 + i), title: "Paper number \(i) about things")

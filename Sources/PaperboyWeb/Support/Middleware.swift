@@ -15,6 +15,12 @@ struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
         factory = PrometheusMetricsFactory(registry: registry)
     }
 
+    /// Standard methods by name, any other as `other`, so that made-up methods cannot add series without end.
+    static func methodLabel(_ method: HTTPRequest.Method) -> String {
+        let known: Set<HTTPRequest.Method> = [.get, .head, .post, .put, .patch, .delete, .options, .trace, .connect]
+        return known.contains(method) ? method.rawValue : "other"
+    }
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response
     {
@@ -25,7 +31,9 @@ struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
             let elapsed = ContinuousClock.now - start
             Counter(
                 label: MetricNames.httpRequests,
-                dimensions: [("route", route), ("method", request.method.rawValue), ("status", String(status))],
+                dimensions: [
+                    ("route", route), ("method", Self.methodLabel(request.method)), ("status", String(status)),
+                ],
                 factory: factory
             ).increment()
             Timer(label: MetricNames.httpRequestDuration, dimensions: [("route", route)], factory: factory)
