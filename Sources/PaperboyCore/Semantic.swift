@@ -180,3 +180,16 @@ public struct KeywordSearcher<Store: PaperStore>: PaperSearcher {
 
     public func semanticStatus() async -> SemanticStatus { .off(reason: offReason) }
 }
+
+/// How a request that cannot be served is answered: a bad request (400 with the message) or a busy server that
+/// the client may retry (503 with `Retry-After`).
+public enum Refusal: Sendable, Equatable {
+    case badRequest(String)
+    case unavailable(retryAfterSeconds: Int, message: String)
+}
+
+/// An error a request caused, or a busy state it may retry: the web layer answers it with its ``Refusal``
+/// instead of a 500, whichever module threw it.
+public protocol RefusedRequest: Error {
+    var refusal: Refusal { get }
+}

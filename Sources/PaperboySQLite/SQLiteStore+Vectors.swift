@@ -3,31 +3,60 @@ import GRDB
 import PaperboyCore
 
 extension SQLiteStore: VectorStore {
+    /// Papers with no vector, a vector of another text, or a vector row whose blob does not hold `dimension`
+    /// floats (a damaged row is embedded again). A paper row that cannot be read is logged and passed over.
     public func papersNeedingEmbedding(model: String, after key: PaperKey, scan: Int) async throws
         -> (jobs: [EmbeddingJob], last: PaperKey?)
     {
-        try await pool.read { db in
+        guard scan > 0 else { return ([], nil) }
+        let (jobs, last, unreadable) = try await pool.read { db in
             let rows = try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT p.rowid, p.id, p.title, p.abstract, v.text_hash FROM papers p
+                    SELECT p.rowid, p.id, p.title, p.abstract, v.text_hash,
+                        typeof(v.vector) = 'blob' AND length(v.vector) = 4 * v.dimension FROM papers p
                     LEFT JOIN paper_vectors v ON v.model = ? AND v.paper_rowid = p.rowid
                     WHERE p.rowid > ? ORDER BY p.rowid LIMIT ?
                     """,
                 arguments: [model, key, scan])
-            let jobs = rows.compactMap { row -> EmbeddingJob? in
+            var jobs: [EmbeddingJob] = []
+            var unreadable: [PaperKey] = []
+            for row in rows {
+                let rowid: PaperKey = try row.decode(atIndex: 0)
+                guard let id = try? row.decode(String.self, atIndex: 1),
+                    let title = try? row.decode(String.self, atIndex: 2),
+                    let abstract = try? row.decode(String.self, atIndex: 3)
+                else {
+                    unreadable.append(rowid)
+                    continue
+                }
                 let job = EmbeddingJob(
-                    key: row[0], id: PaperID(storedValue: row[1]),
-                    text: EmbeddingJob.text(title: row[2], abstract: row[3]))
-                let stored: Int64? = row[4]
-                return stored.map { UInt64(bitPattern: $0) } == job.textHash ? nil : job
+                    key: rowid, id: PaperID(storedValue: id), text: EmbeddingJob.text(title: title, abstract: abstract))
+                let stored = (try? row.decode(Int64?.self, atIndex: 4)).flatMap { $0 }
+                let intact = (try? row.decode(Bool?.self, atIndex: 5)).flatMap { $0 } ?? false
+                if !intact || stored.map({ UInt64(bitPattern: $0) }) != job.textHash { jobs.append(job) }
             }
-            return (jobs, rows.count < scan ? nil : rows.last.map { $0[0] })
+            let last: PaperKey? = rows.count < scan ? nil : try rows.last.map { try $0.decode(atIndex: 0) }
+            return (jobs, last, unreadable)
         }
+        if !unreadable.isEmpty {
+            logger.warning(
+                "papers that cannot be read are left without embeddings",
+                metadata: ["paper.rowids": "\(unreadable.prefix(10).map(String.init).joined(separator: ", "))"])
+        }
+        return (jobs, last)
     }
 
+    /// Throws ``VectorRowError`` (and stores nothing) when a vector has another dimension than `dimension` or
+    /// holds NaN or infinite values.
     public func saveEmbeddings(model: String, dimension: Int, _ items: [StoredEmbedding]) async throws {
         guard !items.isEmpty else { return }
+        for item in items {
+            guard item.vector.count == dimension else {
+                throw VectorRowError.wrongDimension(key: item.key, found: item.vector.count, expected: dimension)
+            }
+            guard item.vector.allSatisfy(\.isFinite) else { throw VectorRowError.notFinite(key: item.key) }
+        }
         try await pool.write { db in
             let statement = try db.cachedStatement(
                 sql: """
@@ -35,7 +64,6 @@ extension SQLiteStore: VectorStore {
                     VALUES (?, ?, ?, ?, ?)
                     """)
             for item in items {
-                precondition(item.vector.count == dimension, "embedding of the wrong dimension")
                 try statement.execute(arguments: [
                     model, item.key, Int64(bitPattern: item.textHash), dimension, VectorBlob.encode(item.vector),
                 ])
@@ -43,20 +71,56 @@ extension SQLiteStore: VectorStore {
         }
     }
 
+    /// Stored vectors in key order. A row whose vector cannot be read (a blob that is not `dimension` floats,
+    /// NaN or infinite values, values of the wrong type) is deleted, logged, and left out, so that the embedding
+    /// pipeline embeds that paper again.
     public func embeddings(model: String, after key: PaperKey, limit: Int) async throws -> [StoredEmbedding] {
-        try await pool.read { db in
-            try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT paper_rowid, text_hash, vector FROM paper_vectors WHERE model = ? AND paper_rowid > ?
-                    ORDER BY paper_rowid LIMIT ?
-                    """,
-                arguments: [model, key, limit]
-            ).map { row in
-                let hash: Int64 = row[1]
-                return StoredEmbedding(
-                    key: row[0], textHash: UInt64(bitPattern: hash), vector: VectorBlob.decode(row[2]))
+        guard limit > 0 else { return [] }
+        while true {
+            let (good, bad) = try await pool.read { db in
+                var good: [StoredEmbedding] = []
+                var bad: [(key: DatabaseValue, vector: DatabaseValue)] = []
+                let rows = try Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT paper_rowid, text_hash, dimension, vector FROM paper_vectors
+                        WHERE model = ? AND paper_rowid > ? ORDER BY paper_rowid LIMIT ?
+                        """,
+                    arguments: [model, key, limit])
+                for row in rows {
+                    if let rowid = try? row.decode(PaperKey.self, atIndex: 0),
+                        let hash = try? row.decode(Int64.self, atIndex: 1),
+                        let dimension = try? row.decode(Int.self, atIndex: 2),
+                        let vector = VectorBlob.decode(row[3] as DatabaseValue, dimension: dimension)
+                    {
+                        good.append(StoredEmbedding(key: rowid, textHash: UInt64(bitPattern: hash), vector: vector))
+                    } else {
+                        bad.append((key: row[0], vector: row[3]))
+                    }
+                }
+                return (good, bad)
             }
+            if bad.isEmpty { return good }
+            let deleted = try await pool.write { db in
+                var deleted = 0
+                for row in bad {
+                    // Only if unchanged: the pipeline may have stored a good vector since the read.
+                    try db.execute(
+                        sql: "DELETE FROM paper_vectors WHERE model = ? AND paper_rowid IS ? AND vector IS ?",
+                        arguments: [model, row.key, row.vector])
+                    deleted += db.changesCount
+                }
+                return deleted
+            }
+            logger.warning(
+                "deleted stored vectors that cannot be read; their papers will be embedded again",
+                metadata: [
+                    "embed.model": "\(model)", "embed.unreadable": "\(bad.count)", "embed.deleted": "\(deleted)",
+                    "paper.rowids": "\(bad.prefix(10).map { "\($0.key)" }.joined(separator: ", "))",
+                ])
+            // A page of only damaged rows: read on, so that an empty answer still means the end (unless nothing
+            // could be deleted, when reading on would find the same rows again).
+            if !good.isEmpty || deleted == 0 { return good }
         }
     }
 
@@ -66,12 +130,14 @@ extension SQLiteStore: VectorStore {
         }
     }
 
+    /// The stored vector, or nil when there is none or it cannot be read (see ``embeddings(model:after:limit:)``).
     public func embedding(model: String, key: PaperKey) async throws -> [Float]? {
         try await pool.read { db in
-            try Data.fetchOne(
-                db, sql: "SELECT vector FROM paper_vectors WHERE model = ? AND paper_rowid = ?",
-                arguments: [model, key]
-            ).map(VectorBlob.decode)
+            let row = try Row.fetchOne(
+                db, sql: "SELECT dimension, vector FROM paper_vectors WHERE model = ? AND paper_rowid = ?",
+                arguments: [model, key])
+            guard let row, let dimension = try? row.decode(Int.self, atIndex: 0) else { return nil }
+            return VectorBlob.decode(row[1] as DatabaseValue, dimension: dimension)
         }
     }
 
@@ -137,13 +203,38 @@ extension SQLiteStore: VectorStore {
     }
 }
 
+/// Why embeddings cannot be stored.
+public enum VectorRowError: Error, CustomStringConvertible, Equatable, Sendable {
+    case wrongDimension(key: PaperKey, found: Int, expected: Int)
+    case notFinite(key: PaperKey)
+
+    public var description: String {
+        switch self {
+        case .wrongDimension(let key, let found, let expected):
+            return "the embedding of paper \(key) has \(found) dimensions, expected \(expected)"
+        case .notFinite(let key):
+            return "the embedding of paper \(key) holds NaN or infinite values"
+        }
+    }
+}
+
 /// Vectors as BLOBs of little-endian Float32.
 enum VectorBlob {
     static func encode(_ vector: [Float]) -> Data {
-        vector.withUnsafeBufferPointer { Data(buffer: $0) }
+        var data = Data(capacity: vector.count * 4)
+        for value in vector { withUnsafeBytes(of: value.bitPattern.littleEndian) { data.append(contentsOf: $0) } }
+        return data
     }
 
-    static func decode(_ data: Data) -> [Float] {
-        data.withUnsafeBytes { raw in Array(raw.bindMemory(to: Float.self)) }
+    /// The vector in a stored value, or nil unless it is a blob of exactly `dimension` finite floats.
+    static func decode(_ value: DatabaseValue, dimension: Int) -> [Float]? {
+        guard case .blob(let data) = value.storage, dimension > 0, data.count % 4 == 0, data.count / 4 == dimension
+        else { return nil }
+        let vector = data.withUnsafeBytes { raw in
+            (0..<dimension).map {
+                Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self)))
+            }
+        }
+        return vector.allSatisfy(\.isFinite) ? vector : nil
     }
 }

@@ -34,11 +34,13 @@ public struct EmbeddingPipeline<Store: VectorStore>: Sendable {
                 let vectors = try await engine.embedder.embed(jobs.map(\.text))
                 let items = zip(jobs, vectors).map { StoredEmbedding(key: $0.key, textHash: $0.textHash, vector: $1) }
                 try await store.saveEmbeddings(model: engine.modelID, dimension: dimension, items)
-                engine.index.add(items.map { (id: $0.key, vector: $0.vector) })
+                let rejected = engine.index.add(items.map { (id: $0.key, vector: $0.vector) })
+                VectorIndexFile.logRejected(rejected, logger: logger)
                 done += items.count
                 progress?(done)
             }
-            guard let last = page.last else { break }
+            // A store that does not move forward would loop for ever.
+            guard let last = page.last, last > after else { break }
             after = last
         }
         return done
@@ -54,6 +56,11 @@ public enum VectorIndexFile {
 
     /// Opens the persisted index when it holds exactly the stored vectors of the model, and otherwise builds it
     /// from the store (and saves it), so a start-up reads one file instead of rebuilding.
+    ///
+    /// A file that is unreadable, truncated, corrupt, or of another model or dimension is rebuilt from the stored
+    /// vectors (logged, never fatal); stored vectors that do not fit (another dimension, NaN) are left out and
+    /// logged. Failing to save the rebuilt index is logged too: the index in memory is complete. Throws only
+    /// what the store throws.
     public static func open(
         store: some VectorStore, modelID: String, dimension: Int, database: String, logger: Logger
     ) async throws -> AdaptiveVectorIndex {
@@ -61,7 +68,8 @@ public enum VectorIndexFile {
         let stored = try await store.embeddingCount(model: modelID)
         if FileManager.default.fileExists(atPath: file.path) {
             do {
-                let index = try AdaptiveVectorIndex.load(from: file, expectedModelID: modelID)
+                let index = try AdaptiveVectorIndex.load(
+                    from: file, expectedModelID: modelID, expectedDimension: dimension)
                 if index.count == stored { return index }
                 logger.notice(
                     "vector index file is behind the database; rebuilding",
@@ -69,19 +77,43 @@ public enum VectorIndexFile {
                         "index.file": "\(file.path)", "index.count": "\(index.count)", "db.vectors": "\(stored)",
                     ])
             } catch {
-                logger.warning("vector index file unreadable; rebuilding", metadata: ["error.message": "\(error)"])
+                logger.warning(
+                    "vector index file unreadable; rebuilding it from the stored vectors",
+                    metadata: ["index.file": "\(file.path)", "error.message": "\(error)"])
             }
         }
         let index = AdaptiveVectorIndex(dimension: dimension)
         var after: PaperKey = 0
+        var rejected: [VectorError] = []
         while true {
             let page = try await store.embeddings(model: modelID, after: after, limit: 10_000)
-            guard let last = page.last else { break }
-            index.add(page.map { (id: $0.key, vector: $0.vector) })
+            // A store that does not move forward would loop for ever.
+            guard let last = page.last, last.key > after else { break }
+            rejected += index.add(page.map { (id: $0.key, vector: $0.vector) })
             after = last.key
         }
-        if index.count > 0 { try index.save(to: file, modelID: modelID) }
+        logRejected(rejected, logger: logger)
+        if index.count > 0 {
+            do {
+                try index.save(to: file, modelID: modelID)
+            } catch {
+                logger.warning(
+                    "saving the rebuilt vector index failed; it will be rebuilt at the next start",
+                    metadata: ["index.file": "\(file.path)", "error.message": "\(error)"])
+            }
+        }
         return index
+    }
+
+    /// Logs vectors an index refused (at most the first five by id), if any.
+    static func logRejected(_ rejected: [VectorError], logger: Logger) {
+        guard !rejected.isEmpty else { return }
+        logger.warning(
+            "stored vectors that do not fit the model were left out of the index",
+            metadata: [
+                "index.rejected": "\(rejected.count)",
+                "error.message": "\(rejected.prefix(5).map(\.description).joined(separator: "; "))",
+            ])
     }
 }
 

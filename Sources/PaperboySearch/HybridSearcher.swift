@@ -5,25 +5,23 @@ import Synchronization
 
 /// Reciprocal-rank fusion: each list contributes 1 / (k + rank) for every key it ranks (rank from 1).
 public enum RankFusion {
+    /// The fused ranking, best first; ties keep the order in which keys were first seen. A list without a weight
+    /// (`weights` shorter than `lists`) weighs 1.
     public static func reciprocal(_ lists: [[PaperKey]], weights: [Double]? = nil, k: Double = 60)
         -> [(key: PaperKey, score: Double)]
     {
-        var scores: [PaperKey: Double] = [:]
-        var firstSeen: [PaperKey: Int] = [:]
-        var order = 0
+        var fused: [PaperKey: (score: Double, firstSeen: Int)] = [:]
         for (listIndex, list) in lists.enumerated() {
-            let weight = weights?[listIndex] ?? 1
+            let weight = weights.flatMap { listIndex < $0.count ? $0[listIndex] : nil } ?? 1
             for (index, key) in list.enumerated() {
-                scores[key, default: 0] += weight / (k + Double(index + 1))
-                if firstSeen[key] == nil {
-                    firstSeen[key] = order
-                    order += 1
-                }
+                let contribution = weight / (k + Double(index + 1))
+                let seen = fused.count
+                fused[key, default: (score: 0, firstSeen: seen)].score += contribution
             }
         }
-        return scores.sorted { a, b in
-            a.value != b.value ? a.value > b.value : firstSeen[a.key]! < firstSeen[b.key]!
-        }.map { (key: $0.key, score: $0.value) }
+        return fused.sorted { a, b in
+            a.value.score != b.value.score ? a.value.score > b.value.score : a.value.firstSeen < b.value.firstSeen
+        }.map { (key: $0.key, score: $0.value.score) }
     }
 }
 
@@ -43,10 +41,12 @@ public final class SemanticEngine: Sendable {
 
     public static func modelID(_ info: EmbeddingModelInfo) -> String { "\(info.name)@\(info.sha256.prefix(16))" }
 
-    /// The query's vector, from the cache when the same words were asked recently.
+    /// The query's vector, from the cache when the same words were asked recently. Throws
+    /// ``SearchError/overloaded(waiting:limit:)`` when too many queries wait for the model.
     public func vector(for text: String) async throws -> [Float] {
         if let cached = cache.withLock({ $0.get(text) }) { return cached }
-        let vector = try await embedder.embed(text)
+        let vector = try await embedder.embedQuery(text)
+        try index.check(vector)
         cache.withLock { $0.put(text, vector) }
         return vector
     }
@@ -74,7 +74,8 @@ public struct HybridSearcher<Store: PaperStore & VectorStore>: PaperSearcher {
     public let engine: SemanticEngine?
     /// Why semantic search is off, when it is.
     public let offReason: String
-    /// How many candidates each retriever gives to fusion.
+    /// How many candidates each retriever gives to fusion (more when a page reaches further; never more than
+    /// ``SearchLimits/maxReachableResults``).
     public var candidates = 100
     /// The weight of the keyword ranking against the semantic one (1) in fusion. 0.5 scored best of 1, 0.7, 0.5
     /// and 0.3 on Benchmarks/eval (MRR@10 0.780 on paraphrased questions, literal queries unchanged at 1.0).
@@ -96,15 +97,27 @@ public struct HybridSearcher<Store: PaperStore & VectorStore>: PaperSearcher {
         query.terms.map { $0.words.joined(separator: " ") }.joined(separator: " ")
     }
 
+    /// How many candidates each retriever is asked for to serve results up to `reach` (offset + limit).
+    func candidatePool(reach: Int) -> Int {
+        min(max(candidates, reach), SearchLimits.maxReachableResults)
+    }
+
+    /// Throws ``SearchError`` before doing any work when `offset + limit` goes past
+    /// ``SearchLimits/maxReachableResults`` or the words are longer than ``SearchLimits/maxQueryLength``; neither
+    /// the keyword side nor the vector index is ever asked for more than that many candidates.
     public func search(_ query: SearchQuery, mode: SearchMode, offset: Int, limit: Int) async throws -> SearchOutcome {
+        let reach = try SearchError.reachable(offset: offset, limit: limit)
         let text = Self.semanticText(query)
+        guard text.count <= SearchLimits.maxQueryLength else {
+            throw SearchError.queryTooLong(length: text.count, limit: SearchLimits.maxQueryLength)
+        }
         guard mode != .keyword, let engine, !text.isEmpty else {
             // Keyword mode, no model, or nothing but filters to search for.
             let keywordOnly = KeywordSearcher(store: store, offReason: offReason)
             return try await keywordOnly.search(
                 query, mode: engine == nil ? mode : .keyword, offset: offset, limit: limit)
         }
-        let pool = max(candidates, offset + limit)
+        let pool = candidatePool(reach: reach)
         async let keywordRanked = keywordCandidates(query, mode: mode, limit: pool)
         async let semanticRanked = semanticKeys(query, text: text, engine: engine, limit: pool)
         let (keyword, semantic) = try await (keywordRanked, semanticRanked)
@@ -171,10 +184,16 @@ public struct HybridSearcher<Store: PaperStore & VectorStore>: PaperSearcher {
         return sum
     }
 
+    /// Papers nearest to paper `id`. Throws ``SearchError`` when `limit` is negative or beyond
+    /// ``SearchLimits/maxReachableResults``. A stored vector that does not fit the index (a damaged row) is
+    /// passed over for the index's own copy.
     public func similar(to id: PaperID, limit: Int) async throws -> [(paper: StoredPaper, similarity: Double)] {
-        guard let engine, let key = try await store.key(of: id) else { return [] }
-        guard let vector = try await store.embedding(model: engine.modelID, key: key) ?? engine.index.vector(id: key)
-        else { return [] }
+        let limit = try SearchError.reachable(offset: 0, limit: limit)
+        guard let engine, limit > 0, let key = try await store.key(of: id) else { return [] }
+        let stored = try await store.embedding(model: engine.modelID, key: key).flatMap {
+            engine.index.accepts($0) ? $0 : nil
+        }
+        guard let vector = stored ?? engine.index.vector(id: key) else { return [] }
         let found = engine.index.search(vector, k: limit + 1).filter { $0.id != key }.prefix(limit)
         let papers = try await store.papers(keys: found.map(\.id))
         return found.compactMap { hit in papers[hit.id].map { (paper: $0, similarity: Double(hit.score)) } }

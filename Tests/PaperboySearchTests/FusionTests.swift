@@ -18,4 +18,13 @@ struct FusionTests {
         #expect(abs(fused[1].score - 0.5 / 61.0) < 1e-12)
         #expect(RankFusion.reciprocal([[], []]).isEmpty)
     }
+
+    @Test func missingWeightsCountAsOneAndRepeatedKeysAddUp() {
+        let fused = RankFusion.reciprocal([[1, 2], [2], [3]], weights: [2])
+        #expect(fused.map(\.key) == [2, 1, 3])
+        #expect(abs(fused[0].score - (2.0 / 62.0 + 1.0 / 61.0)) < 1e-12)
+        #expect(abs(fused[1].score - 2.0 / 61.0) < 1e-12)
+        #expect(abs(fused[2].score - 1.0 / 61.0) < 1e-12)
+        #expect(RankFusion.reciprocal([[5, 5]], weights: []).map(\.key) == [5])
+    }
 }

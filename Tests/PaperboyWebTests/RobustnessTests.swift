@@ -325,6 +325,10 @@ final class ControlledSearcher: PaperSearcher, Sendable {
     func semanticStatus() async -> SemanticStatus { .off(reason: "test") }
 }
 
+struct TestRefusal: RefusedRequest, Sendable {
+    let refusal: Refusal
+}
+
 struct InternalFailure: Error, CustomStringConvertible {
     var description: String { "disk /var/secret/paperboy.sqlite is on fire" }
 }
@@ -352,6 +356,28 @@ struct OverloadTests {
             #expect(paper.headers[.cacheControl] == "no-store")
             searcher.releaseAll()
             #expect(try await first.status == .ok)
+        }
+    }
+
+    @Test func refusalsFromTheSearchEngineAre400Or503() async throws {
+        let tooFar = ControlledSearcher(failure: TestRefusal(refusal: .badRequest("results 9990 to 10040 are too far")))
+        try await TestSite.make().run(searcher: tooFar) { client in
+            let api = try await client.get("/api/papers/search?q=neural")
+            #expect(api.status == .badRequest)
+            #expect(api.body == #"{"error":"results 9990 to 10040 are too far"}"#)
+            let page = try await client.get("/search?q=neural")
+            #expect(page.status == .badRequest)
+            #expect(page.body.contains("results 9990 to 10040 are too far"))
+        }
+        let busy = ControlledSearcher(
+            failure: TestRefusal(refusal: .unavailable(retryAfterSeconds: 2, message: "The model is busy.")))
+        try await TestSite.make().run(searcher: busy) { client in
+            let api = try await client.get("/api/papers/search?q=neural")
+            #expect(api.status == .serviceUnavailable)
+            #expect(api.headers[.retryAfter] == "2")
+            #expect(api.body == #"{"error":"The model is busy."}"#)
+            let feed = try await client.get("/feeds/search.xml?q=neural")
+            #expect(feed.status == .serviceUnavailable)
         }
     }
 

@@ -31,12 +31,12 @@ public final class AdaptiveVectorIndex: VectorIndex, Sendable {
         dimension: Int, exactThreshold: Int = 20_000, m: Int = 16, efConstruction: Int = 200,
         efSearch: Int = 128
     ) {
-        self.dimension = dimension
+        self.dimension = VectorIndexLimits.clampedDimension(dimension)
         self.exactThreshold = exactThreshold
         self.m = m
         self.efConstruction = efConstruction
         self.efSearch = efSearch
-        backendState = Mutex(.exact(ExactVectorIndex(dimension: dimension)))
+        backendState = Mutex(.exact(ExactVectorIndex(dimension: self.dimension)))
     }
 
     private init(dimension: Int, exactThreshold: Int, backend: Backend) {
@@ -64,20 +64,23 @@ public final class AdaptiveVectorIndex: VectorIndex, Sendable {
 
     public var count: Int { backend.index.count }
 
-    public func add(id: Int64, vector: [Float]) {
-        add([(id: id, vector: vector)])
+    @discardableResult
+    public func add(id: Int64, vector: [Float]) -> VectorError? {
+        add([(id: id, vector: vector)]).first
     }
 
-    public func add(_ items: [(id: Int64, vector: [Float])]) {
+    @discardableResult
+    public func add(_ items: [(id: Int64, vector: [Float])]) -> [VectorError] {
         addLock.withLock { _ in
             let current = backend
-            current.index.add(items)
-            guard case .exact(let exact) = current, exact.count > exactThreshold else { return }
+            let rejected = current.index.add(items)
+            guard case .exact(let exact) = current, exact.count > exactThreshold else { return rejected }
             let hnsw = HNSWVectorIndex(
                 dimension: dimension, m: m, efConstruction: efConstruction,
                 efSearch: efSearch)
             hnsw.add(exact.allItems())
             backendState.withLock { $0 = .hnsw(hnsw) }
+            return rejected
         }
     }
 
@@ -101,13 +104,18 @@ public final class AdaptiveVectorIndex: VectorIndex, Sendable {
         }
     }
 
-    /// Reads a file written by `save` (by this class, `ExactVectorIndex` or `HNSWVectorIndex`).
-    public static func load(from url: URL, expectedModelID: String?, exactThreshold: Int = 20_000) throws
-        -> AdaptiveVectorIndex
-    {
+    /// Reads a file written by `save` (by this class, `ExactVectorIndex` or `HNSWVectorIndex`). Throws
+    /// `VectorIndexError` (naming the file) if it is unreadable, truncated, corrupt, or built for another model
+    /// than `expectedModelID` or another dimension than `expectedDimension`.
+    public static func load(
+        from url: URL, expectedModelID: String?, expectedDimension: Int? = nil, exactThreshold: Int = 20_000
+    ) throws -> AdaptiveVectorIndex {
         let reader = try IndexFileReader(url: url)
         let header = try reader.readHeader()
         try reader.checkModel(header.modelID, expected: expectedModelID)
+        if let expectedDimension, header.dimension != expectedDimension {
+            throw VectorIndexError.wrongDimension(path: url.path, expected: expectedDimension, found: header.dimension)
+        }
         let backend: Backend
         switch header.kind {
         case IndexFileFormat.kindExact:

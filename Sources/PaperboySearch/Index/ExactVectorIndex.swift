@@ -11,9 +11,9 @@ public final class ExactVectorIndex: VectorIndex, @unchecked Sendable {
     private var ids: [Int64] = []
     private var slotOfID: [Int64: Int] = [:]
 
+    /// An empty index of vectors of `dimension` components (brought into 1...``VectorIndexLimits/maxDimension``).
     public init(dimension: Int) {
-        precondition(dimension > 0, "dimension must be positive")
-        self.dimension = dimension
+        self.dimension = VectorIndexLimits.clampedDimension(dimension)
     }
 
     public var count: Int { lock.withReadLock { ids.count } }
@@ -23,15 +23,14 @@ public final class ExactVectorIndex: VectorIndex, @unchecked Sendable {
         lock.withReadLock { storage.capacity * 4 + ids.capacity * 8 + slotOfID.capacity * 16 }
     }
 
-    public func add(id: Int64, vector: [Float]) {
-        add([(id: id, vector: vector)])
+    @discardableResult
+    public func add(id: Int64, vector: [Float]) -> VectorError? {
+        add([(id: id, vector: vector)]).first
     }
 
-    public func add(_ items: [(id: Int64, vector: [Float])]) {
-        for item in items {
-            precondition(
-                item.vector.count == dimension, "vector has \(item.vector.count) dimensions, expected \(dimension)")
-        }
+    @discardableResult
+    public func add(_ items: [(id: Int64, vector: [Float])]) -> [VectorError] {
+        let (items, rejected) = VectorError.partition(items, dimension: dimension)
         lock.withWriteLock {
             storage.reserveCapacity(storage.count + items.count * dimension)
             for item in items {
@@ -47,6 +46,7 @@ public final class ExactVectorIndex: VectorIndex, @unchecked Sendable {
                 }
             }
         }
+        return rejected
     }
 
     public func search(_ query: [Float], k: Int) -> [VectorHit] {
@@ -57,20 +57,21 @@ public final class ExactVectorIndex: VectorIndex, @unchecked Sendable {
         withoutActuallyEscaping(allowed) { scan(query, k: k, allowed: $0) }
     }
 
-    private func scan(_ query: [Float], k: Int, allowed: ((Int64) -> Bool)?) -> [VectorHit] {
-        precondition(query.count == dimension, "query has \(query.count) dimensions, expected \(dimension)")
-        guard k > 0 else { return [] }
+    private func scan(_ query: [Float], k requested: Int, allowed: ((Int64) -> Bool)?) -> [VectorHit] {
+        guard requested > 0, VectorError.problem(query, id: nil, dimension: dimension) == nil else { return [] }
         return lock.withReadLock {
-            var heap = KeyHeap(capacity: k + 1)
             let n = ids.count
             let d = dimension
-            guard n > 0 else { return [] }
+            let k = min(requested, n)
+            guard k > 0 else { return [] }
+            var heap = KeyHeap(capacity: k + 1)
             query.withUnsafeBufferPointer { q in
                 storage.withUnsafeBufferPointer { s in
                     ids.withUnsafeBufferPointer { idp in
+                        guard let queryBase = q.baseAddress, let storageBase = s.baseAddress else { return }
                         for slot in 0..<n {
                             if let allowed, !allowed(idp[slot]) { continue }
-                            let score = dotFloat(q.baseAddress!, s.baseAddress! + slot * d, d)
+                            let score = dotFloat(queryBase, storageBase + slot * d, d)
                             heap.pushBounded(packKey(score, slot), k: k)
                         }
                     }
@@ -126,9 +127,12 @@ public final class ExactVectorIndex: VectorIndex, @unchecked Sendable {
         return try load(reader: file.reader, dimension: file.dimension)
     }
 
+    /// Reads the exact-index part of a file whose header `reader` has read; `dimension` is in
+    /// 1...``VectorIndexLimits/maxDimension``.
     static func load(reader: IndexFileReader, dimension: Int) throws -> ExactVectorIndex {
-        let count = Int(try reader.read(UInt64.self, "count"))
-        try reader.require(count * (8 + dimension * 4), "\(count) vectors")
+        let count = try reader.readCount("count")
+        // Every size is checked against the file before anything of it is allocated.
+        try reader.require(try reader.byteCount(count, 8 + dimension * 4, "vectors"), "\(count) vectors")
         let index = ExactVectorIndex(dimension: dimension)
         var ids = [Int64](repeating: 0, count: count)
         var storage = [Float](repeating: 0, count: count * dimension)
@@ -139,6 +143,9 @@ public final class ExactVectorIndex: VectorIndex, @unchecked Sendable {
         slotOfID.reserveCapacity(count)
         for (slot, id) in ids.enumerated() {
             guard slotOfID.updateValue(slot, forKey: id) == nil else { throw reader.corrupt("duplicate id \(id)") }
+        }
+        if let bad = storage.firstIndex(where: { !$0.isFinite }) {
+            throw reader.corrupt("vector \(ids[bad / dimension]) holds NaN or infinite values")
         }
         index.lock.withWriteLock {
             index.ids = ids

@@ -60,9 +60,11 @@ public final class HNSWVectorIndex: VectorIndex, @unchecked Sendable {
         var level: Int
     }
 
+    /// An empty graph. `dimension` is brought into 1...``VectorIndexLimits/maxDimension``, `m` into 2...128,
+    /// `efConstruction` to at least `m` and `efSearch` to at least 1.
     public init(dimension: Int, m: Int = 16, efConstruction: Int = 200, efSearch: Int = 128, seed: UInt64 = 42) {
-        precondition(dimension > 0, "dimension must be positive")
-        precondition(m >= 2 && m <= 128, "m must be in 2...128")
+        let dimension = VectorIndexLimits.clampedDimension(dimension)
+        let m = min(max(m, 2), 128)
         self.dimension = dimension
         self.m = m
         self.efConstruction = max(efConstruction, m)
@@ -125,28 +127,29 @@ public final class HNSWVectorIndex: VectorIndex, @unchecked Sendable {
 
     // MARK: Adding
 
-    public func add(id: Int64, vector: [Float]) {
-        add([(id: id, vector: vector)])
+    @discardableResult
+    public func add(id: Int64, vector: [Float]) -> VectorError? {
+        add([(id: id, vector: vector)]).first
     }
 
-    public func add(_ items: [(id: Int64, vector: [Float])]) {
-        guard !items.isEmpty else { return }
-        for item in items {
-            precondition(
-                item.vector.count == dimension, "vector has \(item.vector.count) dimensions, expected \(dimension)")
-        }
+    @discardableResult
+    public func add(_ items: [(id: Int64, vector: [Float])]) -> [VectorError] {
+        let (items, rejected) = VectorError.partition(items, dimension: dimension)
+        guard !items.isEmpty else { return rejected }
         // Quantise outside the lock.
         var newCodes = [Int8](repeating: 0, count: items.count * codeStride)
         var newScales = [Float](repeating: 0, count: items.count)
         newCodes.withUnsafeMutableBufferPointer { c in
+            guard let codesBase = c.baseAddress else { return }
             for (i, item) in items.enumerated() {
                 newScales[i] = item.vector.withUnsafeBufferPointer {
-                    quantise($0, into: c.baseAddress! + i * codeStride, stride: codeStride)
+                    quantise($0, into: codesBase + i * codeStride, stride: codeStride)
                 }
             }
         }
         let first = allocate(items.map(\.id), newCodes, newScales)
         link(first..<(first + items.count))
+        return rejected
     }
 
     /// Appends nodes (unlinked, so unreachable) under the exclusive lock; returns the first new slot.
@@ -177,7 +180,7 @@ public final class HNSWVectorIndex: VectorIndex, @unchecked Sendable {
                 }
             }
             newCodes.withUnsafeBufferPointer { c in
-                (codes + first * codeStride).update(from: c.baseAddress!, count: c.count)
+                if let source = c.baseAddress { (codes + first * codeStride).update(from: source, count: c.count) }
             }
             slotCount += newIDs.count
             return first
@@ -281,7 +284,7 @@ public final class HNSWVectorIndex: VectorIndex, @unchecked Sendable {
         var current = start
         var best = query.similarity(to: current, self)
         withUnsafeTemporaryAllocation(of: UInt32.self, capacity: maxM0) { buffer in
-            let buf = buffer.baseAddress!
+            guard let buf = buffer.baseAddress else { return }  // maxM0 >= 4: never nil
             var layer = level
             while layer > targetLayer {
                 var changed = true
@@ -310,8 +313,9 @@ public final class HNSWVectorIndex: VectorIndex, @unchecked Sendable {
         budget: Int = .max
     ) -> KeyHeap? {
         visited.reset(size: slotCount)
-        var candidates = KeyHeap(capacity: ef * 4)
-        var results = KeyHeap(capacity: ef + 1)
+        // More than slotCount can never be kept, whatever `ef` is.
+        var candidates = KeyHeap(capacity: min(ef, slotCount) * 4)
+        var results = KeyHeap(capacity: min(ef, slotCount) + 1)
         let entrySimilarity = query.similarity(to: entryPoint, self)
         visited.mark(entryPoint)
         candidates.push(packKey(-entrySimilarity, entryPoint))
@@ -322,7 +326,7 @@ public final class HNSWVectorIndex: VectorIndex, @unchecked Sendable {
         }
         var evaluated = 0
         let finished = withUnsafeTemporaryAllocation(of: UInt32.self, capacity: maxM0) { buffer -> Bool in
-            let buf = buffer.baseAddress!
+            guard let buf = buffer.baseAddress else { return true }  // maxM0 >= 4: never nil
             while !candidates.isEmpty {
                 if evaluated > budget { return false }
                 let top = candidates.pop()
@@ -443,15 +447,15 @@ public final class HNSWVectorIndex: VectorIndex, @unchecked Sendable {
         withoutActuallyEscaping(allowed) { runSearch(query, k: k, allowed: $0) }
     }
 
-    private func runSearch(_ vector: [Float], k: Int, allowed: ((Int64) -> Bool)?) -> [VectorHit] {
-        precondition(vector.count == dimension, "query has \(vector.count) dimensions, expected \(dimension)")
-        guard k > 0 else { return [] }
+    private func runSearch(_ vector: [Float], k requested: Int, allowed: ((Int64) -> Bool)?) -> [VectorHit] {
+        guard requested > 0, VectorError.problem(vector, id: nil, dimension: dimension) == nil else { return [] }
         var padded = vector
         padded.append(contentsOf: repeatElement(0, count: codeStride - dimension))
         return storageLock.withReadLock {
             guard slotCount > 0 else { return [] }
+            let k = min(requested, slotCount)
             let query = Query(vector: padded, stride: codeStride)
-            let ef = max(efSearch, k)
+            let ef = min(max(efSearch, k), slotCount)
             let accept: ((Int) -> Bool)?
             if let allowed {
                 let fraction = allowedFraction(allowed)
@@ -475,20 +479,21 @@ public final class HNSWVectorIndex: VectorIndex, @unchecked Sendable {
                     budget: budget)
                 return found.map { rescore(padded, $0.items, k: k) }
             }
-            guard let hits else { return scan(padded, k: k, allowed: allowed!) }
-            if let allowed, hits.count < k {
+            // No hits only when a filtered walk ran out of budget: scan the allowed nodes instead.
+            if let allowed, (hits?.count ?? 0) < k {
                 return scan(padded, k: k, allowed: allowed)
             }
-            return hits
+            return hits ?? []
         }
     }
 
     /// Re-scores candidates with the fp32 query against dequantised codes and keeps the best `k`.
     private func rescore(_ query: [Float], _ keys: [UInt64], k: Int) -> [VectorHit] {
         query.withUnsafeBufferPointer { q in
+            guard let queryBase = q.baseAddress else { return [] }  // the padded query is never empty
             var scored = keys.map { key -> (Int, Float) in
                 let slot = keySlot(key)
-                return (slot, scales[slot] * dotFloatInt8(q.baseAddress!, codePointer(slot), codeStride))
+                return (slot, scales[slot] * dotFloatInt8(queryBase, codePointer(slot), codeStride))
             }
             scored.sort { $0.1 > $1.1 }
             return scored.prefix(k).map { VectorHit(id: ids[$0.0], score: $0.1) }
@@ -558,7 +563,8 @@ public final class HNSWVectorIndex: VectorIndex, @unchecked Sendable {
         init(vector: [Float], stride: Int) {
             var c = [Int8](repeating: 0, count: stride)
             scale = c.withUnsafeMutableBufferPointer { cp in
-                vector.withUnsafeBufferPointer { quantise($0, into: cp.baseAddress!, stride: stride) }
+                guard let base = cp.baseAddress else { return 0 }  // stride >= 32: never nil
+                return vector.withUnsafeBufferPointer { quantise($0, into: base, stride: stride) }
             }
             codes = c
         }
@@ -566,7 +572,8 @@ public final class HNSWVectorIndex: VectorIndex, @unchecked Sendable {
         @inline(__always)
         func similarity(to slot: Int, _ index: HNSWVectorIndex) -> Float {
             codes.withUnsafeBufferPointer { q in
-                scale * index.scales[slot] * Float(dotInt8(q.baseAddress!, index.codePointer(slot), index.codeStride))
+                guard let base = q.baseAddress else { return 0 }  // codeStride >= 32: never nil
+                return scale * index.scales[slot] * Float(dotInt8(base, index.codePointer(slot), index.codeStride))
             }
         }
     }
@@ -638,6 +645,9 @@ public final class HNSWVectorIndex: VectorIndex, @unchecked Sendable {
         return try load(reader: file.reader, dimension: file.dimension)
     }
 
+    /// Reads the HNSW part of a file whose header `reader` has read; `dimension` is in
+    /// 1...``VectorIndexLimits/maxDimension``. Every count is checked against the file's size before anything
+    /// is allocated for it, and the graph is checked (``validate``) before it is used.
     static func load(reader: IndexFileReader, dimension: Int) throws -> HNSWVectorIndex {
         let m = Int(try reader.read(UInt32.self, "m"))
         let efConstruction = Int(try reader.read(UInt32.self, "efConstruction"))
@@ -647,19 +657,25 @@ public final class HNSWVectorIndex: VectorIndex, @unchecked Sendable {
         }
         let seed = try reader.read(UInt64.self, "seed")
         let rngState = try reader.read(UInt64.self, "rng state")
-        let entrySlot = Int(try reader.read(Int64.self, "entry point"))
+        let entrySlot = try reader.read(Int64.self, "entry point")
         let entryLevel = Int(try reader.read(Int32.self, "entry level"))
-        let count = Int(try reader.read(UInt64.self, "node count"))
-        let upperCount = Int(try reader.read(UInt64.self, "upper link count"))
+        let count = try reader.readCount("node count")
+        let upperCount = try reader.readCount("upper link count")
+        guard count < Int(UInt32.max) else { throw reader.corrupt("node count \(count) is too large") }
         let index = HNSWVectorIndex(
             dimension: dimension, m: m, efConstruction: efConstruction, efSearch: efSearch,
             seed: seed)
         let perNode = 8 + 4 + 1 + 1 + 8 + index.codeStride + index.layer0Stride * 4
-        guard count < Int(UInt32.max), upperCount < Int.max / 8 else { throw reader.corrupt("implausible counts") }
-        try reader.require(count * perNode + upperCount * 4, "\(count) nodes")
-        guard (count == 0 && entrySlot == -1) || (0..<count).contains(entrySlot), entryLevel <= 32 else {
-            throw reader.corrupt("entry point \(entrySlot) out of range")
+        let nodeBytes = try reader.byteCount(count, perNode, "nodes")
+        let upperBytes = try reader.byteCount(upperCount, 4, "upper links")
+        let (total, overflow) = nodeBytes.addingReportingOverflow(upperBytes)
+        guard !overflow else { throw reader.corrupt("\(count) nodes and \(upperCount) upper links are too large") }
+        try reader.require(total, "\(count) nodes")
+        let entryInRange = count == 0 ? entrySlot == -1 && entryLevel == -1 : (0..<Int64(count)).contains(entrySlot)
+        guard entryInRange else {
+            throw reader.corrupt("entry point \(entrySlot) at level \(entryLevel) out of range")
         }
+        let entry = Int(entrySlot)
         try index.storageLock.withWriteLock {
             index.reserve(count)
             index.reserveUpper(upperCount)
@@ -673,6 +689,9 @@ public final class HNSWVectorIndex: VectorIndex, @unchecked Sendable {
             try reader.read(into: index.upperLinks, count: upperCount, "upper links")
             try reader.finish()
             try index.validate(count: count, upperCount: upperCount, reader: reader)
+            if count > 0, !(0...Int(index.levels[entry])).contains(entryLevel) {
+                throw reader.corrupt("entry level \(entryLevel) is not a level of node \(entry)")
+            }
             index.slotCount = count
             index.upperCount = upperCount
             index.rng = SplitMix64(state: rngState)
@@ -689,17 +708,21 @@ public final class HNSWVectorIndex: VectorIndex, @unchecked Sendable {
             index.slotOfID = map
             index.deadCount = deadCount
         }
-        index.entry.withLock { $0 = EntryPoint(slot: entrySlot, level: entryLevel) }
+        index.entry.withLock { $0 = EntryPoint(slot: entry, level: entryLevel) }
         return index
     }
 
-    /// Bounds checks on the graph so a damaged file that passes the checksum cannot cause out-of-range reads.
+    /// Checks on the graph so that a damaged file that passes the checksum cannot cause out-of-range reads:
+    /// every node's upper link lists lie inside the upper link array, every list holds at most the links a layer
+    /// allows, every link points to an existing node that has the link's layer, and every scale is finite.
     private func validate(count: Int, upperCount: Int, reader: IndexFileReader) throws {
         for slot in 0..<count {
             let level = Int(levels[slot])
-            let offset = Int(upperOffsets[slot])
+            guard level <= 32 else { throw reader.corrupt("node \(slot) has level \(level)") }
+            guard scales[slot].isFinite else { throw reader.corrupt("node \(slot) has a scale that is not finite") }
+            let offset = upperOffsets[slot]
             if level > 0 {
-                guard offset >= 0, offset + level * upperStride <= upperCount else {
+                guard offset >= 0, offset <= Int64(upperCount), level * upperStride <= upperCount - Int(offset) else {
                     throw reader.corrupt("node \(slot) has upper links out of range")
                 }
             }
@@ -707,11 +730,17 @@ public final class HNSWVectorIndex: VectorIndex, @unchecked Sendable {
                 let list =
                     layer == 0
                     ? links0 + slot * layer0Stride
-                    : upperLinks + offset + (layer - 1) * upperStride
+                    : upperLinks + Int(offset) + (layer - 1) * upperStride
                 let n = Int(list[0])
                 guard n <= (layer == 0 ? maxM0 : m) else { throw reader.corrupt("node \(slot) has \(n) links") }
-                for i in 0..<n where Int(list[1 + i]) >= count {
-                    throw reader.corrupt("node \(slot) links to missing node \(list[1 + i])")
+                for i in 0..<n {
+                    let target = Int(list[1 + i])
+                    guard target < count else {
+                        throw reader.corrupt("node \(slot) links to missing node \(target)")
+                    }
+                    guard Int(levels[target]) >= layer else {
+                        throw reader.corrupt("node \(slot) links at layer \(layer) to node \(target), which has none")
+                    }
                 }
             }
         }

@@ -63,7 +63,9 @@ struct IndexFileChecksum {
             pending.append(contentsOf: UnsafeRawBufferPointer(start: base, count: take))
             i = take
             if pending.count < 32 { return }
-            pending.withUnsafeBytes { block($0.baseAddress!) }
+            pending.withUnsafeBytes { full in
+                if let start = full.baseAddress { block(start) }
+            }
             pending.removeAll(keepingCapacity: true)
         }
         while i + 32 <= n {
@@ -112,7 +114,8 @@ final class IndexFileWriter {
         try writeRaw(base, bytes.count)
     }
 
-    private func writeRaw(_ base: UnsafeRawPointer, _ count: Int) throws {
+    private func writeRaw(_ base: UnsafeRawPointer?, _ count: Int) throws {
+        guard count > 0, let base else { return }
         if fwrite(base, 1, count, file) != count {
             throw VectorIndexError.io(path: url.path, reason: "write failed: \(String(cString: strerror(errno)))")
         }
@@ -136,8 +139,8 @@ final class IndexFileWriter {
     /// Writes the checksum and end marker, flushes, and renames the file into place.
     func finish() throws {
         var sum = checksum.value.littleEndian
-        try withUnsafeBytes(of: &sum) { try writeRaw($0.baseAddress!, 8) }
-        try IndexFileFormat.endMagic.withUnsafeBytes { try writeRaw($0.baseAddress!, 8) }
+        try withUnsafeBytes(of: &sum) { try writeRaw($0.baseAddress, 8) }
+        try IndexFileFormat.endMagic.withUnsafeBytes { try writeRaw($0.baseAddress, 8) }
         let flushed = fflush(file) == 0 && fsync(fileno(file)) == 0
         fclose(file)
         file = nil
@@ -186,9 +189,23 @@ final class IndexFileReader {
 
     /// Fails unless `bytes` more bytes (plus the 16-byte trailer) fit in the file.
     func require(_ bytes: Int, _ what: String) throws {
-        guard bytes >= 0, offset + bytes + 16 <= fileSize else {
+        guard bytes >= 0, bytes <= fileSize - offset - 16 else {
             throw corrupt("truncated: \(what) needs \(bytes) bytes at offset \(offset), file has \(fileSize)")
         }
+    }
+
+    /// `count` items of `size` bytes each, or a `corrupt` error when that overflows; `size` is positive.
+    func byteCount(_ count: Int, _ size: Int, _ what: String) throws -> Int {
+        let (bytes, overflow) = count.multipliedReportingOverflow(by: size)
+        guard count >= 0, !overflow else { throw corrupt("\(what): \(count) items of \(size) bytes is too large") }
+        return bytes
+    }
+
+    /// A count stored as UInt64, as an Int, or a `corrupt` error when it cannot be one.
+    func readCount(_ what: String) throws -> Int {
+        let value = try read(UInt64.self, what)
+        guard let count = Int(exactly: value) else { throw corrupt("\(what) \(value) is too large") }
+        return count
     }
 
     func read(into buffer: UnsafeMutableRawBufferPointer, _ what: String) throws {
@@ -202,8 +219,7 @@ final class IndexFileReader {
     }
 
     func read<T>(into pointer: UnsafeMutablePointer<T>, count: Int, _ what: String) throws {
-        let (bytes, overflow) = count.multipliedReportingOverflow(by: MemoryLayout<T>.stride)
-        guard !overflow else { throw corrupt("\(what) is too large") }
+        let bytes = try byteCount(count, MemoryLayout<T>.stride, what)
         try read(into: UnsafeMutableRawBufferPointer(start: pointer, count: bytes), what)
     }
 
@@ -234,7 +250,9 @@ final class IndexFileReader {
         }
         let kind = try read(UInt32.self, "kind")
         let dimension = Int(try read(UInt32.self, "dimension"))
-        guard dimension > 0, dimension <= 65_536 else { throw corrupt("implausible dimension \(dimension)") }
+        guard dimension > 0, dimension <= VectorIndexLimits.maxDimension else {
+            throw corrupt("implausible dimension \(dimension)")
+        }
         let modelID = try readString("model id")
         return (kind, dimension, modelID)
     }

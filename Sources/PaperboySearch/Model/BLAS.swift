@@ -209,6 +209,8 @@ public final class BLASLibrary: @unchecked Sendable {
                 ldc: n)
         }
         for _ in 0..<3 { run() }
+        // NaN, negative or huge durations measure for the shortest or longest time instead of trapping.
+        let budget = Duration.milliseconds(seconds.isNaN ? 0 : Int(min(max(seconds, 0), 3_600) * 1000))
         let clock = ContinuousClock()
         var iterations = 0
         let start = clock.now
@@ -217,7 +219,7 @@ public final class BLASLibrary: @unchecked Sendable {
             for _ in 0..<10 { run() }
             iterations += 10
             elapsed = clock.now - start
-        } while elapsed < .milliseconds(Int(seconds * 1000))
+        } while elapsed < budget
         let secondsElapsed = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
         return 2 * Double(m) * Double(n) * Double(k) * Double(iterations) / secondsElapsed / 1e9
     }

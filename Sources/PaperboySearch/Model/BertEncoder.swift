@@ -16,15 +16,16 @@ public struct BertConfig: Sendable, Hashable {
         hiddenSize: 384, layers: 6, heads: 12, intermediateSize: 1536, vocabularySize: 30522, maxPositions: 512,
         typeVocabularySize: 2, layerNormEpsilon: 1e-12)
 
+    /// Largest `config.json` read (all-MiniLM-L6-v2's is 612 bytes).
+    public static let maxFileBytes = 1 << 20
+
     /// Reads `config.json` and checks it describes all-MiniLM-L6-v2 (the only model Paperboy runs).
     public static func read(_ url: URL, expected: BertConfig = .miniLML6) throws -> BertConfig {
         let file = url.lastPathComponent
-        guard FileManager.default.fileExists(atPath: url.path) else {
-            throw EmbeddingModelError.missingFile(path: url.path)
-        }
+        let data = try ModelFile.contents(of: url, maxBytes: maxFileBytes)
         let object: Any
         do {
-            object = try JSONSerialization.jsonObject(with: Data(contentsOf: url))
+            object = try JSONSerialization.jsonObject(with: data)
         } catch {
             throw EmbeddingModelError.unsupportedConfig(
                 file: file, key: "the file", found: "not valid JSON", expected: "a JSON object")
@@ -34,18 +35,18 @@ public struct BertConfig: Sendable, Hashable {
                 file: file, key: "the file", found: "not a JSON object", expected: "a JSON object")
         }
         func integer(_ key: String, _ expected: Int, atLeast: Bool = false) throws -> Int {
-            let value = (json[key] as? NSNumber)?.intValue ?? json[key] as? Int
+            let value = json[key] as? Int ?? (json[key] as? NSNumber).flatMap { Int(exactly: $0.doubleValue) }
             guard let value, atLeast ? value >= expected : value == expected else {
+                let found = json[key].map { $0 is String ? "\"\($0)\"" : "\($0)" } ?? "missing"
                 throw EmbeddingModelError.unsupportedConfig(
-                    file: file, key: key, found: json[key].map { "\($0)" } ?? "missing",
-                    expected: atLeast ? "at least \(expected)" : "\(expected)")
+                    file: file, key: key, found: found, expected: atLeast ? "at least \(expected)" : "\(expected)")
             }
             return value
         }
         func string(_ key: String, _ expected: String) throws {
-            guard json[key] == nil || (json[key] as? String) == expected else {
-                throw EmbeddingModelError.unsupportedConfig(
-                    file: file, key: key, found: "\(json[key]!)", expected: expected)
+            guard let value = json[key] else { return }
+            guard (value as? String) == expected else {
+                throw EmbeddingModelError.unsupportedConfig(file: file, key: key, found: "\(value)", expected: expected)
             }
         }
         try string("model_type", "bert")
@@ -59,7 +60,12 @@ public struct BertConfig: Sendable, Hashable {
         config.vocabularySize = try integer("vocab_size", expected.vocabularySize)
         config.maxPositions = try integer("max_position_embeddings", 256, atLeast: true)
         config.typeVocabularySize = try integer("type_vocab_size", 1, atLeast: true)
-        if let epsilon = (json["layer_norm_eps"] as? NSNumber)?.doubleValue {
+        if let value = json["layer_norm_eps"] {
+            // A zero, negative or huge epsilon gives NaN or meaningless embeddings.
+            guard let epsilon = (value as? NSNumber)?.doubleValue, epsilon > 0, epsilon < 1 else {
+                throw EmbeddingModelError.unsupportedConfig(
+                    file: file, key: "layer_norm_eps", found: "\(value)", expected: "a number between 0 and 1")
+            }
             config.layerNormEpsilon = Float(epsilon)
         }
         return config
@@ -185,15 +191,29 @@ final class BertEncoder: @unchecked Sendable {
         for pointer in allocations { pointer.deallocate() }
     }
 
+    /// Throws unless every sequence of `batch` has 1 to `maxPositions` tokens, each in the vocabulary.
+    func check(_ batch: [[Int32]]) throws(EmbeddingInputError) {
+        for (index, ids) in batch.enumerated() {
+            guard !ids.isEmpty else { throw .emptySequence(index: index) }
+            guard ids.count <= config.maxPositions else {
+                throw .sequenceTooLong(index: index, length: ids.count, limit: config.maxPositions)
+            }
+            for id in ids where id < 0 || Int(id) >= config.vocabularySize {
+                throw .tokenOutOfRange(index: index, token: id, vocabularySize: config.vocabularySize)
+            }
+        }
+    }
+
     /// Mean-pooled, L2-normalised embeddings of a batch of token id sequences (each with [CLS]/[SEP]).
     /// Sequences are padded to the longest; padded key positions are masked out of attention (weight
     /// exactly 0, as with -inf before the softmax) and padded rows are left out of the pooling.
-    func embed(_ batch: [[Int32]], workspace: EncoderWorkspace) -> [[Float]] {
+    func embed(_ batch: [[Int32]], workspace: EncoderWorkspace) throws(EmbeddingInputError) -> [[Float]] {
+        try check(batch)
         let h = config.hiddenSize
         let inter = config.intermediateSize
         let headSize = h / config.heads
         let length = batch.map(\.count).max() ?? 0
-        precondition(length > 0 && length <= config.maxPositions, "sequence length \(length) out of range")
+        guard length > 0 else { return [] }
         let rows = batch.count * length
         workspace.reserve(rows: rows, sequenceLength: length)
         let x = workspace.hidden
@@ -206,8 +226,7 @@ final class BertEncoder: @unchecked Sendable {
         // Embeddings: word + position + token type 0, then LayerNorm.
         for (b, ids) in batch.enumerated() {
             for position in 0..<length {
-                let id = position < ids.count ? Int(ids[position]) : 0
-                precondition(id >= 0 && id < config.vocabularySize, "token id \(id) out of range")
+                let id = position < ids.count ? Int(ids[position]) : 0  // in range: checked above
                 let row = x + (b * length + position) * h
                 let word = wordEmbeddings + id * h
                 let positional = positionEmbeddings + position * h

@@ -13,18 +13,13 @@ public struct BertTokenizer: Sendable {
     /// Longest vocabulary entry in Unicode scalars (bounds the greedy search).
     private let maxPieceLength: Int
 
+    /// Largest `vocab.txt` read (all-MiniLM-L6-v2's is 232 kB).
+    public static let maxFileBytes = 16 << 20
+
     /// Reads `vocab.txt` (one token a line; the line number is the id).
     public init(vocabularyFile url: URL, expectedSize: Int? = nil) throws {
         let fileName = url.lastPathComponent
-        guard FileManager.default.fileExists(atPath: url.path) else {
-            throw EmbeddingModelError.missingFile(path: url.path)
-        }
-        let data: Data
-        do {
-            data = try Data(contentsOf: url)
-        } catch {
-            throw EmbeddingModelError.unreadableFile(path: url.path, reason: "\(error)")
-        }
+        let data = try ModelFile.contents(of: url, maxBytes: Self.maxFileBytes)
         guard let text = String(data: data, encoding: .utf8) else {
             throw EmbeddingModelError.badVocabulary(file: fileName, reason: "not valid UTF-8")
         }
@@ -45,7 +40,10 @@ public struct BertTokenizer: Sendable {
         vocabulary.reserveCapacity(tokens.count)
         var longest = 1
         for (index, token) in tokens.enumerated() {
-            vocabulary[token] = Int32(index)
+            guard let id = Int32(exactly: index) else {
+                throw EmbeddingModelError.badVocabulary(file: fileName, reason: "has more than \(Int32.max) tokens")
+            }
+            vocabulary[token] = id
             longest = max(longest, token.unicodeScalars.count)
         }
         func id(_ token: String) throws -> Int32 {
@@ -62,9 +60,10 @@ public struct BertTokenizer: Sendable {
         maxPieceLength = longest
     }
 
-    /// Token ids `[CLS] … [SEP]`, truncated to `maxLength` ids in total.
-    public func encode(_ text: String, maxLength: Int = 256) -> [Int32] {
-        precondition(maxLength >= 2)
+    /// Token ids `[CLS] … [SEP]`, truncated to `maxLength` ids in total (at least the two, `[CLS] [SEP]`).
+    /// Reading stops at the whitespace after the word that completes the ids; the work is linear in what is read.
+    public func encode(_ text: String, maxLength requested: Int = 256) -> [Int32] {
+        let maxLength = max(requested, 2)
         var ids: [Int32] = [clsID]
         ids.reserveCapacity(min(maxLength, text.utf8.count + 2))
         let limit = maxLength - 1

@@ -40,9 +40,12 @@ public final class SentenceEmbedder: Sendable {
     /// Number of worker threads.
     public var workerCount: Int { workers.count }
 
+    /// Most query embeddings waiting for a worker; `embedQuery` refuses one more with `SearchError.overloaded`.
+    public var maxWaitingQueries: Int { workers.maxWaitingQueries }
+
     private init(
         info: EmbeddingModelInfo, tokenizer: BertTokenizer, config: BertConfig, encoder: BertEncoder, workers: Int,
-        maxBatchSize: Int, maxBatchTokens: Int
+        maxWaitingQueries: Int?, maxBatchSize: Int, maxBatchTokens: Int
     ) {
         self.info = info
         self.tokenizer = tokenizer
@@ -50,7 +53,8 @@ public final class SentenceEmbedder: Sendable {
         self.encoder = encoder
         self.maxBatchSize = maxBatchSize
         self.maxBatchTokens = maxBatchTokens
-        self.workers = EmbeddingWorkers(count: workers, config: config, name: "paperboy-embed")
+        self.workers = EmbeddingWorkers(
+            count: workers, config: config, name: "paperboy-embed", maxWaitingQueries: maxWaitingQueries)
     }
 
     deinit {
@@ -62,9 +66,15 @@ public final class SentenceEmbedder: Sendable {
         try load(directory: directory, logger: logger, workers: nil)
     }
 
-    /// As `load(directory:logger:)`, with a chosen number of workers (default: active processors).
+    /// As `load(directory:logger:)`, with a chosen number of workers (default: active processors) and bound on
+    /// waiting queries (default: 4 per worker; 0 refuses every query).
+    ///
+    /// Every problem with the files is an ``EmbeddingModelError`` naming the file: missing, unreadable, too large,
+    /// truncated, a malformed header, missing tensors or tensors of the wrong shape, type or values (NaN), or a
+    /// `config.json` or `vocab.txt` of another model.
     public static func load(
-        directory: URL, logger: Logger, workers: Int?, maxBatchSize: Int = 32, maxBatchTokens: Int = 4096
+        directory: URL, logger: Logger, workers: Int?, maxWaitingQueries: Int? = nil, maxBatchSize: Int = 32,
+        maxBatchTokens: Int = 4096
     ) throws -> SentenceEmbedder {
         let start = ContinuousClock.now
         var isDirectory: ObjCBool = false
@@ -83,7 +93,8 @@ public final class SentenceEmbedder: Sendable {
         let embedder = SentenceEmbedder(
             info: EmbeddingModelInfo(name: modelName, sha256: sha256, dimension: config.hiddenSize),
             tokenizer: tokenizer, config: config, encoder: encoder, workers: workerCount,
-            maxBatchSize: max(1, maxBatchSize), maxBatchTokens: max(maxSequenceLength, maxBatchTokens))
+            maxWaitingQueries: maxWaitingQueries, maxBatchSize: max(1, maxBatchSize),
+            maxBatchTokens: max(maxSequenceLength, maxBatchTokens))
         logger.info(
             "loaded the sentence embedding model",
             metadata: [
@@ -99,22 +110,42 @@ public final class SentenceEmbedder: Sendable {
         tokenizer.encode(text, maxLength: Self.maxSequenceLength)
     }
 
-    /// L2-normalised embeddings of `texts`, in input order.
+    /// L2-normalised embeddings of `texts`, in input order (background work: never refused as overloaded).
     public func embed(_ texts: [String]) async throws -> [[Float]] {
         try await embed(tokenized: texts.map(tokenize))
     }
 
-    /// The L2-normalised embedding of one text.
+    /// The L2-normalised embedding of one text (background work: never refused as overloaded).
     public func embed(_ text: String) async throws -> [Float] {
-        try await embed(tokenized: [tokenize(text)])[0]
+        try await embedOneText(tokenize(text), kind: .background)
+    }
+
+    /// The L2-normalised embedding of a search query. Throws `SearchError.overloaded` at once when
+    /// `maxWaitingQueries` queries already wait for a worker, and `CancellationError` when the task is cancelled
+    /// while it waits (it is then never computed).
+    public func embedQuery(_ text: String) async throws -> [Float] {
+        try await embedOneText(tokenize(text), kind: .query)
+    }
+
+    private func embedOneText(_ ids: [Int32], kind: EmbeddingWorkers.Kind) async throws -> [Float] {
+        try Task.checkCancellation()
+        try encoder.check([ids])
+        let encoder = self.encoder
+        let vectors = try await workers.run(kind) { workspace in
+            Result { () throws(EmbeddingInputError) in try encoder.embed([ids], workspace: workspace) }
+        }.get()
+        guard let vector = vectors.first else { throw EmbeddingInputError.emptySequence(index: 0) }
+        return vector
     }
 
     /// Embeddings of already tokenized texts (from `tokenize`), in input order. Texts are sorted by length and
     /// grouped into batches of at most `maxBatchSize` texts and `maxBatchTokens` padded tokens, which run in
-    /// parallel on the workers.
+    /// parallel on the workers. Throws ``EmbeddingInputError`` for an empty sequence, one longer than the model's
+    /// positions or a token id outside the vocabulary.
     public func embed(tokenized: [[Int32]]) async throws -> [[Float]] {
         try Task.checkCancellation()
         if tokenized.isEmpty { return [] }
+        try encoder.check(tokenized)
         let order = tokenized.indices.sorted { tokenized[$0].count < tokenized[$1].count }
         var batches: [[Int]] = []
         var current: [Int] = []
@@ -136,7 +167,9 @@ public final class SentenceEmbedder: Sendable {
                 let sequences = batch.map { tokenized[$0] }
                 group.addTask {
                     try Task.checkCancellation()
-                    let vectors = await workers.run { workspace in encoder.embed(sequences, workspace: workspace) }
+                    let vectors = try await workers.run(.background) { workspace in
+                        Result { () throws(EmbeddingInputError) in try encoder.embed(sequences, workspace: workspace) }
+                    }.get()
                     return (batch, vectors)
                 }
             }
@@ -153,6 +186,8 @@ extension SentenceEmbedder {
     func embedOneBatch(_ tokenized: [[Int32]]) async throws -> [[Float]] {
         try Task.checkCancellation()
         let encoder = self.encoder
-        return await workers.run { workspace in encoder.embed(tokenized, workspace: workspace) }
+        return try await workers.run(.background) { workspace in
+            Result { () throws(EmbeddingInputError) in try encoder.embed(tokenized, workspace: workspace) }
+        }.get()
     }
 }

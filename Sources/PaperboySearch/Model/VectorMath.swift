@@ -80,13 +80,15 @@ enum VectorMath {
         }
     }
 
-    /// Sum with eight interleaved accumulators (vectorises; pairwise-like accuracy). `count` % 8 == 0.
+    /// Sum with eight interleaved accumulators (vectorises; pairwise-like accuracy); a `count` that is not a
+    /// multiple of 8 adds its last elements one by one.
     @inline(__always)
     private static func sum8(_ count: Int, _ element: (Int) -> Float) -> Float {
         var s0: Float = 0, s1: Float = 0, s2: Float = 0, s3: Float = 0
         var s4: Float = 0, s5: Float = 0, s6: Float = 0, s7: Float = 0
         var i = 0
-        while i < count {
+        let whole = count - count % 8
+        while i < whole {
             s0 += element(i)
             s1 += element(i + 1)
             s2 += element(i + 2)
@@ -97,7 +99,12 @@ enum VectorMath {
             s7 += element(i + 7)
             i += 8
         }
-        return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))
+        var rest: Float = 0
+        while i < count {
+            rest += element(i)
+            i += 1
+        }
+        return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7)) + rest
     }
 
     @inline(__always)
@@ -105,7 +112,6 @@ enum VectorMath {
         _ row: UnsafeMutablePointer<Float>, gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>,
         epsilon: Float, columns: Int
     ) {
-        precondition(columns % 8 == 0)
         let mean = sum8(columns) { row[$0] } / Float(columns)
         let variance = sum8(columns) { (row[$0] - mean) * (row[$0] - mean) } / Float(columns)
         let inverse = 1 / (variance + epsilon).squareRoot()

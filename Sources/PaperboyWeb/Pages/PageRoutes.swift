@@ -157,6 +157,9 @@ struct PageRoutes<Store: PaperStore>: Sendable {
                 return try errorPage(error)
             } catch let problem as ParameterProblem {
                 return try errorPage(PageError.badRequest(problem.message))
+            } catch let refused as any RefusedRequest {
+                guard case .badRequest(let message) = refused.refusal else { throw refused }
+                return try errorPage(PageError.badRequest(message))
             }
         }
     }
@@ -284,7 +287,8 @@ struct PageRoutes<Store: PaperStore>: Sendable {
         var headers = HTTPFields()
         do {
             found = try await site.searcher.similar(to: id, limit: 5)
-        } catch is Overloaded {
+        } catch let refused as any RefusedRequest {
+            guard case .unavailable = refused.refusal else { throw refused }
             found = []
             headers[.cacheControl] = "no-store"
         }

@@ -104,12 +104,15 @@ struct ErrorAnswerMiddleware<Context: RequestContext>: RouterMiddleware {
     {
         do {
             return try await next(request, context)
-        } catch let error as Overloaded {
-            var headers = HTTPFields()
-            headers[.retryAfter] = String(error.retryAfterSeconds)
-            return ProblemAnswer.response(
-                .serviceUnavailable, "Too busy to answer now; try again in \(error.retryAfterSeconds) s.",
-                for: request, headers: headers)
+        } catch let error as any RefusedRequest {
+            switch error.refusal {
+            case .badRequest(let message):
+                return ProblemAnswer.response(.badRequest, message, for: request)
+            case .unavailable(let seconds, let message):
+                var headers = HTTPFields()
+                headers[.retryAfter] = String(seconds)
+                return ProblemAnswer.response(.serviceUnavailable, message, for: request, headers: headers)
+            }
         } catch let error as any HTTPResponseError {
             let status = error.status
             let message =
@@ -134,10 +137,16 @@ struct ErrorAnswerMiddleware<Context: RequestContext>: RouterMiddleware {
 }
 
 /// Thrown when an expensive route is over its concurrency and queue limits: answered 503 with `Retry-After`.
-public struct Overloaded: Error, Sendable {
+public struct Overloaded: RefusedRequest, Sendable {
     public var retryAfterSeconds: Int
 
     public init(retryAfterSeconds: Int = 1) { self.retryAfterSeconds = retryAfterSeconds }
+
+    public var refusal: Refusal {
+        .unavailable(
+            retryAfterSeconds: retryAfterSeconds,
+            message: "Too busy to answer now; try again in \(retryAfterSeconds) s.")
+    }
 }
 
 /// Admits at most `concurrency` expensive requests at once and lets at most `queue` more wait; beyond that a
