@@ -37,6 +37,8 @@ system_packages() {
             missing+=(python3 python3-pip python3-venv)
         elif ! python3 -m pip --version >/dev/null 2>&1; then
             missing+=(python3-pip python3-venv)
+        elif ! python3 -c 'import ensurepip' >/dev/null 2>&1; then
+            missing+=(python3-venv)
         fi
         if [[ ${#missing[@]} -eq 0 ]]; then
             say "Debian packages: all present"
