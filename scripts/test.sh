@@ -1,8 +1,14 @@
 #!/usr/bin/env bash
-# The test command: builds everything, runs the Swift test suites, then runs the official
-# huggingface_hub client against a live server (needs `pip install 'huggingface_hub>=2.4' pytest`).
+# The test command: installs what is missing (scripts/setup.sh: Debian and Python packages, the model), builds
+# everything, runs the Swift test suites, then the official huggingface_hub client and the schemathesis API
+# conformance run against a live server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+./scripts/setup.sh
+# setup.sh puts the Python packages in .build-venv/ when the system's python3 is externally managed.
+if [[ -x .build-venv/bin/python3 ]]; then export PATH="$PWD/.build-venv/bin:$PATH"; fi
 swift build --build-tests
 swift test --skip-build
-Tests/hf_client/run.sh "$(swift build --show-bin-path)/paperboy"
+BIN="$(swift build --show-bin-path)/paperboy"
+Tests/hf_client/run.sh "$BIN"
+Tests/api_conformance/run.sh "$BIN"
