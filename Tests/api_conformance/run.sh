@@ -26,10 +26,9 @@ DATA_DIR="${DATA_DIR:-$REPO/Tests/Fixtures}"
 MAX_EXAMPLES="${MAX_EXAMPLES:-1000}"
 SEED="${SEED:-20261120}"
 
-# >>> Serve settings for a fuzzer: schemathesis sends thousands of requests from one address in a few minutes,
-# >>> which the overload limits (connections, requests per client, queue) must let through. Put the settings that
-# >>> raise them here once `paperboy serve` has them, e.g. EXTRA_SERVE_ARGS=(--max-requests-per-minute 0).
-EXTRA_SERVE_ARGS=()
+# Serve settings for a fuzzer: schemathesis sends thousands of requests from one address in a few minutes, which
+# the overload limits (searches at once and waiting, connections per address) must let through.
+EXTRA_SERVE_ARGS=(--search-concurrency 64 --search-queue 10000 --connections-per-address 0)
 # shellcheck disable=SC2206
 EXTRA_SERVE_ARGS+=(${SERVE_ARGS:-})
 
