@@ -391,9 +391,10 @@ public final class HNSWVectorIndex: VectorIndex, @unchecked Sendable {
         }
         var layer = min(level, current.level)
         while layer >= 0 {
-            let found = searchLayer(
-                query, entryPoint: enter, layer: layer, ef: efConstruction, visited: visited,
-                accept: nil)!
+            // Without a budget the search always finishes.
+            let found =
+                searchLayer(query, entryPoint: enter, layer: layer, ef: efConstruction, visited: visited, accept: nil)
+                ?? KeyHeap(capacity: 0)
             let sorted = found.sortedDescending().filter { keySlot($0) != slot }
             if let best = sorted.first { enter = keySlot(best) }
             let neighbours = selectNeighbours(sorted, maxCount: m)
