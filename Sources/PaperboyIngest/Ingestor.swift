@@ -77,7 +77,9 @@ public struct Ingestor: Sendable {
         report.elapsed = clock.now - started
         logger.info(
             "ingest finished",
-            metadata: run.metadata.merging(["ingest.rate": "\(Int(report.recordsPerSecond))/s"]) { a, _ in a })
+            metadata: run.metadata.merging(["ingest.rate": "\(String(format: "%.0f", report.recordsPerSecond))/s"]) {
+                a, _ in a
+            })
         return report
     }
 }

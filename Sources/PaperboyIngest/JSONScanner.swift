@@ -160,7 +160,11 @@ struct JSONScanner: ~Copyable {
             appendUTF8(code)
         default:
             i -= 2
-            throw fail("invalid escape '\\\(Character(Unicode.Scalar(e)))'")
+            // The byte goes into a reason a terminal may print: as a character only when it is printable ASCII.
+            throw fail(
+                e >= 0x20 && e < 0x7F
+                    ? "invalid escape '\\\(Character(Unicode.Scalar(e)))'"
+                    : "invalid escape: '\\' before \(describe(e))")
         }
     }
 

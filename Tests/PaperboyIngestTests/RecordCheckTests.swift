@@ -190,6 +190,17 @@ import Testing
         #expect(clock.now - start < .seconds(20))
     }
 
+    /// Found by the fuzzer (snapshot): the byte after a backslash went into the reason as it was.
+    @Test func anInvalidEscapeOfAnUnprintableByteIsWrittenInHex() {
+        let head = Array(#"{"id": "0704.0001", "title": "A\"#.utf8)
+        #expect(
+            Self.parse(bytes: head + [0x1F] + Array(#""}"#.utf8))
+                == .rejected(#"invalid JSON: invalid escape: '\' before byte 0x1F at column 32"#))
+        #expect(
+            Self.parse(bytes: head + [0xC3, 0xA9] + Array(#""}"#.utf8))
+                == .rejected(#"invalid JSON: invalid escape: '\' before byte 0xC3 at column 32"#))
+    }
+
     @Test func reasonsQuoteInputShortAndPrintable() {
         let long = String(repeating: "x", count: 100)
         #expect(
