@@ -112,8 +112,32 @@ enum XMLTree {
             if contains(bytes, "<!ENTITY") {
                 return "an ENTITY declaration (OAI-PMH and Atom documents have none)"
             }
+            if let target = emptyProcessingInstruction(bytes) {
+                return "a processing instruction without data (\(RecordCheck.quoted("<?" + target + "?>")))"
+            }
             return nil
         }
+    }
+
+    /// The target of the first processing instruction without data (`<?name?>`), if there is one. libxml2 hands
+    /// such an instruction to FoundationXML with no data at all, and FoundationXML on Linux then reads through a
+    /// null pointer (found by the oai and atom fuzz targets). Conservative: `<?` in a comment or CDATA counts too.
+    static func emptyProcessingInstruction(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
+        guard let base = bytes.baseAddress else { return nil }
+        var start = 0
+        while start < bytes.count, let found = memchr(base + start, Int32(UInt8(ascii: "<")), bytes.count - start) {
+            let open = UnsafePointer(found.assumingMemoryBound(to: UInt8.self)) - base
+            start = open + 1
+            guard open + 1 < bytes.count, bytes[open + 1] == UInt8(ascii: "?") else { continue }
+            var end = open + 2
+            while end < bytes.count, bytes[end] != UInt8(ascii: "?"), !Normalize.isSpace(bytes[end]) { end += 1 }
+            if end > open + 2, end + 1 < bytes.count, bytes[end] == UInt8(ascii: "?"),
+                bytes[end + 1] == UInt8(ascii: ">")
+            {
+                return String(decoding: UnsafeBufferPointer(rebasing: bytes[(open + 2)..<end]), as: UTF8.self)
+            }
+        }
+        return nil
     }
 
     /// The `encoding` of an XML declaration at `start`, if there is one.

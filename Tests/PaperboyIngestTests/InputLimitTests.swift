@@ -225,6 +225,20 @@ import Testing
                 == "XML refused: an ENTITY declaration (OAI-PMH and Atom documents have none)")
     }
 
+    /// Found by the fuzzer (oai and atom): FoundationXML on Linux reads through a null pointer for `<?name?>`.
+    @Test func processingInstructionsWithoutDataAreRefused() {
+        #expect(
+            Self.parse("<?lxr?><OAI-PMH/>").malformed
+                == #"XML refused: a processing instruction without data ("<?lxr?>")"#)
+        #expect(
+            AtomParser.parse(Data("<feed><entry><?x?></entry></feed>".utf8), now: Self.now).malformed
+                == #"XML refused: a processing instruction without data ("<?x?>")"#)
+        // With data, or as the XML declaration, they are read (and ignored).
+        let stylesheet = #"<?xml version="1.0"?><?xml-stylesheet href="oai2.xsl"?><OAI-PMH><?pi ?></OAI-PMH>"#
+        #expect(Self.parse(stylesheet).malformed == nil)
+        #expect(Self.parse("<OAI-PMH><??></OAI-PMH>").refused == false)
+    }
+
     @Test func otherEncodingsAreRefused() {
         #expect(
             Self.parse(#"<?xml version="1.0" encoding="ISO-8859-1"?><OAI-PMH/>"#).malformed
