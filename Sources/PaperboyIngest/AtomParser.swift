@@ -19,7 +19,8 @@ public struct AtomFeed: Sendable {
 
 /// Parses arXiv API responses (`http://export.arxiv.org/api/query`).
 public enum AtomParser {
-    public static func parse(_ data: Data) -> AtomFeed {
+    /// Parses a feed; entry dates after the day after `now` are refused.
+    public static func parse(_ data: Data, now: Date = Date()) -> AtomFeed {
         let document = XMLTree.parse(data)
         var feed = AtomFeed(malformed: document.error)
         guard let root = document.root else {
@@ -27,30 +28,36 @@ public enum AtomParser {
             return feed
         }
         guard root.name == "feed" else {
-            feed.malformed = feed.malformed ?? "not an Atom feed (root element <\(root.name)>)"
+            feed.malformed = feed.malformed ?? "not an Atom feed (root element \(RecordCheck.quoted(root.name)))"
             return feed
         }
         feed.totalResults = root.text(of: "totalResults").flatMap { Int($0.trimmingASCIIWhitespace()) }
-        feed.records = root.all("entry").map(entry)
+        feed.records = root.all("entry").filter(\.isComplete).map { entry($0, now: now) }
         return feed
     }
 
-    static func entry(_ e: XNode) -> ParsedRecord {
+    static func entry(_ e: XNode, now: Date) -> ParsedRecord {
         let rawID = e.text(of: "id")?.trimmingASCIIWhitespace() ?? ""
         if rawID.contains("/api/errors") {
             let summary = e.optionalText(of: "summary") ?? e.optionalText(of: "title") ?? "unknown error"
-            return .rejected("arXiv API error: \(summary)")
+            return .rejected("arXiv API error: \(RecordCheck.excerpt(summary))")
         }
         guard !rawID.isEmpty else { return .rejected("missing field \"id\"") }
-        guard let parsed = PaperID.parse(rawID) else { return .rejected("invalid arXiv id \"\(rawID)\"") }
+        guard let parsed = PaperID.parse(rawID) else {
+            return .rejected("invalid arXiv id \(RecordCheck.quoted(rawID))")
+        }
         var published: Date?
         if let text = e.optionalText(of: "published") {
-            guard let date = Timestamp.parse(text) else { return .rejected("invalid date \"\(text)\"") }
+            guard let date = DateParsing.timestamp(text) else {
+                return .rejected("invalid date \(RecordCheck.quoted(text))")
+            }
             published = date
         }
         var updated: Date?
         if let text = e.optionalText(of: "updated") {
-            guard let date = Timestamp.parse(text) else { return .rejected("invalid date \"\(text)\"") }
+            guard let date = DateParsing.timestamp(text) else {
+                return .rejected("invalid date \(RecordCheck.quoted(text))")
+            }
             updated = date
         }
         var versions: [PaperVersion] = []
@@ -63,14 +70,15 @@ public enum AtomParser {
         }
         var categories: [String] = []
         if let primary = e.child("primary_category")?.attributes["term"] { categories.append(primary) }
+        var seen = Set(categories)
         for category in e.all("category") {
-            if let term = category.attributes["term"], !categories.contains(term) { categories.append(term) }
+            if let term = category.attributes["term"], seen.insert(term).inserted { categories.append(term) }
         }
         let authors = e.all("author").compactMap { $0.text(of: "name").map(Normalize.decodeTeX) }.filter { !$0.isEmpty }
         return RecordBuilder.make(
             rawID: parsed.id.rawValue, title: e.text(of: "title"), abstract: e.text(of: "summary"), authors: authors,
             categories: categories.joined(separator: " "), versions: versions, submitter: nil,
             comments: e.text(of: "comment"), journalRef: e.text(of: "journal_ref"), doi: e.text(of: "doi"),
-            reportNo: nil, license: nil, updated: updated)
+            reportNo: nil, license: nil, updated: updated, now: now)
     }
 }

@@ -18,7 +18,8 @@ public struct HTTPClientFetcher: OAIFetcher {
     public var userAgent: String
 
     public init(
-        httpClient: HTTPClient, timeout: TimeAmount = .seconds(180), maxBodyBytes: Int = 256 << 20,
+        httpClient: HTTPClient, timeout: TimeAmount = .seconds(180),
+        maxBodyBytes: Int = IngestLimits.maxXMLDocumentBytes,
         userAgent: String = "Paperboy (self-hosted arXiv reader; OAI-PMH harvester)"
     ) {
         self.httpClient = httpClient
@@ -33,7 +34,13 @@ public struct HTTPClientFetcher: OAIFetcher {
         request.headers.add(name: "User-Agent", value: userAgent)
         request.headers.add(name: "Accept-Encoding", value: "identity")
         let response = try await httpClient.execute(request, timeout: timeout)
-        let body = try await response.body.collect(upTo: maxBodyBytes)
+        let body: ByteBuffer
+        do {
+            // Refused at once when Content-Length says too much, else when the bytes received go over.
+            body = try await response.body.collect(upTo: maxBodyBytes)
+        } catch is NIOTooManyBytesError {
+            throw HarvestError.badResponse(url: url.absoluteString, reason: Harvester.tooLarge(maxBodyBytes))
+        }
         return (Int(response.status.code), response.headers.map { ($0.name, $0.value) }, Data(body.readableBytesView))
     }
 }
@@ -104,6 +111,11 @@ public struct Harvester: Sendable {
     /// The first backoff after a failure; doubled for each further failure in a row.
     public var initialBackoff: Duration = .seconds(5)
     public var metadataPrefix = "arXivRaw"
+    /// The largest response body parsed (``IngestLimits/maxXMLDocumentBytes``); a larger one is a bad response.
+    /// ``HTTPClientFetcher`` stops receiving at its own `maxBodyBytes`, which defaults to the same.
+    public var maxResponseBytes = IngestLimits.maxXMLDocumentBytes
+    /// The longest resumption token followed (arXiv's are about 20 characters).
+    public static let maxTokenLength = 4096
     let sleep: @Sendable (Duration) async throws -> Void
     let now: @Sendable () -> Date
 
@@ -159,7 +171,7 @@ public struct Harvester: Sendable {
         var restartedOnce = false
 
         while true {
-            let url = token.map(listURL(resumptionToken:)) ?? listURL(from: from, until: until)
+            let url = try token.map(listURL(resumptionToken:)) ?? listURL(from: from, until: until)
             let response = try await fetch(url, pacer: &pacer)
             if firstResponseDay == nil {
                 firstResponseDay = Day(response.responseDate ?? now())
@@ -199,6 +211,19 @@ public struct Harvester: Sendable {
                 report.updated += summary.updated
                 report.unchanged += summary.unchanged
             }
+            if let next = response.resumptionToken?.token {
+                // A token that does not change would be asked for forever.
+                if next == token {
+                    throw HarvestError.badResponse(
+                        url: url.absoluteString, reason: "the same resumption token again (\(RecordCheck.quoted(next)))"
+                    )
+                }
+                if next.utf8.count > Harvester.maxTokenLength {
+                    throw HarvestError.badResponse(
+                        url: url.absoluteString,
+                        reason: "resumption token longer than \(Harvester.maxTokenLength) bytes")
+                }
+            }
             token = response.resumptionToken?.token
             if let next = response.resumptionToken {
                 state.resumptionToken = next.token
@@ -236,23 +261,32 @@ public struct Harvester: Sendable {
 
     // MARK: Requests
 
-    func listURL(from: Day?, until: Day?) -> URL {
+    func listURL(from: Day?, until: Day?) throws(HarvestError) -> URL {
         var items = [("verb", "ListRecords"), ("metadataPrefix", metadataPrefix)]
         if let from { items.append(("from", from.description)) }
         if let until { items.append(("until", until.description)) }
         if let set { items.append(("set", set)) }
-        return url(items)
+        return try url(items)
     }
 
-    func listURL(resumptionToken: String) -> URL {
-        url([("verb", "ListRecords"), ("resumptionToken", resumptionToken)])
+    func listURL(resumptionToken: String) throws(HarvestError) -> URL {
+        try url([("verb", "ListRecords"), ("resumptionToken", resumptionToken)])
     }
 
-    func url(_ items: [(String, String)]) -> URL {
+    func url(_ items: [(String, String)]) throws(HarvestError) -> URL {
         let query = items.map { "\($0.0)=\(Harvester.percentEncode($0.1))" }.joined(separator: "&")
         var base = baseURL.absoluteString
-        if let q = base.firstIndex(of: "?") { base = String(base[..<q]) }
-        return URL(string: base + "?" + query)!
+        if let cut = base.firstIndex(where: { $0 == "?" || $0 == "#" }) { base = String(base[..<cut]) }
+        // Every value is percent-encoded, so only a base URL that is no URL without its query can fail here.
+        guard let url = URL(string: base + "?" + query) else {
+            throw HarvestError.badResponse(url: base, reason: "cannot make a request URL from the base URL")
+        }
+        return url
+    }
+
+    /// The reason for a response body over `limit` bytes.
+    static func tooLarge(_ limit: Int) -> String {
+        "response body larger than the limit of \(IngestLimits.describe(bytes: limit))"
     }
 
     static func percentEncode(_ value: String) -> String {
@@ -281,8 +315,15 @@ public struct Harvester: Sendable {
             do {
                 let (status, headers, body) = try await fetcher.get(url)
                 pacer.sent()
+                if body.count > maxResponseBytes {
+                    throw HarvestError.badResponse(
+                        url: url.absoluteString, reason: Harvester.tooLarge(maxResponseBytes))
+                }
                 if status == 200 {
-                    let response = OAIParser.parse(body)
+                    let response = OAIParser.parse(body, now: now())
+                    if response.refused, let refusal = response.malformed {
+                        throw HarvestError.badResponse(url: url.absoluteString, reason: refusal)
+                    }
                     // A truncated or garbled body is retried like a server failure.
                     if let malformed = response.malformed, response.records.isEmpty, response.errors.isEmpty {
                         problem = malformed
@@ -353,7 +394,10 @@ struct Pacer {
     mutating func wait() async throws {
         guard let last, minimumDelay > .zero else { return }
         let elapsed = now().timeIntervalSince(last)
-        let remaining = minimumDelay - .milliseconds(Int64((elapsed * 1000).rounded()))
+        // A clock that jumps gives any number; only 0 to the minimum delay matters.
+        let elapsedMilliseconds = (elapsed * 1000).rounded()
+        let clamped = elapsedMilliseconds.isFinite ? min(max(elapsedMilliseconds, 0), 1e12) : 0
+        let remaining = minimumDelay - .milliseconds(Int64(clamped))
         if remaining > .zero { try await sleep(remaining) }
     }
 

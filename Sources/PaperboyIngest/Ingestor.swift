@@ -13,19 +13,26 @@ public struct Ingestor: Sendable {
     /// counting it and going on. Records before it are stored.
     public let strict: Bool
     public let progress: (@Sendable (IngestProgress) -> Void)?
+    /// The clock that dates are checked against: a version dated after tomorrow is refused.
+    public let now: @Sendable () -> Date
+    /// The longest line of JSON lines (``IngestLimits/maxLineBytes``; smaller in tests).
+    var maxLineBytes = IngestLimits.maxLineBytes
+    /// The largest XML document (``IngestLimits/maxXMLDocumentBytes``; smaller in tests).
+    var maxXMLBytes = IngestLimits.maxXMLDocumentBytes
 
     /// Stores with fewer papers than this are loaded between `beginBulkLoad()` and `endBulkLoad()`.
     public static let bulkLoadThreshold = 10_000
 
     public init(
         store: some PaperStore, logger: Logger, batchSize: Int = 1000, strict: Bool = false,
-        progress: (@Sendable (IngestProgress) -> Void)? = nil
+        progress: (@Sendable (IngestProgress) -> Void)? = nil, now: @escaping @Sendable () -> Date = Date.init
     ) {
         self.store = store
         self.logger = logger
         self.batchSize = max(1, batchSize)
         self.strict = strict
         self.progress = progress
+        self.now = now
     }
 
     /// Ingests the files in order; `-` is standard input. Every input is opened and its format checked
@@ -38,7 +45,8 @@ public struct Ingestor: Sendable {
         for file in files {
             let opened = try OpenedInput.open(file)
             if let size = opened.totalBytes, let total = totalBytes {
-                totalBytes = total + size
+                let (sum, overflow) = total.addingReportingOverflow(size)
+                totalBytes = overflow ? nil : sum
             } else {
                 totalBytes = nil
             }
@@ -69,7 +77,9 @@ public struct Ingestor: Sendable {
         report.elapsed = clock.now - started
         logger.info(
             "ingest finished",
-            metadata: run.metadata.merging(["ingest.rate": "\(Int(report.recordsPerSecond))/s"]) { a, _ in a })
+            metadata: run.metadata.merging(["ingest.rate": "\(String(format: "%.0f", report.recordsPerSecond))/s"]) {
+                a, _ in a
+            })
         return report
     }
 }
@@ -100,6 +110,8 @@ final class IngestRun {
     let ingestor: Ingestor
     let writer: BatchWriter
     let totalBytes: Int?
+    /// The moment dates are checked against, fixed for the whole run.
+    let now: Date
     var report = IngestReport()
     var batch: [Paper] = []
     /// Bytes of the inputs finished so far.
@@ -109,6 +121,7 @@ final class IngestRun {
     init(ingestor: Ingestor, totalBytes: Int?) {
         self.ingestor = ingestor
         self.totalBytes = totalBytes
+        now = ingestor.now()
         writer = BatchWriter(store: ingestor.store)
         batch.reserveCapacity(ingestor.batchSize)
     }
@@ -192,41 +205,27 @@ final class IngestRun {
     }
 
     func readJSONLines(_ source: any ByteSource, file: String) async throws {
-        var carry: [UInt8] = []
-        var lineNumber = 0
+        var splitter = LineSplitter(limit: ingestor.maxLineBytes)
+        let tooLong = "line longer than the limit of \(IngestLimits.describe(bytes: splitter.limit))"
+        let now = self.now
         var finished = false
         while !finished {
             try Task.checkCancellation()
             let chunk = try source.read()
-            if chunk.isEmpty {
-                finished = true
-                if carry.isEmpty { break }
-                carry.append(UInt8(ascii: "\n"))
-            } else {
-                carry.append(contentsOf: chunk)
-            }
+            finished = chunk.isEmpty
             var stopAt: RecordRejection?
-            let consumed = carry.withUnsafeBufferPointer { buffer -> Int in
-                guard let base = buffer.baseAddress else { return 0 }
-                var start = 0
-                while start < buffer.count,
-                    let found = memchr(base + start, Int32(UInt8(ascii: "\n")), buffer.count - start)
-                {
-                    let end = UnsafePointer(found.assumingMemoryBound(to: UInt8.self)) - base
-                    lineNumber += 1
-                    var lineEnd = end
-                    if lineEnd > start, buffer[lineEnd - 1] == UInt8(ascii: "\r") { lineEnd -= 1 }
-                    let line = UnsafeBufferPointer(rebasing: buffer[start..<lineEnd])
-                    start = end + 1
-                    if line.allSatisfy(Normalize.isSpace) { continue }
-                    if let rejection = take(SnapshotParser.parse(line: line), file: file, position: .line(lineNumber)) {
-                        stopAt = rejection
-                        break
-                    }
+            splitter.feed(chunk) { number, line in
+                let record: ParsedRecord
+                switch line {
+                case .tooLong:
+                    record = .rejected(tooLong)
+                case .text(let text):
+                    if text.allSatisfy(Normalize.isSpace) { return true }
+                    record = SnapshotParser.parse(line: text, now: now)
                 }
-                return start
+                stopAt = take(record, file: file, position: .line(number))
+                return stopAt == nil
             }
-            carry.removeFirst(consumed)
             if let stopAt { try await stop(at: stopAt) }
             try await submitFullBatches()
             reportProgress(file: file, source: source)
@@ -235,10 +234,19 @@ final class IngestRun {
 
     func readXML(_ source: any ByteSource, format: IngestFormat, file: String) async throws {
         var bytes: [UInt8] = []
+        let limit = ingestor.maxXMLBytes
         while true {
             try Task.checkCancellation()
             let chunk = try source.read()
             if chunk.isEmpty { break }
+            guard chunk.count <= limit - bytes.count else {
+                // Nothing of a document this large is read: its records count as one rejection.
+                let reason = "XML document larger than the limit of \(IngestLimits.describe(bytes: limit))"
+                if let rejection = take(.rejected(reason), file: file, position: .record(1)) {
+                    try await stop(at: rejection)
+                }
+                return
+            }
             bytes.append(contentsOf: chunk)
         }
         let data = Data(bytes)
@@ -246,14 +254,14 @@ final class IngestRun {
         var records: [ParsedRecord]
         var malformed: String?
         if format == .oaiPMH {
-            let response = OAIParser.parse(data)
+            let response = OAIParser.parse(data, now: now)
             records = response.records
             malformed = response.malformed
-            for error in response.errors where error.code != "noRecordsMatch" {
+            for error in response.errors.lazy.filter({ $0.code != "noRecordsMatch" }).prefix(20) {
                 ingestor.logger.warning("\(IngestError.displayName(file)): \(error)")
             }
         } else {
-            let feed = AtomParser.parse(data)
+            let feed = AtomParser.parse(data, now: now)
             records = feed.records
             malformed = feed.malformed
         }

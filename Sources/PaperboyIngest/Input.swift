@@ -1,5 +1,6 @@
-import CCompressZlib
+import CompressNIO
 import Foundation
+import NIOCore
 
 #if canImport(Glibc)
     import Glibc
@@ -157,15 +158,41 @@ final class FileSource: ByteSource {
 
 }
 
-/// Inflates a gzip stream (also several concatenated members) chunk by chunk, with zlib.
+/// Bytes in memory, handed out in chunks of `chunkSize` (for fuzzing and tests).
+final class MemorySource: ByteSource {
+    let bytes: [UInt8]
+    let chunkSize: Int
+    private(set) var bytesRead = 0
+    var unread: [UInt8] = []
+
+    init(_ bytes: [UInt8], chunkSize: Int = 1 << 20) {
+        self.bytes = bytes
+        self.chunkSize = max(1, chunkSize)
+    }
+
+    func read() throws(IngestError) -> [UInt8] {
+        if !unread.isEmpty {
+            defer { unread = [] }
+            return unread
+        }
+        let end = bytesRead + min(chunkSize, bytes.count - bytesRead)
+        defer { bytesRead = end }
+        return Array(bytes[bytesRead..<end])
+    }
+}
+
+/// Inflates a gzip stream (also several concatenated members) chunk by chunk, with CompressNIO's zlib
+/// decompressor. At most one input chunk and one output chunk are held, so a "decompression bomb" is just a
+/// long stream to the reader.
 final class GzipSource: ByteSource {
     let inner: any ByteSource
     let file: String
-    let stream: UnsafeMutablePointer<z_stream>
-    var input: [UInt8] = []
-    var inputOffset = 0
+    let decompressor: ZlibDecompressor
+    /// Compressed bytes not yet inflated. Keeps its storage (and so a valid base address) when empty.
+    var input: ByteBuffer
+    var output: ByteBuffer
     var finishedInput = false
-    /// True between the end of one gzip member and the start of the next (or the end of the file).
+    /// True when the current member ended (zlib said so); more input then starts the next member.
     var atMemberEnd = false
     let chunkSize: Int
     /// Decompressed bytes read ahead and returned first.
@@ -174,21 +201,15 @@ final class GzipSource: ByteSource {
     init(_ inner: any ByteSource, file: String, chunkSize: Int = 1 << 20) throws(IngestError) {
         self.inner = inner
         self.file = file
-        self.chunkSize = chunkSize
-        stream = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
-        stream.initialize(to: z_stream())
-        // 15 window bits + 16: gzip wrapper only.
-        guard CCompressZlib_inflateInit2(stream, 15 + 16) == Z_OK else {
-            stream.deinitialize(count: 1)
-            stream.deallocate()
-            throw IngestError.io(file: file, reason: "cannot start gzip decompression")
+        self.chunkSize = max(1, chunkSize)
+        do {
+            decompressor = try ZlibDecompressor(algorithm: .gzip, windowSize: 15)
+        } catch {
+            throw IngestError.io(file: file, reason: "cannot start gzip decompression (\(error))")
         }
-    }
-
-    deinit {
-        inflateEnd(stream)
-        stream.deinitialize(count: 1)
-        stream.deallocate()
+        let allocator = ByteBufferAllocator()
+        input = allocator.buffer(capacity: self.chunkSize)
+        output = allocator.buffer(capacity: self.chunkSize)
     }
 
     var bytesRead: Int { inner.bytesRead }
@@ -198,61 +219,75 @@ final class GzipSource: ByteSource {
             defer { unread = [] }
             return unread
         }
-        var output = [UInt8](repeating: 0, count: chunkSize)
-        var produced = 0
-        while produced < chunkSize {
-            if inputOffset >= input.count {
-                if finishedInput { break }
-                input = try inner.read()
-                inputOffset = 0
-                if input.isEmpty {
+        output.clear()
+        while output.writableBytes > 0 {
+            if input.readableBytes == 0, !finishedInput {
+                let chunk = try inner.read()
+                if chunk.isEmpty {
                     finishedInput = true
-                    break
+                } else {
+                    input.clear()
+                    input.writeBytes(chunk)
                 }
+            }
+            if input.readableBytes == 0 {
+                // The end of the file: what zlib still holds, or the news that the data stops mid-member.
+                if atMemberEnd { break }
+                let written = output.writerIndex
+                switch try inflate() {
+                case .outputFull: break
+                case .ended where output.writerIndex == written: atMemberEnd = true
+                case .needsInput where output.writerIndex == written:
+                    throw IngestError.corrupt(file: file, reason: "gzip data ends unexpectedly")
+                case .ended, .needsInput: continue
+                }
+                break
             }
             if atMemberEnd {
                 // More data after a member: the next member of a concatenated gzip file.
-                guard inflateReset(stream) == Z_OK else {
+                do {
+                    try decompressor.reset()
+                } catch {
                     throw IngestError.corrupt(file: file, reason: "invalid gzip data")
                 }
                 atMemberEnd = false
             }
-            let available = input.count - inputOffset
-            var status: Int32 = Z_OK
-            var consumed = 0
-            var written = 0
-            input.withUnsafeMutableBufferPointer { inBuffer in
-                output.withUnsafeMutableBufferPointer { outBuffer in
-                    stream.pointee.next_in = inBuffer.baseAddress! + inputOffset
-                    stream.pointee.avail_in = UInt32(available)
-                    stream.pointee.next_out = outBuffer.baseAddress! + produced
-                    stream.pointee.avail_out = UInt32(chunkSize - produced)
-                    status = inflate(stream, Z_NO_FLUSH)
-                    consumed = available - Int(stream.pointee.avail_in)
-                    written = chunkSize - produced - Int(stream.pointee.avail_out)
-                }
-            }
-            inputOffset += consumed
-            produced += written
-            switch status {
-            case Z_OK, Z_BUF_ERROR:
-                if consumed == 0 && written == 0 && status == Z_BUF_ERROR && inputOffset < input.count {
+            let available = input.readableBytes
+            let written = output.writerIndex
+            switch try inflate() {
+            case .needsInput:
+                continue
+            case .outputFull:
+                if output.writableBytes > 0, input.readableBytes == available, output.writerIndex == written {
                     throw IngestError.corrupt(file: file, reason: "invalid gzip data")
                 }
-            case Z_STREAM_END:
-                atMemberEnd = true
-            default:
-                let message = stream.pointee.msg.map { String(cString: $0) } ?? "error \(status)"
-                throw IngestError.corrupt(file: file, reason: "invalid gzip data (\(message))")
+            case .ended:
+                // Without an error zlib stops before the end of its input only at the end of a member. When the
+                // input ran out exactly there, the next call (with more input, or at the end of the file) tells.
+                if input.readableBytes > 0 { atMemberEnd = true }
             }
         }
-        if produced == 0, finishedInput, !atMemberEnd {
-            throw IngestError.corrupt(file: file, reason: "gzip data ends unexpectedly")
-        }
-        output.removeLast(chunkSize - produced)
-        return output
+        return Array(output.readableBytesView)
     }
 
+    enum InflateOutcome { case ended, needsInput, outputFull }
+
+    /// One `inflate` call from `input` into the free part of `output`. `ended` means zlib reported no
+    /// problem: the member ended, or all input was used with room left in the output.
+    private func inflate() throws(IngestError) -> InflateOutcome {
+        do {
+            try decompressor.inflate(from: &input, to: &output)
+            return .ended
+        } catch let error as CompressNIOError where error == .inputBufferOverflow {
+            return .needsInput
+        } catch let error as CompressNIOError where error == .bufferOverflow {
+            return .outputFull
+        } catch let error as CompressNIOError where error == .corruptData {
+            throw IngestError.corrupt(file: file, reason: "invalid gzip data")
+        } catch {
+            throw IngestError.corrupt(file: file, reason: "invalid gzip data (\(error))")
+        }
+    }
 }
 
 /// An opened input with its detected format.

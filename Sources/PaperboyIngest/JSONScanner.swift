@@ -6,6 +6,9 @@ struct JSONScanner: ~Copyable {
     struct Failure: Error {
         var message: String
         var column: Int
+        /// False for a record that is valid JSON but not acceptable (invalid UTF-8, too many entries): its
+        /// reason then does not say "invalid JSON".
+        var isSyntax = true
     }
 
     let bytes: UnsafeBufferPointer<UInt8>
@@ -157,7 +160,11 @@ struct JSONScanner: ~Copyable {
             appendUTF8(code)
         default:
             i -= 2
-            throw fail("invalid escape '\\\(Character(Unicode.Scalar(e)))'")
+            // The byte goes into a reason a terminal may print: as a character only when it is printable ASCII.
+            throw fail(
+                e >= 0x20 && e < 0x7F
+                    ? "invalid escape '\\\(Character(Unicode.Scalar(e)))'"
+                    : "invalid escape: '\\' before \(describe(e))")
         }
     }
 
@@ -198,28 +205,42 @@ struct JSONScanner: ~Copyable {
         }
     }
 
-    /// A string value, or nil for `null`.
-    mutating func readOptionalString() throws(Failure) -> String? {
+    /// A string value, or nil for `null`. Text that is not valid UTF-8 is refused (never replaced), naming
+    /// `field` and the column where the string starts.
+    mutating func readOptionalString(field: StaticString) throws(Failure) -> String? {
         if consumeNull() { return nil }
         guard let b = peek() else { throw fail("unexpected end of line, expected a value") }
         guard b == UInt8(ascii: "\"") else { throw fail("expected a string but found \(describe(b))") }
+        let column = i + 1
         try decodeString()
-        return String(decoding: scratch, as: UTF8.self)
+        guard let text = scratch.withUnsafeBufferPointer({ String(validating: $0, as: UTF8.self) }) else {
+            throw Failure(
+                message: "invalid UTF-8 in field \"\(field)\" at column \(column)", column: column, isSyntax: false)
+        }
+        return text
     }
 
-    /// A string value with whitespace collapsed, or nil for `null`.
-    mutating func readOptionalCollapsedString() throws(Failure) -> String? {
+    /// A string value with whitespace collapsed, or nil for `null`. Invalid UTF-8 is refused as by
+    /// ``readOptionalString(field:)``.
+    mutating func readOptionalCollapsedString(field: StaticString) throws(Failure) -> String? {
         if consumeNull() { return nil }
         guard let b = peek() else { throw fail("unexpected end of line, expected a value") }
         guard b == UInt8(ascii: "\"") else { throw fail("expected a string but found \(describe(b))") }
+        let column = i + 1
         try decodeString()
-        return scratch.withUnsafeBufferPointer { raw in
-            if !Normalize.needsCollapsing(raw) { return String(decoding: raw, as: UTF8.self) }
+        // Collapsing touches only ASCII whitespace, so it neither makes nor mends invalid UTF-8.
+        let text = scratch.withUnsafeBufferPointer { raw -> String? in
+            if !Normalize.needsCollapsing(raw) { return String(validating: raw, as: UTF8.self) }
             var out = [UInt8]()
             out.reserveCapacity(raw.count)
             Normalize.collapse(raw, into: &out)
-            return String(decoding: out, as: UTF8.self)
+            return String(validating: out, as: UTF8.self)
         }
+        guard let text else {
+            throw Failure(
+                message: "invalid UTF-8 in field \"\(field)\" at column \(column)", column: column, isSyntax: false)
+        }
+        return text
     }
 
     /// Skips any JSON value.

@@ -63,9 +63,10 @@ public enum Normalize {
     /// Splits space-separated categories, keeping the order (primary first) and dropping repeats.
     public static func categories(_ text: String) -> [String] {
         var result: [String] = []
+        var seen = Set<String>()
         for part in text.utf8.split(whereSeparator: isSpace) {
             let category = String(decoding: part, as: UTF8.self)
-            if !result.contains(category) { result.append(category) }
+            if seen.insert(category).inserted { result.append(category) }
         }
         return result
     }
@@ -75,6 +76,9 @@ public enum Normalize {
     /// Decodes TeX accents and special letters (`Bal\'azs` → `Balázs`, `{\o}` → `ø`, `\v{s}` → `š`),
     /// removes grouping braces, collapses whitespace and returns NFC text. Meant for names, not for
     /// titles or abstracts (whose math must stay as written).
+    ///
+    /// One pass over the text with an explicit stack of open groups, so any nesting depth takes linear time
+    /// and no recursion.
     public static func decodeTeX(_ text: String) -> String {
         let hasMarkup = text.utf8.contains {
             $0 == UInt8(ascii: "\\") || $0 == UInt8(ascii: "{") || $0 == UInt8(ascii: "}")
@@ -84,67 +88,114 @@ public enum Normalize {
             return nfc(collapsed)
         }
         let input = Array(text.unicodeScalars)
-        var out = String.UnicodeScalarView()
+        var out: [Unicode.Scalar] = []
+        out.reserveCapacity(input.count)
+        /// An open `{`: plain grouping, or the argument of an accent (its mark and the accent character).
+        struct Group {
+            var accent: (mark: Unicode.Scalar, symbol: Unicode.Scalar?)?
+            /// Where the group's text starts in `out`.
+            var start: Int
+        }
+        var groups: [Group] = []
+        /// How many of `groups` are accent arguments, and where the innermost one starts in `out`.
+        var accentDepth = 0
+        var accentStarts: [Int] = []
         var i = 0
+
+        /// Appends to the output. Inside an accent's argument a dotless i or j becomes a plain one (`\'{\i}` is
+        /// `í`) and whitespace at the start of the argument is left out, so closing a group never has to go back
+        /// over its text: every step is constant time, whatever the nesting.
+        func emit(_ c: Unicode.Scalar) {
+            guard accentDepth > 0 else {
+                out.append(c)
+                return
+            }
+            if isSpaceScalar(c), out.count == accentStarts.last { return }
+            out.append(c == "\u{131}" ? "i" : c == "\u{237}" ? "j" : c)
+        }
 
         func skipSpaces() {
             while i < input.count, input[i] == " " || input[i] == "\n" || input[i] == "\t" { i += 1 }
         }
 
-        /// Reads the argument of an accent: `{x}`, `{\i}`, `x`, `\i`, or `{}` (nothing).
-        func readArgument() -> [Unicode.Scalar] {
-            guard i < input.count else { return [] }
-            if input[i] == "{" {
-                var depth = 1
-                var j = i + 1
-                var inner: [Unicode.Scalar] = []
-                while j < input.count {
-                    if input[j] == "{" {
-                        depth += 1
-                    } else if input[j] == "}" {
-                        depth -= 1
-                        if depth == 0 { break }
-                    }
-                    inner.append(input[j])
-                    j += 1
-                }
-                i = min(j + 1, input.count)
-                let decoded = Array(decodeTeX(String(String.UnicodeScalarView(inner))).unicodeScalars)
-                // `\'{\i}`: the dotless i under an accent is a plain i.
-                return decoded.map { $0 == "\u{131}" ? "i" : ($0 == "\u{237}" ? "j" : $0) }
-            }
-            if input[i] == "\\" {
-                let name = commandName(at: i + 1)
-                if name == "i" || name == "j" {
-                    i += 1 + name.count
-                    if i < input.count, input[i] == " " { i += 1 }
-                    return [name == "i" ? "i" : "j"]
-                }
-                return []
-            }
-            let c = input[i]
-            i += 1
-            return [c]
-        }
-
+        /// The name of the control word at `start`: up to three ASCII letters (longer names are unknown anyway).
         func commandName(at start: Int) -> String {
             var j = start
             var name = ""
-            while j < input.count, input[j].properties.isAlphabetic, input[j].isASCII {
+            while j < input.count, j - start < 3, input[j].isASCII, input[j].properties.isAlphabetic {
                 name.unicodeScalars.append(input[j])
                 j += 1
             }
             return name
         }
 
+        func open(accent: (mark: Unicode.Scalar, symbol: Unicode.Scalar?)?) {
+            groups.append(Group(accent: accent, start: out.count))
+            if accent != nil {
+                accentDepth += 1
+                accentStarts.append(out.count)
+            }
+        }
+
+        /// Closes the innermost group. For an accent's argument: trailing whitespace dropped, then the combining
+        /// mark; an empty argument leaves the accent character itself (`\'{}` is `'`), or nothing for a letter
+        /// accent (`\c{}`).
+        func close() {
+            guard let group = groups.popLast(), let accent = group.accent else { return }
+            accentDepth -= 1
+            accentStarts.removeLast()
+            while out.count > group.start, let last = out.last, isSpaceScalar(last) { out.removeLast() }
+            if out.count > group.start {
+                out.append(accent.mark)
+            } else if let symbol = accent.symbol {
+                emit(symbol)
+            }
+        }
+
+        /// After an accent command: the argument is a group (decoded by the main loop until its `}`), `\i`,
+        /// `\j`, or one character. Another command as argument leaves the accent character as written.
+        func accent(mark: Unicode.Scalar, symbol: Unicode.Scalar?) {
+            guard i < input.count else {
+                if let symbol { emit(symbol) }
+                return
+            }
+            if input[i] == "{" {
+                open(accent: (mark, symbol))
+                i += 1
+                return
+            }
+            if input[i] == "\\" {
+                let name = commandName(at: i + 1)
+                if name == "i" || name == "j" {
+                    i += 1 + name.count
+                    if i < input.count, input[i] == " " { i += 1 }
+                    emit(name == "i" ? "i" : "j")
+                    out.append(mark)
+                } else if let symbol {
+                    emit(symbol)
+                }
+                return
+            }
+            emit(input[i])
+            out.append(mark)
+            i += 1
+        }
+
         while i < input.count {
             let c = input[i]
-            if c == "{" || c == "}" {
+            if c == "{" {
+                open(accent: nil)
+                i += 1
+                continue
+            }
+            if c == "}" {
+                // An unmatched `}` is dropped like any grouping brace.
+                close()
                 i += 1
                 continue
             }
             guard c == "\\", i + 1 < input.count else {
-                out.append(c)
+                emit(c)
                 i += 1
                 continue
             }
@@ -152,15 +203,13 @@ public enum Normalize {
             if let mark = symbolAccents[next] {
                 i += 2
                 skipSpaces()
-                let argument = readArgument()
-                out.append(contentsOf: argument.isEmpty ? [next] : argument)
-                if !argument.isEmpty { out.append(mark) }
+                accent(mark: mark, symbol: next)
                 continue
             }
             let name = commandName(at: i + 1)
             if name.isEmpty {
                 // `\&`, `\_`, `\ ` and the like: the character itself.
-                out.append(next)
+                emit(next)
                 i += 2
                 continue
             }
@@ -169,9 +218,7 @@ public enum Normalize {
                 if after < input.count, input[after] == "{" || input[after] == " " {
                     i = after
                     skipSpaces()
-                    let argument = readArgument()
-                    out.append(contentsOf: argument)
-                    if !argument.isEmpty { out.append(mark) }
+                    accent(mark: mark, symbol: nil)
                     continue
                 }
             }
@@ -183,15 +230,21 @@ public enum Normalize {
                 } else if i < input.count, input[i] == " " {
                     i += 1
                 }
-                out.append(contentsOf: letter.unicodeScalars)
+                for scalar in letter.unicodeScalars { emit(scalar) }
                 continue
             }
             // Unknown command: keep it as written.
-            out.append(c)
+            emit(c)
             i += 1
         }
-        return nfc(collapseWhitespace(String(out)))
+        // Groups still open at the end close there, innermost first.
+        while !groups.isEmpty { close() }
+        var result = String.UnicodeScalarView()
+        result.append(contentsOf: out)
+        return nfc(collapseWhitespace(String(result)))
     }
+
+    private static func isSpaceScalar(_ c: Unicode.Scalar) -> Bool { c.isASCII && isSpace(UInt8(c.value)) }
 
     static let symbolAccents: [Unicode.Scalar: Unicode.Scalar] = [
         "'": "\u{301}", "`": "\u{300}", "^": "\u{302}", "\"": "\u{308}", "~": "\u{303}", "=": "\u{304}",
@@ -212,7 +265,11 @@ public enum Normalize {
 
     /// Splits an arXiv `authors` string into names: commas and "and" separate names, parenthesised
     /// affiliations are dropped, TeX accents decoded. `Jr.`-style suffixes stay with their name.
-    public static func splitAuthors(_ text: String) -> [String] {
+    public static func splitAuthors(_ text: String) -> [String] { splitAuthors(text, limit: .max) }
+
+    /// ``splitAuthors(_:)`` that stops after `limit + 1` names, so a caller can refuse a list that is too long
+    /// without building all of it.
+    static func splitAuthors(_ text: String, limit: Int) -> [String] {
         // Work on bytes: drop parenthesised parts (nested too), turn line breaks into spaces.
         var flat: [UInt8] = []
         flat.reserveCapacity(text.utf8.count)
@@ -228,6 +285,7 @@ public enum Normalize {
         }
         var names: [String] = []
         func add(_ start: Int, _ end: Int) {
+            guard names.count <= limit else { return }
             var s = start
             var e = end
             while s < e, flat[s] == 0x20 { s += 1 }
@@ -256,7 +314,7 @@ public enum Normalize {
         var start = 0
         var i = 0
         let n = flat.count
-        while i < n {
+        while i < n, names.count <= limit {
             let b = flat[i]
             if b == UInt8(ascii: ",") {
                 add(start, i)
@@ -315,7 +373,12 @@ public enum Normalize {
     /// in number with `authors_parsed` (a sign that splitting the string failed), in which case the parsed
     /// names are used.
     public static func authors(string: String?, parsed: [[String]]?) -> [String] {
-        let fromString = string.map(splitAuthors) ?? []
+        authors(string: string, parsed: parsed, limit: .max)
+    }
+
+    /// ``authors(string:parsed:)`` that splits the string into at most `limit + 1` names.
+    static func authors(string: String?, parsed: [[String]]?, limit: Int) -> [String] {
+        let fromString = string.map { splitAuthors($0, limit: limit) } ?? []
         guard let parsed, !parsed.isEmpty else { return fromString }
         if fromString.count == parsed.count { return fromString }
         return parsed.map(name(fromParsed:)).filter { !$0.isEmpty }

@@ -42,6 +42,9 @@ public struct OAIResponse: Sendable {
     public var errors: [OAIProtocolError]
     /// Set when the document is not well-formed (records before the break are kept), or is no OAI-PMH response.
     public var malformed: String?
+    /// True when the document was refused (a DOCTYPE, another encoding, a limit of ``IngestLimits`` exceeded):
+    /// asking again will not help.
+    public var refused = false
 
     public init(
         responseDate: Date? = nil, records: [ParsedRecord] = [], resumptionToken: OAIResumptionToken? = nil,
@@ -63,34 +66,43 @@ public struct OAIResponse: Sendable {
 }
 
 public enum OAIParser {
-    public static func parse(_ data: Data) -> OAIResponse {
-        let document = XMLTree.parse(data)
+    /// Parses a response; record dates after the day after `now` are refused.
+    public static func parse(_ data: Data, now: Date = Date()) -> OAIResponse {
+        parse(data, now: now, limits: .standard)
+    }
+
+    static func parse(_ data: Data, now: Date, limits: XMLLimits) -> OAIResponse {
+        let document = XMLTree.parse(data, limits: limits)
         var response = OAIResponse(malformed: document.error)
+        response.refused = document.refused
         guard let root = document.root else {
             if response.malformed == nil { response.malformed = "empty document" }
             return response
         }
         guard root.name == "OAI-PMH" else {
-            response.malformed = response.malformed ?? "not an OAI-PMH response (root element <\(root.name)>)"
+            response.malformed =
+                response.malformed ?? "not an OAI-PMH response (root element \(RecordCheck.quoted(root.name)))"
             return response
         }
-        response.responseDate = root.text(of: "responseDate").flatMap { Timestamp.parse($0) }
-        for error in root.all("error") {
+        response.responseDate = root.text(of: "responseDate").flatMap { DateParsing.timestamp($0) }
+        for error in root.all("error") where error.isComplete {
             response.errors.append(
                 OAIProtocolError(
-                    code: error.attributes["code"] ?? "unknown", message: Normalize.collapseWhitespace(error.text)))
+                    code: RecordCheck.excerpt(error.attributes["code"] ?? "unknown"),
+                    message: RecordCheck.excerpt(Normalize.collapseWhitespace(error.text), limit: 1000)))
         }
         for container in root.children where container.name == "ListRecords" || container.name == "GetRecord" {
-            for child in container.children {
+            // A record cut off by an error is left out; the error itself is reported.
+            for child in container.children where child.isComplete {
                 if child.name == "record" {
-                    response.records.append(record(child))
+                    response.records.append(record(child, now: now))
                 } else if child.name == "resumptionToken" {
                     let token = child.text.trimmingASCIIWhitespace()
                     if !token.isEmpty {
                         response.resumptionToken = OAIResumptionToken(
                             token: token, completeListSize: child.attributes["completeListSize"].flatMap { Int($0) },
                             cursor: child.attributes["cursor"].flatMap { Int($0) },
-                            expirationDate: child.attributes["expirationDate"].flatMap { Timestamp.parse($0) })
+                            expirationDate: child.attributes["expirationDate"].flatMap { DateParsing.timestamp($0) })
                     }
                 }
             }
@@ -98,56 +110,63 @@ public enum OAIParser {
         return response
     }
 
-    static func record(_ node: XNode) -> ParsedRecord {
+    static func record(_ node: XNode, now: Date) -> ParsedRecord {
         let header = node.child("header")
         if header?.attributes["status"] == "deleted" { return .deleted }
         guard let metadata = node.child("metadata"), let body = metadata.children.first else {
             return .rejected("record without metadata")
         }
-        let datestamp = header?.text(of: "datestamp").flatMap { Timestamp.parse($0) }
+        let datestamp = header?.text(of: "datestamp").flatMap { DateParsing.timestamp($0) }
         var identifier = header?.text(of: "identifier")?.trimmingASCIIWhitespace()
         if let id = identifier, id.hasPrefix("oai:arXiv.org:") { identifier = String(id.dropFirst(14)) }
         switch body.name {
-        case "arXivRaw": return arXivRaw(body, datestamp: datestamp, identifier: identifier)
-        case "arXiv": return arXiv(body, datestamp: datestamp, identifier: identifier)
-        default: return .rejected("unsupported metadata format <\(body.name)>")
+        case "arXivRaw": return arXivRaw(body, datestamp: datestamp, identifier: identifier, now: now)
+        case "arXiv": return arXiv(body, datestamp: datestamp, identifier: identifier, now: now)
+        default: return .rejected("unsupported metadata format \(RecordCheck.quoted(body.name))")
         }
     }
 
-    static func arXivRaw(_ m: XNode, datestamp: Date?, identifier: String?) -> ParsedRecord {
+    static func arXivRaw(_ m: XNode, datestamp: Date?, identifier: String?, now: Date) -> ParsedRecord {
         var versions: [PaperVersion] = []
-        for v in m.all("version") {
+        let versionNodes = m.all("version")
+        guard versionNodes.count <= IngestLimits.maxVersions else {
+            return .rejected("more than \(IngestLimits.maxVersions) versions")
+        }
+        for v in versionNodes {
             let label = v.attributes["version"] ?? "v\(versions.count + 1)"
             guard let number = SnapshotParser.versionNumber(label) else {
-                return .rejected("invalid version \"\(label)\"")
+                return .rejected("invalid version \(RecordCheck.quoted(label))")
             }
             guard let dateText = v.text(of: "date")?.trimmingASCIIWhitespace(), !dateText.isEmpty else {
                 return .rejected("missing date of version v\(number)")
             }
             guard let date = DateParsing.rfc2822(dateText) else {
-                return .rejected("invalid date \"\(dateText)\" of version v\(number)")
+                return .rejected("invalid date \(RecordCheck.quoted(dateText)) of version v\(number)")
             }
             versions.append(PaperVersion(number: number, submitted: date, size: v.optionalText(of: "size")))
         }
+        let authors = m.text(of: "authors").map { Normalize.splitAuthors($0, limit: IngestLimits.maxAuthors) } ?? []
         return RecordBuilder.make(
             rawID: m.text(of: "id") ?? identifier, title: m.text(of: "title"), abstract: m.text(of: "abstract"),
-            authors: m.text(of: "authors").map(Normalize.splitAuthors) ?? [], categories: m.text(of: "categories"),
+            authors: authors, categories: m.text(of: "categories"),
             versions: versions, submitter: m.text(of: "submitter"), comments: m.text(of: "comments"),
             journalRef: m.text(of: "journal-ref"), doi: m.text(of: "doi"), reportNo: m.text(of: "report-no"),
-            license: m.text(of: "license"), updated: datestamp)
+            license: m.text(of: "license"), updated: datestamp, now: now)
     }
 
-    static func arXiv(_ m: XNode, datestamp: Date?, identifier: String?) -> ParsedRecord {
+    static func arXiv(_ m: XNode, datestamp: Date?, identifier: String?, now: Date) -> ParsedRecord {
         var versions: [PaperVersion] = []
         if let createdText = m.optionalText(of: "created") {
-            guard let created = Timestamp.parse(createdText) else {
-                return .rejected("invalid date \"\(createdText)\"")
+            guard let created = DateParsing.timestamp(createdText) else {
+                return .rejected("invalid date \(RecordCheck.quoted(createdText))")
             }
             versions.append(PaperVersion(number: 1, submitted: created))
         }
         var updated = datestamp
         if let updatedText = m.optionalText(of: "updated") {
-            guard let date = Timestamp.parse(updatedText) else { return .rejected("invalid date \"\(updatedText)\"") }
+            guard let date = DateParsing.timestamp(updatedText) else {
+                return .rejected("invalid date \(RecordCheck.quoted(updatedText))")
+            }
             updated = date
         }
         let authors = (m.child("authors")?.all("author") ?? []).map { author in
@@ -159,7 +178,7 @@ public enum OAIParser {
             rawID: m.text(of: "id") ?? identifier, title: m.text(of: "title"), abstract: m.text(of: "abstract"),
             authors: authors, categories: m.text(of: "categories"), versions: versions, submitter: nil,
             comments: m.text(of: "comments"), journalRef: m.text(of: "journal-ref"), doi: m.text(of: "doi"),
-            reportNo: m.text(of: "report-no"), license: m.text(of: "license"), updated: updated)
+            reportNo: m.text(of: "report-no"), license: m.text(of: "license"), updated: updated, now: now)
     }
 }
 
@@ -168,13 +187,18 @@ enum RecordBuilder {
     static func make(
         rawID: String?, title: String?, abstract: String?, authors: [String], categories: String?,
         versions: [PaperVersion], submitter: String?, comments: String?, journalRef: String?, doi: String?,
-        reportNo: String?, license: String?, updated: Date?
+        reportNo: String?, license: String?, updated: Date?, now: Date
     ) -> ParsedRecord {
         guard let rawID = rawID?.trimmingASCIIWhitespace(), !rawID.isEmpty else {
             return .rejected("missing field \"id\"")
         }
-        guard let parsed = PaperID.parse(rawID) else { return .rejected("invalid arXiv id \"\(rawID)\"") }
+        guard let parsed = PaperID.parse(rawID) else {
+            return .rejected("invalid arXiv id \(RecordCheck.quoted(rawID))")
+        }
         guard let title else { return .rejected("missing field \"title\"") }
+        guard authors.count <= IngestLimits.maxAuthors else {
+            return .rejected("more than \(IngestLimits.maxAuthors) authors")
+        }
         let cleanTitle = Normalize.collapseWhitespace(title)
         guard !cleanTitle.isEmpty else { return .rejected("empty field \"title\"") }
         var versions = versions
@@ -183,9 +207,10 @@ enum RecordBuilder {
             versions = [PaperVersion(number: parsed.version ?? 1, submitted: updated)]
         }
         var unique: [PaperVersion] = []
-        for v in versions where !unique.contains(where: { $0.number == v.number }) { unique.append(v) }
+        var numbers = Set<Int>()
+        for v in versions where numbers.insert(v.number).inserted { unique.append(v) }
         let cleanSubmitter = submitter.map(Normalize.decodeTeX)
-        return .paper(
+        return RecordCheck.finish(
             Paper(
                 id: parsed.id, title: cleanTitle, abstract: Normalize.collapseWhitespace(abstract ?? ""),
                 authors: authors,
@@ -193,6 +218,7 @@ enum RecordBuilder {
                 submitter: cleanSubmitter?.isEmpty == false ? cleanSubmitter : nil,
                 comments: Normalize.optional(comments),
                 journalRef: Normalize.optional(journalRef), doi: Normalize.optional(doi),
-                reportNo: Normalize.optional(reportNo), license: Normalize.optional(license), updated: updated))
+                reportNo: Normalize.optional(reportNo), license: Normalize.optional(license), updated: updated),
+            now: now)
     }
 }

@@ -14,22 +14,23 @@ public enum ParsedRecord: Sendable, Equatable {
 /// `abstract`, `comments`, `journal-ref`, `doi`, `report-no`, `categories`, `license`, `versions`,
 /// `update_date`, `authors_parsed`). Unknown fields are ignored.
 public enum SnapshotParser {
-    /// Parses one line (without its line break).
-    public static func parse(line: String) -> ParsedRecord {
+    /// Parses one line (without its line break). Dates after the day after `now` are refused.
+    public static func parse(line: String, now: Date = Date()) -> ParsedRecord {
         var line = line
-        return line.withUTF8 { parse(line: $0) }
+        return line.withUTF8 { parse(line: $0, now: now) }
     }
 
-    /// Parses one line (without its line break) from UTF-8 bytes.
-    public static func parse(line: UnsafeBufferPointer<UInt8>) -> ParsedRecord {
+    /// Parses one line (without its line break) from UTF-8 bytes. Dates after the day after `now` are refused.
+    public static func parse(line: UnsafeBufferPointer<UInt8>, now: Date = Date()) -> ParsedRecord {
         var fields = Fields()
         var scanner = JSONScanner(line)
         do {
             try read(&scanner, into: &fields)
         } catch {
-            return .rejected("invalid JSON: \(error.message) at column \(error.column)")
+            return .rejected(
+                error.isSyntax ? "invalid JSON: \(error.message) at column \(error.column)" : error.message)
         }
-        return fields.paper()
+        return fields.paper(now: now)
     }
 
     struct Fields {
@@ -48,33 +49,38 @@ public enum SnapshotParser {
         var versions: [(label: String?, created: String?)] = []
         var authorsParsed: [[String]]?
 
-        func paper() -> ParsedRecord {
+        func paper(now: Date) -> ParsedRecord {
             guard let rawID = id else { return .rejected("missing field \"id\"") }
-            guard let parsedID = PaperID.parse(rawID) else { return .rejected("invalid arXiv id \"\(rawID)\"") }
+            guard let parsedID = PaperID.parse(rawID) else {
+                return .rejected("invalid arXiv id \(RecordCheck.quoted(rawID))")
+            }
             guard let title else { return .rejected("missing field \"title\"") }
             guard !title.isEmpty else { return .rejected("empty field \"title\"") }
             var paperVersions: [PaperVersion] = []
             paperVersions.reserveCapacity(versions.count)
+            var numbers = Set<Int>()
             for (index, version) in versions.enumerated() {
                 let number: Int
                 if let label = version.label {
-                    guard let n = versionNumber(label) else { return .rejected("invalid version \"\(label)\"") }
+                    guard let n = versionNumber(label) else {
+                        return .rejected("invalid version \(RecordCheck.quoted(label))")
+                    }
                     number = n
                 } else {
                     number = index + 1
                 }
                 guard let created = version.created else { return .rejected("missing date of version v\(number)") }
                 guard let date = DateParsing.rfc2822(created) else {
-                    return .rejected("invalid date \"\(created)\" of version v\(number)")
+                    return .rejected("invalid date \(RecordCheck.quoted(created)) of version v\(number)")
                 }
-                if !paperVersions.contains(where: { $0.number == number }) {
+                if numbers.insert(number).inserted {
                     paperVersions.append(PaperVersion(number: number, submitted: date))
                 }
             }
             var updated: Date?
             if let updateDate = Normalize.optional(updateDate) {
-                guard let date = Timestamp.parse(updateDate) else {
-                    return .rejected("invalid update_date \"\(updateDate)\"")
+                guard let date = DateParsing.timestamp(updateDate) else {
+                    return .rejected("invalid update_date \(RecordCheck.quoted(updateDate))")
                 }
                 updated = date
             }
@@ -82,17 +88,22 @@ public enum SnapshotParser {
                 guard let updated else { return .rejected("no versions and no date") }
                 paperVersions = [PaperVersion(number: parsedID.version ?? 1, submitted: updated)]
             }
-            return .paper(
+            let names = Normalize.authors(string: authors, parsed: authorsParsed, limit: IngestLimits.maxAuthors)
+            guard names.count <= IngestLimits.maxAuthors else {
+                return .rejected("more than \(IngestLimits.maxAuthors) authors")
+            }
+            return RecordCheck.finish(
                 Paper(
                     id: parsedID.id, title: title, abstract: abstract ?? "",
-                    authors: Normalize.authors(string: authors, parsed: authorsParsed),
+                    authors: names,
                     categories: Normalize.categories(categories ?? ""), versions: paperVersions,
                     submitter: submitter.flatMap { $0.isEmpty ? nil : Normalize.decodeTeX($0) }.flatMap {
                         $0.isEmpty ? nil : $0
                     },
                     comments: Normalize.optional(comments), journalRef: Normalize.optional(journalRef),
                     doi: Normalize.optional(doi), reportNo: Normalize.optional(reportNo),
-                    license: Normalize.optional(license), updated: updated))
+                    license: Normalize.optional(license), updated: updated),
+                now: now)
         }
     }
 
@@ -105,8 +116,9 @@ public enum SnapshotParser {
 
     @inline(__always)
     static func matches(_ key: UnsafeBufferPointer<UInt8>, _ name: StaticString) -> Bool {
-        key.count == name.utf8CodeUnitCount
-            && (key.count == 0 || memcmp(key.baseAddress!, name.utf8Start, key.count) == 0)
+        guard key.count == name.utf8CodeUnitCount else { return false }
+        guard let base = key.baseAddress else { return key.count == 0 }
+        return memcmp(base, name.utf8Start, key.count) == 0
     }
 
     static func read(_ s: inout JSONScanner, into f: inout Fields) throws(JSONScanner.Failure) {
@@ -120,19 +132,19 @@ public enum SnapshotParser {
                 let key = try s.readKey()
                 try s.expect(UInt8(ascii: ":"))
                 switch key.count {
-                case 2 where matches(key, "id"): f.id = try s.readOptionalString()
-                case 3 where matches(key, "doi"): f.doi = try s.readOptionalString()
-                case 5 where matches(key, "title"): f.title = try s.readOptionalCollapsedString()
-                case 7 where matches(key, "authors"): f.authors = try s.readOptionalString()
-                case 7 where matches(key, "license"): f.license = try s.readOptionalString()
-                case 8 where matches(key, "abstract"): f.abstract = try s.readOptionalCollapsedString()
-                case 8 where matches(key, "comments"): f.comments = try s.readOptionalString()
+                case 2 where matches(key, "id"): f.id = try s.readOptionalString(field: "id")
+                case 3 where matches(key, "doi"): f.doi = try s.readOptionalString(field: "doi")
+                case 5 where matches(key, "title"): f.title = try s.readOptionalCollapsedString(field: "title")
+                case 7 where matches(key, "authors"): f.authors = try s.readOptionalString(field: "authors")
+                case 7 where matches(key, "license"): f.license = try s.readOptionalString(field: "license")
+                case 8 where matches(key, "abstract"): f.abstract = try s.readOptionalCollapsedString(field: "abstract")
+                case 8 where matches(key, "comments"): f.comments = try s.readOptionalString(field: "comments")
                 case 8 where matches(key, "versions"): try readVersions(&s, into: &f)
-                case 9 where matches(key, "submitter"): f.submitter = try s.readOptionalString()
-                case 9 where matches(key, "report-no"): f.reportNo = try s.readOptionalString()
-                case 10 where matches(key, "categories"): f.categories = try s.readOptionalString()
-                case 11 where matches(key, "journal-ref"): f.journalRef = try s.readOptionalString()
-                case 11 where matches(key, "update_date"): f.updateDate = try s.readOptionalString()
+                case 9 where matches(key, "submitter"): f.submitter = try s.readOptionalString(field: "submitter")
+                case 9 where matches(key, "report-no"): f.reportNo = try s.readOptionalString(field: "report-no")
+                case 10 where matches(key, "categories"): f.categories = try s.readOptionalString(field: "categories")
+                case 11 where matches(key, "journal-ref"): f.journalRef = try s.readOptionalString(field: "journal-ref")
+                case 11 where matches(key, "update_date"): f.updateDate = try s.readOptionalString(field: "update_date")
                 case 14 where matches(key, "authors_parsed"): f.authorsParsed = try readAuthorsParsed(&s)
                 default: try s.skipValue()
                 }
@@ -142,6 +154,7 @@ public enum SnapshotParser {
     }
 
     static func readVersions(_ s: inout JSONScanner, into f: inout Fields) throws(JSONScanner.Failure) {
+        f.versions = []
         if s.consumeNull() { return }
         try s.expect(UInt8(ascii: "["))
         if s.peek() == UInt8(ascii: "]") {
@@ -149,11 +162,15 @@ public enum SnapshotParser {
             return
         }
         repeat {
+            guard f.versions.count < IngestLimits.maxVersions else {
+                throw JSONScanner.Failure(
+                    message: "more than \(IngestLimits.maxVersions) versions", column: s.i + 1, isSyntax: false)
+            }
             var label: String?
             var created: String?
             if s.peek() == UInt8(ascii: "\"") {
                 // Some dumps list versions as bare strings ("v1"); keep the label, no date.
-                label = try s.readOptionalString()
+                label = try s.readOptionalString(field: "versions")
             } else {
                 try s.expect(UInt8(ascii: "{"))
                 if s.peek() == UInt8(ascii: "}") {
@@ -163,9 +180,9 @@ public enum SnapshotParser {
                         let key = try s.readKey()
                         try s.expect(UInt8(ascii: ":"))
                         if matches(key, "version") {
-                            label = try s.readOptionalString()
+                            label = try s.readOptionalString(field: "versions")
                         } else if matches(key, "created") {
-                            created = try s.readOptionalString()
+                            created = try s.readOptionalString(field: "versions")
                         } else {
                             try s.skipValue()
                         }
@@ -185,13 +202,19 @@ public enum SnapshotParser {
             return result
         }
         repeat {
+            guard result.count < IngestLimits.maxAuthors else {
+                throw JSONScanner.Failure(
+                    message: "more than \(IngestLimits.maxAuthors) authors", column: s.i + 1, isSyntax: false)
+            }
             try s.expect(UInt8(ascii: "["))
             var parts: [String] = []
             if s.peek() == UInt8(ascii: "]") {
                 s.i += 1
             } else {
                 repeat {
-                    parts.append(try s.readOptionalString() ?? "")
+                    // Last name, first names, suffix; affiliations after them are not used.
+                    let part = try s.readOptionalString(field: "authors_parsed") ?? ""
+                    if parts.count < 3 { parts.append(part) }
                 } while try s.nextElement(close: UInt8(ascii: "]"))
             }
             result.append(parts)
@@ -205,7 +228,7 @@ enum DateParsing {
     static func rfc2822(_ text: String) -> Date? {
         var text = text
         if let date = text.withUTF8({ fastRFC2822($0) }) { return date }
-        return Timestamp.parse(text)
+        return timestamp(text)
     }
 
     static let months: [UInt32: Int] = {

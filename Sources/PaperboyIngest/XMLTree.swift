@@ -12,6 +12,8 @@ final class XNode {
     let attributes: [String: String]
     var children: [XNode] = []
     var text = ""
+    /// True once the element's end tag was read; an element cut off by an error is not used.
+    var isComplete = false
 
     init(name: String, namespace: String?, attributes: [String: String]) {
         self.name = name
@@ -33,33 +35,143 @@ final class XNode {
 /// The result of parsing a document: the root (if any element was read) and the first error.
 struct XMLDocument {
     var root: XNode?
-    /// A description of the first well-formedness error, with its line.
+    /// A description of the first well-formedness error, with its line, or of the reason the document was refused.
     var error: String?
+    /// True when the document broke a rule of ``XMLTree/refusal(_:)`` or a limit: not a transient problem.
+    var refused = false
+}
+
+/// The limits a document is read within (``IngestLimits`` unless a test asks for smaller ones).
+struct XMLLimits {
+    var documentBytes = IngestLimits.maxXMLDocumentBytes
+    var depth = IngestLimits.maxXMLDepth
+    var elements = IngestLimits.maxXMLElements
+    var textBytes = IngestLimits.maxXMLTextBytes
+
+    static let standard = XMLLimits()
 }
 
 enum XMLTree {
-    static func parse(_ data: Data) -> XMLDocument {
+    /// Parses a document into a tree, within `limits`: documents that break a rule of ``refusal(_:limits:)`` are
+    /// not given to `XMLParser` at all; depth, element count and text length are checked while it reads, and
+    /// reading stops at the first excess.
+    static func parse(_ data: Data, limits: XMLLimits = .standard) -> XMLDocument {
+        if let refusal = refusal(data, limits: limits) {
+            return XMLDocument(root: nil, error: "XML refused: \(refusal)", refused: true)
+        }
         let parser = XMLParser(data: data)
-        let builder = TreeBuilder()
+        let builder = TreeBuilder(limits: limits)
         parser.delegate = builder
         parser.shouldProcessNamespaces = true
         parser.shouldReportNamespacePrefixes = false
         parser.shouldResolveExternalEntities = false
         let ok = parser.parse()
         var document = XMLDocument(root: builder.root)
-        // On Linux `parse()` can return true after an error; the delegate and `parserError` still tell.
-        if !ok || builder.failure != nil || parser.parserError != nil {
+        let line = builder.stoppedAtLine ?? parser.lineNumber
+        if let excess = builder.excess {
+            document.error = "XML refused at line \(line): \(excess)"
+            document.refused = true
+        } else if !ok || builder.failure != nil || parser.parserError != nil {
+            // On Linux `parse()` can return true after an error; the delegate and `parserError` still tell.
             let message = builder.failure ?? parser.parserError.map { describe($0) } ?? "unknown error"
-            document.error = "malformed XML at line \(parser.lineNumber): \(message)"
+            document.error = "malformed XML at line \(line): \(message)"
         }
         return document
+    }
+
+    /// Why a document is refused before parsing, or nil. OAI-PMH and Atom documents are UTF-8 and declare no
+    /// document type, so a DOCTYPE or ENTITY declaration (the stuff of entity expansion bombs and external
+    /// entities; also inside a comment or CDATA section, where a byte scan cannot tell), another encoding, or a
+    /// document over the size limit is refused.
+    static func refusal(_ data: Data, limits: XMLLimits = .standard) -> String? {
+        if data.count > limits.documentBytes {
+            return "document larger than the limit of \(IngestLimits.describe(bytes: limits.documentBytes))"
+        }
+        return data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) -> String? in
+            let bytes = raw.bindMemory(to: UInt8.self)
+            var i = 0
+            if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { i = 3 }
+            while i < bytes.count, Normalize.isSpace(bytes[i]) { i += 1 }
+            // Whatever else a document starts with (a byte order mark of UTF-16 or UTF-32, EBCDIC, text) is no
+            // UTF-8 XML; the zero bytes of UTF-16 and UTF-32 are refused anywhere (XML allows no NUL character).
+            if i < bytes.count, bytes[i] != UInt8(ascii: "<") {
+                return "no '<' at the start (only UTF-8 XML documents are read)"
+            }
+            if let base = bytes.baseAddress, memchr(base, 0, bytes.count) != nil {
+                return "a NUL byte (only UTF-8 XML documents are read, and XML allows no NUL character)"
+            }
+            if let encoding = declaredEncoding(bytes, from: i) {
+                let name = encoding.lowercased()
+                if name != "utf-8" && name != "utf8" && name != "us-ascii" && name != "ascii" {
+                    return "encoding \(RecordCheck.quoted(encoding)) (only UTF-8 documents are read)"
+                }
+            }
+            if contains(bytes, "<!DOCTYPE") || contains(bytes, "<!doctype") {
+                return "a DOCTYPE declaration (OAI-PMH and Atom documents have none)"
+            }
+            if contains(bytes, "<!ENTITY") {
+                return "an ENTITY declaration (OAI-PMH and Atom documents have none)"
+            }
+            if let target = emptyProcessingInstruction(bytes) {
+                return "a processing instruction without data (\(RecordCheck.quoted("<?" + target + "?>")))"
+            }
+            return nil
+        }
+    }
+
+    /// The target of the first processing instruction without data (`<?name?>`), if there is one. libxml2 hands
+    /// such an instruction to FoundationXML with no data at all, and FoundationXML on Linux then reads through a
+    /// null pointer (found by the oai and atom fuzz targets). Conservative: `<?` in a comment or CDATA counts too.
+    static func emptyProcessingInstruction(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
+        guard let base = bytes.baseAddress else { return nil }
+        var start = 0
+        while start < bytes.count, let found = memchr(base + start, Int32(UInt8(ascii: "<")), bytes.count - start) {
+            let open = UnsafePointer(found.assumingMemoryBound(to: UInt8.self)) - base
+            start = open + 1
+            guard open + 1 < bytes.count, bytes[open + 1] == UInt8(ascii: "?") else { continue }
+            var end = open + 2
+            while end < bytes.count, bytes[end] != UInt8(ascii: "?"), !Normalize.isSpace(bytes[end]) { end += 1 }
+            if end > open + 2, end + 1 < bytes.count, bytes[end] == UInt8(ascii: "?"),
+                bytes[end + 1] == UInt8(ascii: ">")
+            {
+                return String(decoding: UnsafeBufferPointer(rebasing: bytes[(open + 2)..<end]), as: UTF8.self)
+            }
+        }
+        return nil
+    }
+
+    /// The `encoding` of an XML declaration at `start`, if there is one.
+    static func declaredEncoding(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> String? {
+        let head = UnsafeBufferPointer(rebasing: bytes[start..<min(bytes.count, start + 256)])
+        guard head.starts(with: "<?xml".utf8) else { return nil }
+        let text = String(decoding: head, as: UTF8.self)
+        guard let end = text.range(of: "?>"),
+            let key = text.range(of: "encoding", range: text.startIndex..<end.lowerBound)
+        else { return nil }
+        var rest = text[key.upperBound..<end.lowerBound].drop(while: { $0 == " " || $0 == "=" })
+        guard let quote = rest.first, quote == "\"" || quote == "'" else { return nil }
+        rest = rest.dropFirst()
+        return String(rest.prefix(while: { $0 != quote }))
+    }
+
+    static func contains(_ bytes: UnsafeBufferPointer<UInt8>, _ needle: StaticString) -> Bool {
+        let count = needle.utf8CodeUnitCount
+        guard let base = bytes.baseAddress, count > 0, bytes.count >= count else { return false }
+        var start = 0
+        let first = Int32(needle.utf8Start.pointee)
+        while start <= bytes.count - count, let found = memchr(base + start, first, bytes.count - count + 1 - start) {
+            let at = UnsafePointer(found.assumingMemoryBound(to: UInt8.self)) - base
+            if memcmp(base + at, needle.utf8Start, count) == 0 { return true }
+            start = at + 1
+        }
+        return false
     }
 
     static func describe(_ error: any Error) -> String {
         let ns = error as NSError
         if let known = messages[ns.code] { return known }
         if let reason = ns.userInfo[NSLocalizedDescriptionKey] as? String, !reason.isEmpty, reason != "(null)" {
-            return reason
+            return RecordCheck.excerpt(reason, limit: 200)
         }
         return "XML parser error \(ns.code)"
     }
@@ -75,14 +187,42 @@ enum XMLTree {
 }
 
 private final class TreeBuilder: NSObject, XMLParserDelegate {
+    let limits: XMLLimits
     var root: XNode?
     var stack: [XNode] = []
     var failure: String?
+    /// The limit the document went over, when it did.
+    var excess: String?
+    /// Elements and attributes read so far.
+    var nodes = 0
+
+    init(limits: XMLLimits) { self.limits = limits }
+
+    /// True after an error or an excess: `XMLParser` recovers from some errors and goes on reporting (with
+    /// U+FFFD for invalid UTF-8, for example), but nothing after the first problem is used.
+    var stopped: Bool { failure != nil || excess != nil }
+
+    /// The line of the first problem (the parser reads on a little before it stops).
+    var stoppedAtLine: Int?
+
+    func stop(_ parser: XMLParser, _ reason: String) {
+        excess = reason
+        stoppedAtLine = parser.lineNumber
+        parser.abortParsing()
+    }
 
     func parser(
         _ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?, qualifiedName qName: String?,
         attributes attributeDict: [String: String] = [:]
     ) {
+        guard !stopped else { return }
+        guard stack.count < limits.depth else {
+            return stop(parser, "elements nested deeper than \(limits.depth)")
+        }
+        nodes += 1 + attributeDict.count
+        guard nodes <= limits.elements else {
+            return stop(parser, "more than \(limits.elements) elements and attributes")
+        }
         let local = elementName.split(separator: ":").last.map(String.init) ?? elementName
         var attributes: [String: String] = [:]
         for (key, value) in attributeDict {
@@ -100,18 +240,31 @@ private final class TreeBuilder: NSObject, XMLParserDelegate {
     func parser(
         _ parser: XMLParser, didEndElement elementName: String, namespaceURI: String?, qualifiedName qName: String?
     ) {
-        _ = stack.popLast()
+        guard !stopped else { return }
+        stack.popLast()?.isComplete = true
     }
 
     func parser(_ parser: XMLParser, foundCharacters string: String) {
-        stack.last?.text += string
+        append(parser, string)
     }
 
     func parser(_ parser: XMLParser, foundCDATA CDATABlock: Data) {
-        stack.last?.text += String(decoding: CDATABlock, as: UTF8.self)
+        append(parser, String(decoding: CDATABlock, as: UTF8.self))
+    }
+
+    func append(_ parser: XMLParser, _ string: String) {
+        guard !stopped, let node = stack.last else { return }
+        guard string.utf8.count <= limits.textBytes - node.text.utf8.count else {
+            let limit = IngestLimits.describe(bytes: limits.textBytes)
+            return stop(parser, "text of \(RecordCheck.quoted(node.name)) longer than the limit of \(limit)")
+        }
+        node.text += string
     }
 
     func parser(_ parser: XMLParser, parseErrorOccurred parseError: any Error) {
-        if failure == nil { failure = XMLTree.describe(parseError) }
+        guard !stopped else { return }
+        failure = XMLTree.describe(parseError)
+        stoppedAtLine = parser.lineNumber
+        parser.abortParsing()
     }
 }

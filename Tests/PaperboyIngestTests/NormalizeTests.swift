@@ -20,6 +20,36 @@ import Testing
         #expect(Array(decoded.unicodeScalars) == Array(expected.precomposedStringWithCanonicalMapping.unicodeScalars))
     }
 
+    @Test(arguments: [
+        (#"{\'{\i}}"#, "í"), (#"\'{}"#, "'"), (#"\'{ }"#, "'"), (#"\c{}x"#, "x"), (#"\'{ab}"#, "ab\u{301}"),
+        (#"\'{a b }"#, "a b́"), (#"\"{\"{o}}"#, "ö\u{308}"), (#"\'"#, "'"), (#"\'\o"#, "'ø"), (#"}a{"#, "a"),
+        (#"\'{a"#, "á"), (#"\v{\'{\j}}"#, "j\u{301}\u{30C}"), (#"\{x\}"#, "{x}"),
+    ])
+    func groupsAndEdgeCases(input: String, expected: String) {
+        #expect(Array(Normalize.decodeTeX(input).unicodeScalars) == Array(expected.unicodeScalars))
+    }
+
+    /// Nesting is handled with a stack, not recursion: 100,000 levels neither overflow the stack nor take long.
+    @Test func deepNestingReturnsPromptly() {
+        let n = 100_000
+        let clock = ContinuousClock()
+        let start = clock.now
+        #expect(Normalize.decodeTeX(String(repeating: "{", count: n)) == "")
+        #expect(
+            Normalize.decodeTeX(String(repeating: "{", count: n) + "Ann" + String(repeating: "}", count: n)) == "Ann")
+        let accents = String(repeating: #"\'{"#, count: n) + "a" + String(repeating: "}", count: n)
+        #expect(
+            Array(Normalize.decodeTeX(accents).unicodeScalars)
+                == ["\u{E1}"] + Array(repeating: "\u{301}", count: n - 1))
+        let unclosed = String(repeating: #"\"{"#, count: n) + "o"
+        #expect(
+            Array(Normalize.decodeTeX(unclosed).unicodeScalars)
+                == ["\u{F6}"] + Array(repeating: "\u{308}", count: n - 1))
+        #expect(
+            Normalize.splitAuthors(String(repeating: "(", count: n) + "x, " + String(repeating: "{", count: n)) == [])
+        #expect(clock.now - start < .seconds(30))
+    }
+
     @Test func decomposedInputBecomesNFC() {
         let decomposed = "Bala\u{301}zs"
         #expect(Array(Normalize.decodeTeX(decomposed).unicodeScalars) == Array("Balázs".unicodeScalars))
