@@ -65,11 +65,6 @@ public final class AdaptiveVectorIndex: VectorIndex, Sendable {
     public var count: Int { backend.index.count }
 
     @discardableResult
-    public func add(id: Int64, vector: [Float]) -> VectorError? {
-        add([(id: id, vector: vector)]).first
-    }
-
-    @discardableResult
     public func add(_ items: [(id: Int64, vector: [Float])]) -> [VectorError] {
         addLock.withLock { _ in
             let current = backend

@@ -24,11 +24,6 @@ public final class ExactVectorIndex: VectorIndex, @unchecked Sendable {
     }
 
     @discardableResult
-    public func add(id: Int64, vector: [Float]) -> VectorError? {
-        add([(id: id, vector: vector)]).first
-    }
-
-    @discardableResult
     public func add(_ items: [(id: Int64, vector: [Float])]) -> [VectorError] {
         let (items, rejected) = VectorError.partition(items, dimension: dimension)
         lock.withWriteLock {

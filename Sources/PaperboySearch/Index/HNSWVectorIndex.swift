@@ -128,11 +128,6 @@ public final class HNSWVectorIndex: VectorIndex, @unchecked Sendable {
     // MARK: Adding
 
     @discardableResult
-    public func add(id: Int64, vector: [Float]) -> VectorError? {
-        add([(id: id, vector: vector)]).first
-    }
-
-    @discardableResult
     public func add(_ items: [(id: Int64, vector: [Float])]) -> [VectorError] {
         let (items, rejected) = VectorError.partition(items, dimension: dimension)
         guard !items.isEmpty else { return rejected }

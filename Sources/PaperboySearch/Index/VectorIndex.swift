@@ -37,6 +37,12 @@ public protocol VectorIndex: AnyObject, Sendable {
 }
 
 extension VectorIndex {
+    /// Adds one vector: ``add(_:)`` with one item.
+    @discardableResult
+    public func add(id: Int64, vector: [Float]) -> VectorError? {
+        add([(id: id, vector: vector)]).first
+    }
+
     /// Throws unless `vector` can be stored in or searched with this index.
     public func check(_ vector: [Float], id: Int64? = nil) throws(VectorError) {
         if let problem = VectorError.problem(vector, id: id, dimension: dimension) { throw problem }
