@@ -69,22 +69,9 @@ BASE="http://127.0.0.1:$PORT"
     --log-level warning "${EXTRA_SERVE_ARGS[@]}" >"$TMP/serve.log" 2>&1 &
 SERVER_PID=$!
 
-ready=""
-for _ in $(seq 1 120); do
-    if curl -fsS "$BASE/health" >/dev/null 2>&1; then
-        ready=1
-        break
-    fi
-    if ! kill -0 "$SERVER_PID" 2>/dev/null; then
-        break
-    fi
-    sleep 0.5
-done
-if [[ -z "$ready" ]]; then
-    echo "$0: paperboy did not become healthy at $BASE/health (60 s limit, or it exited); its log:" >&2
-    cat "$TMP/serve.log" >&2 || true
-    exit 1
-fi
+# shellcheck source=Tests/lib/wait-healthy.sh
+source "$REPO/Tests/lib/wait-healthy.sh"
+wait_healthy "$BASE" "$SERVER_PID" "$TMP/serve.log" || exit 1
 
 status=0
 # One worker and a fixed seed keep runs reproducible; --generation-database none and running in $TMP (schemathesis

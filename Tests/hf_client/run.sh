@@ -57,28 +57,16 @@ if [[ ! -f "$MODEL/model.safetensors" ]]; then
     exit 66
 fi
 
+# shellcheck source=Tests/lib/wait-healthy.sh
+source "$REPO/Tests/lib/wait-healthy.sh"
+
 # Serves the database with the given extra arguments and runs the suite against it with PAPERBOY_TEST_MODE.
 serve_and_test() {
     local mode="$1"
     shift
     "$BIN" serve --database "$TMP/db.sqlite" --port "$PORT" "$@" >"$TMP/serve-$mode.log" 2>&1 &
     SERVER_PID=$!
-    local ready=""
-    for _ in $(seq 1 120); do
-        if curl -fsS "http://127.0.0.1:$PORT/health" >/dev/null 2>&1; then
-            ready=1
-            break
-        fi
-        if ! kill -0 "$SERVER_PID" 2>/dev/null; then
-            break
-        fi
-        sleep 0.5
-    done
-    if [[ -z "$ready" ]]; then
-        echo "$0: paperboy did not become healthy at http://127.0.0.1:$PORT/health (60 s limit, or it exited); its log:" >&2
-        cat "$TMP/serve-$mode.log" >&2 || true
-        return 1
-    fi
+    wait_healthy "http://127.0.0.1:$PORT" "$SERVER_PID" "$TMP/serve-$mode.log" || return 1
     local status=0
     # shellcheck disable=SC2086
     (cd "$REPO" && PAPERBOY_TEST_URL="http://127.0.0.1:$PORT" PAPERBOY_TEST_MODE="$mode" HF_HUB_DISABLE_TELEMETRY=1 \
