@@ -100,12 +100,7 @@ enum XMLTree {
             if let base = bytes.baseAddress, memchr(base, 0, bytes.count) != nil {
                 return "a NUL byte (only UTF-8 XML documents are read, and XML allows no NUL character)"
             }
-            if let encoding = declaredEncoding(bytes, from: i) {
-                let name = encoding.lowercased()
-                if name != "utf-8" && name != "utf8" && name != "us-ascii" && name != "ascii" {
-                    return "encoding \(RecordCheck.quoted(encoding)) (only UTF-8 documents are read)"
-                }
-            }
+            if let refusal = encodingRefusal(bytes) { return refusal }
             if contains(bytes, "<!DOCTYPE") || contains(bytes, "<!doctype") {
                 return "a DOCTYPE declaration (OAI-PMH and Atom documents have none)"
             }
@@ -140,18 +135,48 @@ enum XMLTree {
         return nil
     }
 
-    /// The `encoding` of an XML declaration at `start`, if there is one.
-    static func declaredEncoding(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> String? {
-        let head = UnsafeBufferPointer(rebasing: bytes[start..<min(bytes.count, start + 256)])
-        guard head.starts(with: "<?xml".utf8) else { return nil }
-        let text = String(decoding: head, as: UTF8.self)
-        guard let end = text.range(of: "?>"),
-            let key = text.range(of: "encoding", range: text.startIndex..<end.lowerBound)
-        else { return nil }
-        var rest = text[key.upperBound..<end.lowerBound].drop(while: { $0 == " " || $0 == "=" })
-        guard let quote = rest.first, quote == "\"" || quote == "'" else { return nil }
-        rest = rest.dropFirst()
-        return String(rest.prefix(while: { $0 != quote }))
+    /// Why the encoding an XML declaration names is refused, or nil. libxml2 switches to the encoding as soon as
+    /// it has read its name, whatever follows; for some names (`UTF-7` in a declaration ended by `/>`, found by
+    /// the oai fuzz target) it then reads through a null pointer. So every `<?xml` followed by whitespace is
+    /// looked at up to its first `>`, and an `encoding` there must be one of UTF-8 and ASCII and be written
+    /// plainly (`encoding="UTF-8"`, spaces around `=` allowed).
+    static func encodingRefusal(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
+        guard let base = bytes.baseAddress else { return nil }
+        let declaration = Array("<?xml".utf8)
+        let key = Array("encoding".utf8)
+        var start = 0
+        while start < bytes.count, let found = memchr(base + start, Int32(UInt8(ascii: "<")), bytes.count - start) {
+            let open = UnsafePointer(found.assumingMemoryBound(to: UInt8.self)) - base
+            start = open + 1
+            let afterName = open + declaration.count
+            guard afterName < bytes.count, Normalize.isSpace(bytes[afterName]),
+                bytes[open..<afterName].elementsEqual(declaration)
+            else { continue }
+            var end = afterName
+            while end < bytes.count, bytes[end] != UInt8(ascii: ">") { end += 1 }
+            start = end  // each byte is looked at once, however many `<?xml` there are
+            let inside = bytes[afterName..<end]
+            guard let at = inside.indices.first(where: { inside[$0...].starts(with: key) }) else { continue }
+            var k = at + key.count
+            while k < end, Normalize.isSpace(bytes[k]) { k += 1 }
+            guard k < end, bytes[k] == UInt8(ascii: "=") else {
+                return "an XML declaration with an unreadable encoding"
+            }
+            k += 1
+            while k < end, Normalize.isSpace(bytes[k]) { k += 1 }
+            guard k < end, bytes[k] == UInt8(ascii: "\"") || bytes[k] == UInt8(ascii: "'") else {
+                return "an XML declaration with an unreadable encoding"
+            }
+            let quote = bytes[k]
+            var close = k + 1
+            while close < end, bytes[close] != quote { close += 1 }
+            guard close < end else { return "an XML declaration with an unreadable encoding" }
+            let name = String(decoding: UnsafeBufferPointer(rebasing: bytes[(k + 1)..<close]), as: UTF8.self)
+            if !["utf-8", "utf8", "us-ascii", "ascii"].contains(name.lowercased()) {
+                return "encoding \(RecordCheck.quoted(name)) (only UTF-8 documents are read)"
+            }
+        }
+        return nil
     }
 
     static func contains(_ bytes: UnsafeBufferPointer<UInt8>, _ needle: StaticString) -> Bool {

@@ -252,6 +252,17 @@ import Testing
             OAIParser.parse(noMark, now: Self.now).malformed
                 == "XML refused: a NUL byte (only UTF-8 XML documents are read, and XML allows no NUL character)")
         #expect(Self.parse(#"<?xml version="1.0" encoding="utf-8"?><OAI-PMH/>"#).malformed == nil)
+        #expect(Self.parse("<?xml version='1.0' encoding = 'US-ASCII' ?><OAI-PMH/>").malformed == nil)
+        // Found by the fuzzer (oai): libxml2 switched to UTF-7 for a declaration ended by "/>" and crashed.
+        #expect(
+            Self.parse(#"<?xml version="1.0" encoding="UTF-7"/>"# + "\n<OAI-PMH/>").malformed
+                == #"XML refused: encoding "UTF-7" (only UTF-8 documents are read)"#)
+        #expect(
+            Self.parse(#"<?xml version="1.0" encoding=UTF-7?><OAI-PMH/>"#).malformed
+                == "XML refused: an XML declaration with an unreadable encoding")
+        #expect(
+            Self.parse(#"<?xml version="1.0" encoding="UTF-16"#).malformed
+                == "XML refused: an XML declaration with an unreadable encoding")
     }
 
     @Test func deepNestingIsRefusedAtTheLimit() {

@@ -1,0 +1,53 @@
+import Foundation
+import PaperboyCore
+import Testing
+
+@testable import PaperboyIngest
+
+/// Replays the saved corpus of every fuzz target (`Tests/Fixtures/fuzz/<target>/`, see `Fuzz/README.md`)
+/// through the same entry the fuzz target uses: each input must come back (papers or typed rejections) with
+/// none of the target's promises broken.
+@Suite struct FuzzCorpusTests {
+    static func corpus(_ target: FuzzEntry.Target) throws -> [URL] {
+        let directory = Fixtures.sharedData.appendingPathComponent("fuzz").appendingPathComponent(target.rawValue)
+        return try FileManager.default.contentsOfDirectory(at: directory, includingPropertiesForKeys: nil)
+            .filter { !$0.lastPathComponent.hasPrefix(".") }
+            .sorted { $0.lastPathComponent < $1.lastPathComponent }
+    }
+
+    @Test(arguments: FuzzEntry.Target.allCases)
+    func savedCorpusReplays(target: FuzzEntry.Target) throws {
+        let files = try Self.corpus(target)
+        #expect(files.count >= 10, "the corpus of \(target.rawValue) is missing")
+        for file in files {
+            let bytes = Array(try Data(contentsOf: file))
+            let problems = FuzzEntry.run(target, bytes)
+            #expect(problems.isEmpty, "\(target.rawValue)/\(file.lastPathComponent): \(problems)")
+        }
+    }
+
+    @Test func realRecordsPassTheChecks() throws {
+        let sample = Array(try Data(contentsOf: Fixtures.sample200))
+        #expect(FuzzEntry.run(.snapshot, sample).isEmpty)
+        for xml in [Fixtures.arXivRawListRecords, Fixtures.arXivGetRecord] {
+            #expect(FuzzEntry.run(.oai, Array(xml.utf8)).isEmpty)
+        }
+        #expect(FuzzEntry.run(.atom, Array(Fixtures.atomFeed.utf8)).isEmpty)
+        #expect(FuzzEntry.run(.tex, Array(#"C. Bal\'azs and {\O}bro, J. Smith Jr."#.utf8)).isEmpty)
+        #expect(FuzzEntry.run(.query, Array(#"author:"Ann Lee" -cat:cs.LG transformer* after:2020"#.utf8)).isEmpty)
+    }
+
+    /// The checks find what they look for (a test of the test).
+    @Test func theChecksCatchBrokenPromises() {
+        let paper = Paper(
+            id: PaperID("0704.0001")!, title: " T ", abstract: "", authors: [""], categories: ["a", "a"],
+            versions: [PaperVersion(number: 1, submitted: Date(timeIntervalSince1970: 0))], comments: "a\u{0}b")
+        #expect(
+            FuzzEntry.check(paper) == [
+                "0704.0001: title empty or not collapsed", #"0704.0001: control character U+0000 in field "comments""#,
+                "0704.0001: date 0.0 out of range", "0704.0001: authors 1, some empty",
+                #"0704.0001: categories ["a", "a"]"#,
+            ])
+        #expect(FuzzEntry.checkReason("bad \u{1B}[31m") == [#"control character in reason "bad \u{1B}[31m""#])
+    }
+}
