@@ -139,7 +139,10 @@ let package = Package(
         ),
         .testTarget(
             name: "PaperboyIngestTests",
-            dependencies: ["PaperboyIngest", "PaperboyCore"],
+            dependencies: [
+                "PaperboyIngest", "PaperboyCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
