@@ -48,7 +48,7 @@ struct Serve: AsyncParsableCommand {
 
     @Option(
         help:
-            "Open connections allowed per client address, 0 for no limit (PAPERBOY_CONNECTIONS_PER_ADDRESS; default 64)."
+            "Open connections allowed per client address, 0 for no limit (PAPERBOY_CONNECTIONS_PER_ADDRESS; default 256)."
     )
     var connectionsPerAddress: String?
 
@@ -83,7 +83,7 @@ struct Serve: AsyncParsableCommand {
                 "search-concurrency", searchConcurrency, default: 4, in: 1...1024)
             let queue = try Settings.integer("search-queue", searchQueue, default: 32, in: 0...100_000)
             let perAddress = try Settings.integer(
-                "connections-per-address", connectionsPerAddress, default: 64, in: 0...1_000_000)
+                "connections-per-address", connectionsPerAddress, default: 256, in: 0...1_000_000)
             let idle = try Settings.duration("idle-timeout", idleTimeout, default: .seconds(30)) ?? .seconds(30)
             if idle < .seconds(1) {
                 throw SettingError(

@@ -28,7 +28,7 @@ public struct WebConfiguration: Sendable {
         baseURL: URL = URL(string: "http://127.0.0.1:8080")!, trustedProxies: Set<String> = [],
         metricsToken: String? = nil, cacheTTL: Duration = .seconds(30), cacheBytes: Int = 64 << 20,
         siteName: String = "Paperboy", requestLimits: RequestLimits = RequestLimits(), searchConcurrency: Int = 4,
-        searchQueue: Int = 32, connectionsPerAddress: Int = 64, idleTimeout: Duration = .seconds(30)
+        searchQueue: Int = 32, connectionsPerAddress: Int = 256, idleTimeout: Duration = .seconds(30)
     ) {
         self.baseURL = baseURL
         self.trustedProxies = trustedProxies
