@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Reproduces BENCHMARKS.md: corpora from ../shared/corpus/make_corpus.py, a release build, then
 # ingest, listing, search, HTTP throughput (wrk) and server memory. Needs python3, wrk (apt-get install wrk).
-# Usage: Benchmarks/run.sh [100k|1m|all]   (default all; 1M takes about 10 minutes and 3 GB of disk)
+# Usage: Benchmarks/run.sh [100k|1m|all|http100k]   (default all; 1M takes about 10 minutes and 3 GB of disk;
+#        http100k: only the HTTP part, on the database a 100k run left)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 WHICH="${1:-all}"
@@ -29,7 +30,9 @@ bench_size() { # label n
 
 http_bench() { # label
     local db="$DATA/b$1.sqlite" port=18181
-    "$BIN/paperboy" serve --database "$db" --port "$port" --log-level warning &
+    # Keyword-only (no model): with one, the server would spend the run embedding the corpus in the background.
+    local serve=(--database "$db" --port "$port" --log-level warning --model "$DATA/no-model")
+    "$BIN/paperboy" serve "${serve[@]}" &
     local pid=$!
     trap 'kill $pid 2>/dev/null || true' RETURN
     for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$port/health" >/dev/null 2>&1 && break; sleep 0.2; done
@@ -38,7 +41,7 @@ http_bench() { # label
     wrk -t2 -c64 -d20s "http://127.0.0.1:$port/api/daily_papers"
     echo "== HTTP throughput at $1 with the response cache off (--cache-ttl 0)"
     kill $pid; wait $pid 2>/dev/null || true
-    "$BIN/paperboy" serve --database "$db" --port "$port" --log-level warning --cache-ttl 0 &
+    "$BIN/paperboy" serve "${serve[@]}" --cache-ttl 0 &
     pid=$!
     for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$port/health" >/dev/null 2>&1 && break; sleep 0.2; done
     wrk -t2 -c64 -d20s "http://127.0.0.1:$port/"
@@ -49,6 +52,7 @@ http_bench() { # label
 
 case "$WHICH" in
 100k) bench_size 100k 100000; http_bench 100k ;;
+http100k) http_bench 100k ;;
 1m)
     bench_size 1m 1000000
     corpus 50000 8 corpus-new-50k.jsonl --end 2027-06-30 --days 100
