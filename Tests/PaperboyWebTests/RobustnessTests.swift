@@ -293,6 +293,12 @@ struct ResponseCacheTests {
         #expect(cache.count > 50)
         #expect(cache.get("/nowhere?junk=4999", now: .now) != nil)
         #expect(cache.get("/nowhere?junk=0", now: .now) == nil)
+        // Kept answers hold exactly their bytes: a body in storage far larger than it is gets its own.
+        var roomy = ByteBufferAllocator().buffer(capacity: 1 << 20)
+        roomy.writeString(String(repeating: "z", count: 2_000))
+        let compacted = EncodedAnswer(Rendered(contentType: Rendered.html, body: roomy))
+        #expect(compacted.rendered.body.capacity < 4_096)
+        #expect(compacted.bytes < 8_192)
         let huge = EncodedAnswer(Rendered(contentType: Rendered.plain, text: String(repeating: "y", count: 300_000)))
         cache.put("/huge", huge, expires: far)
         #expect(cache.get("/huge", now: .now) == nil)

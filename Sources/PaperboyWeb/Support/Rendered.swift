@@ -46,19 +46,33 @@ struct EncodedAnswer: Sendable {
     var gzipETag: String { String(etag.dropLast()) + "-gzip\"" }
 
     /// What keeping the answer costs: both bodies and the headers, roughly.
+    /// What keeping the answer costs: the storage of both bodies (capacity, not just the bytes in use) and the
+    /// headers, roughly.
     var bytes: Int {
-        rendered.body.readableBytes + (gzipped?.readableBytes ?? 0) + rendered.headers.count * 64 + 256
+        rendered.body.capacity + (gzipped?.capacity ?? 0) + rendered.headers.count * 64 + 256
     }
 
     init(_ rendered: Rendered) {
+        var rendered = rendered
+        // A rendered body may sit in storage up to twice its size and a gzip body in storage sized for the worst
+        // case; kept answers hold exactly their bytes, so that the cache's byte budget is what memory holds.
+        rendered.body = EncodedAnswer.compact(rendered.body)
         self.rendered = rendered
         etag = "\"" + EncodedAnswer.fnv1a(rendered.body) + "\""
         if rendered.body.readableBytes >= 512, EncodedAnswer.compressible(rendered.contentType) {
             var body = rendered.body
-            gzipped = try? body.compress(with: .gzip())
+            gzipped = (try? body.compress(with: .gzip())).map(EncodedAnswer.compact)
         } else {
             gzipped = nil
         }
+    }
+
+    /// The buffer in storage of its own size when it holds much more than it uses.
+    static func compact(_ buffer: ByteBuffer) -> ByteBuffer {
+        guard buffer.capacity > buffer.readableBytes + buffer.readableBytes / 8 + 256 else { return buffer }
+        var copy = ByteBufferAllocator().buffer(capacity: buffer.readableBytes)
+        copy.writeImmutableBuffer(buffer)
+        return copy
     }
 
     static func compressible(_ type: String) -> Bool {
