@@ -27,8 +27,6 @@ struct Site<Store: PaperStore>: Sendable {
     let config: WebConfiguration
     let templates: Templates
     let responder: HTTPResponder
-    /// Admits expensive requests (searches, similar papers) within the configured concurrency.
-    let gate: AdmissionGate
     let registry: PrometheusCollectorRegistry
     let logger: Logger
 }
@@ -57,7 +55,7 @@ func buildSite(
         config: config, templates: try await Templates.load(),
         responder: HTTPResponder(
             ttl: config.cacheTTL, registry: registry, capacityBytes: config.cacheBytes, now: now),
-        gate: gate, registry: registry, logger: logger)
+        registry: registry, logger: logger)
     let router = Router(context: AppRequestContext.self, options: .autoGenerateHeadEndpoints)
     // Outermost first: metrics and the access log see every answer, errors included.
     router.add(middleware: RequestMetricsMiddleware(registry: registry))

@@ -61,13 +61,8 @@ struct APIRoutes<Store: PaperStore>: Sendable {
         }
     }
 
-    /// An integer query parameter within `range`, or `fallback` when absent; out of range is a 400.
-    func integer(_ request: Request, _ name: String, in range: ClosedRange<Int>, default fallback: Int) throws -> Int {
-        try Parameters(request: request).integer(name, in: range, default: fallback)
-    }
-
     func dailyPapers(_ request: Request) async throws -> Rendered {
-        let limit = try integer(request, "limit", in: 1...100, default: 50)
+        let limit = try Parameters(request: request).integer("limit", in: 1...100, default: 50)
         let page = try Parameters(request: request).zeroBasedPage("p", perPage: limit)
         let sort: ListingSort
         if let raw = request.query("sort") {
@@ -95,7 +90,7 @@ struct APIRoutes<Store: PaperStore>: Sendable {
     }
 
     func search(_ request: Request) async throws -> Rendered {
-        let limit = try integer(request, "limit", in: 1...120, default: 50)
+        let limit = try Parameters(request: request).integer("limit", in: 1...120, default: 50)
         let requested = request.query("mode")
         guard let mode = requested.map({ SearchMode(rawValue: $0) }) ?? .hybrid else {
             throw APIError.badRequest("mode must be hybrid, keyword or semantic")
@@ -115,7 +110,7 @@ struct APIRoutes<Store: PaperStore>: Sendable {
     }
 
     func similar(_ id: PaperID, _ request: Request) async throws -> Rendered {
-        let limit = try integer(request, "limit", in: 1...50, default: 5)
+        let limit = try Parameters(request: request).integer("limit", in: 1...50, default: 5)
         guard try await site.store.paper(id: id) != nil else { throw APIError.notFound("paper \(id) not found") }
         let similar = try await site.searcher.similar(to: id, limit: limit)
         return try JSON.rendered(
@@ -129,7 +124,7 @@ struct APIRoutes<Store: PaperStore>: Sendable {
     }
 
     func allPapers(_ request: Request) async throws -> Rendered {
-        let limit = try integer(request, "limit", in: 1...1000, default: 100)
+        let limit = try Parameters(request: request).integer("limit", in: 1...1000, default: 100)
         var cursor: PaperCursor?
         if let raw = request.query("cursor") {
             guard let c = PaperCursor(token: raw) else {

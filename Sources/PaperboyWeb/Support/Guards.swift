@@ -74,13 +74,11 @@ struct RequestLimitsMiddleware<Context: RequestContext>: RouterMiddleware {
 /// Security headers on every answer: a Content-Security-Policy that allows only Paperboy's own resources and no
 /// inline script, no framing, no MIME sniffing, and a referrer policy.
 struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
-    static var contentSecurityPolicy: String { SecurityHeaders.contentSecurityPolicy }
-
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response
     {
         var response = try await next(request, context)
-        response.headers[.contentSecurityPolicy] = Self.contentSecurityPolicy
+        response.headers[.contentSecurityPolicy] = SecurityHeaders.contentSecurityPolicy
         response.headers[.xContentTypeOptions] = "nosniff"
         response.headers[.referrerPolicy] = "strict-origin-when-cross-origin"
         response.headers[.xFrameOptions] = "DENY"

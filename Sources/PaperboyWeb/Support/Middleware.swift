@@ -17,8 +17,7 @@ struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
 
     /// Standard methods by name, any other as `other`, so that made-up methods cannot add series without end.
     static func methodLabel(_ method: HTTPRequest.Method) -> String {
-        let known: Set<HTTPRequest.Method> = [.get, .head, .post, .put, .patch, .delete, .options, .trace, .connect]
-        return known.contains(method) ? method.rawValue : "other"
+        MethodLabels.known.contains(method) ? method.rawValue : "other"
     }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
@@ -49,6 +48,11 @@ struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
             throw error
         }
     }
+}
+
+enum MethodLabels {
+    /// The methods request metrics name; made once, not per request.
+    static let known: Set<HTTPRequest.Method> = [.get, .head, .post, .put, .patch, .delete, .options, .trace, .connect]
 }
 
 /// One log line per request, with the client address (believing `X-Forwarded-For` only from trusted proxies).
