@@ -15,48 +15,20 @@
 #   ST_ARGS             extra `st run` arguments (e.g. --include-path /api/papers/search)
 set -euo pipefail
 
-if [[ $# -lt 1 ]]; then
-    echo "usage: $0 PATH/TO/paperboy" >&2
-    exit 64
-fi
-
-REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-BIN="$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"
-DATA_DIR="${DATA_DIR:-$REPO/Tests/Fixtures}"
+# shellcheck source=Tests/lib/live-server.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/live-server.sh"
+live_server_setup api "$@"
 MAX_EXAMPLES="${MAX_EXAMPLES:-1000}"
 SEED="${SEED:-20261120}"
-
 # Serve settings for a fuzzer: schemathesis sends thousands of requests from one address in a few minutes, which
 # the overload limits (searches at once and waiting, connections per address) must let through.
 EXTRA_SERVE_ARGS=(--search-concurrency 64 --search-queue 10000 --connections-per-address 0)
 # shellcheck disable=SC2206
 EXTRA_SERVE_ARGS+=(${SERVE_ARGS:-})
-
-if [[ ! -x "$BIN" ]]; then
-    echo "$0: $BIN is not an executable" >&2
-    exit 66
-fi
-for f in seed-papers.jsonl arxiv-sample-200.jsonl; do
-    if [[ ! -f "$DATA_DIR/$f" ]]; then
-        echo "$0: $DATA_DIR/$f is missing (set DATA_DIR)" >&2
-        exit 66
-    fi
-done
 if ! command -v st >/dev/null 2>&1; then
     echo "$0: schemathesis (st) is not installed: run scripts/setup.sh" >&2
     exit 69
 fi
-
-TMP="$(mktemp -d "${TMPDIR:-/tmp}/paperboy-api.XXXXXX")"
-SERVER_PID=""
-cleanup() {
-    if [[ -n "$SERVER_PID" ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
-        kill "$SERVER_PID" 2>/dev/null || true
-        wait "$SERVER_PID" 2>/dev/null || true
-    fi
-    rm -rf "$TMP"
-}
-trap cleanup EXIT
 
 "$BIN" ingest --database "$TMP/db.sqlite" --log-level warning "$DATA_DIR/seed-papers.jsonl" \
     "$DATA_DIR/arxiv-sample-200.jsonl" >/dev/null
@@ -69,8 +41,6 @@ BASE="http://127.0.0.1:$PORT"
     --log-level warning "${EXTRA_SERVE_ARGS[@]}" >"$TMP/serve.log" 2>&1 &
 SERVER_PID=$!
 
-# shellcheck source=Tests/lib/wait-healthy.sh
-source "$REPO/Tests/lib/wait-healthy.sh"
 wait_healthy "$BASE" "$SERVER_PID" "$TMP/serve.log" || exit 1
 
 status=0

@@ -16,38 +16,10 @@
 #   PYTEST_ARGS         extra pytest arguments (default -q)
 set -euo pipefail
 
-if [[ $# -lt 1 ]]; then
-    echo "usage: $0 PATH/TO/paperboy" >&2
-    exit 64
-fi
-
-REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-BIN="$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"
+# shellcheck source=Tests/lib/live-server.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/live-server.sh"
+live_server_setup hf "$@"
 PORT="${PAPERBOY_TEST_PORT:-18080}"
-DATA_DIR="${DATA_DIR:-$REPO/Tests/Fixtures}"
-export DATA_DIR
-
-if [[ ! -x "$BIN" ]]; then
-    echo "$0: $BIN is not an executable" >&2
-    exit 66
-fi
-for f in seed-papers.jsonl arxiv-sample-200.jsonl; do
-    if [[ ! -f "$DATA_DIR/$f" ]]; then
-        echo "$0: $DATA_DIR/$f is missing (set DATA_DIR)" >&2
-        exit 66
-    fi
-done
-
-TMP="$(mktemp -d "${TMPDIR:-/tmp}/paperboy-hf.XXXXXX")"
-SERVER_PID=""
-cleanup() {
-    if [[ -n "$SERVER_PID" ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
-        kill "$SERVER_PID" 2>/dev/null || true
-        wait "$SERVER_PID" 2>/dev/null || true
-    fi
-    rm -rf "$TMP"
-}
-trap cleanup EXIT
 
 "$BIN" ingest --database "$TMP/db.sqlite" "$DATA_DIR/seed-papers.jsonl" "$DATA_DIR/arxiv-sample-200.jsonl"
 
@@ -56,9 +28,6 @@ if [[ ! -f "$MODEL/model.safetensors" ]]; then
     echo "$0: the embedding model is not installed in $MODEL: run scripts/install-model.sh" >&2
     exit 66
 fi
-
-# shellcheck source=Tests/lib/wait-healthy.sh
-source "$REPO/Tests/lib/wait-healthy.sh"
 
 # Serves the database with the given extra arguments and runs the suite against it with PAPERBOY_TEST_MODE.
 serve_and_test() {
