@@ -91,9 +91,10 @@ enum RecordCheck {
 }
 
 extension DateParsing {
-    /// ``Timestamp/parse(_:)`` behind a guard: the RFC 2822 branch of PaperboyCore's parser multiplies numbers of
-    /// any length (`Mon, 1 Jan 2007 -9223372036854775808:00 GMT` would overflow), so text whose runs of digits are
-    /// longer than any date needs is refused here first. ISO dates are read over fixed widths and pass as they are.
+    /// ``Timestamp/parse(_:)`` for dates in records, stricter than it: text over 64 bytes, or an RFC 2822 date with a
+    /// run of more than four digits (`02007`, `-9223372036854775808:00`), is not a date of arXiv's and is refused.
+    /// ISO dates are read over fixed widths and pass as they are. (Core's parser itself refuses negative or
+    /// overflowing fields since the robustness issue; this keeps the records' rule narrower.)
     static func timestamp(_ text: some StringProtocol) -> Date? {
         let trimmed = text.trimmingASCIIWhitespace()
         guard let first = trimmed.utf8.first, trimmed.utf8.count <= 64 else { return nil }
