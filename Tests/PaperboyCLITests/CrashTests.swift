@@ -20,7 +20,8 @@ struct CrashTests {
         let dir = try CLI.temporaryDirectory()
         let count = 30_000
         let input = dir.appendingPathComponent("snapshot.jsonl")
-        try Synthetic.snapshot(count: count).write(to: input)
+        let records = try Synthetic.snapshot(count: count)
+        try records.write(to: input)
 
         let clean = dir.appendingPathComponent("clean.sqlite").path
         let cleanRun = try await CLI.run(["ingest", "--database", clean, input.path])
@@ -28,10 +29,13 @@ struct CrashTests {
         #expect(cleanRun.stdout.contains("\(count) new, 0 updated, 0 unchanged, 0 rejected"), "\(cleanRun.stdout)")
 
         // Killed past the bulk-load threshold (10,000 papers): the second run finds the full-text index left stale
-        // by the killed bulk load and goes on loading row by row.
+        // by the killed bulk load and goes on loading row by row. The killed run reads the first 15,000 records from
+        // standard input, which stays open, so it cannot finish before it is killed however fast or slow it runs.
         let db = dir.appendingPathComponent("crashed.sqlite").path
+        let firstRecords = records.split(separator: UInt8(ascii: "\n"), maxSplits: 15_000).dropLast()
+        let head = Data(firstRecords.joined(separator: [UInt8(ascii: "\n")])) + Data("\n".utf8)
         try await Background.killed(
-            ["ingest", "--database", db, input.path], in: dir,
+            ["ingest", "--database", db, "-"], in: dir, feeding: head,
             when: { await SQLite3.count(db, "SELECT count(*) FROM papers", readOnly: true) ?? 0 >= 12_000 })
         let storedAtKill = try #require(await SQLite3.count(db, "SELECT count(*) FROM papers", readOnly: true))
         #expect(storedAtKill >= 12_000 && storedAtKill < count, "\(storedAtKill) papers stored when killed")
@@ -205,8 +209,11 @@ struct CrashTests {
 
 /// A `paperboy` command run in the background and killed with SIGKILL once `condition` holds.
 enum Background {
-    /// Fails the test when the command ends by itself before the condition holds.
-    static func killed(_ arguments: [String], in dir: URL, when condition: @Sendable () async -> Bool) async throws {
+    /// Fails the test when the command ends by itself before the condition holds. With `input`, the command reads
+    /// it from standard input, which is held open (the command waits for more) until the command is killed.
+    static func killed(
+        _ arguments: [String], in dir: URL, feeding input: Data? = nil, when condition: @Sendable () async -> Bool
+    ) async throws {
         let process = Process()
         process.executableURL = CLI.binary
         process.arguments = arguments
@@ -220,8 +227,18 @@ enum Background {
         let handle = try FileHandle(forWritingTo: log)
         process.standardOutput = handle
         process.standardError = handle
-        process.standardInput = FileHandle.nullDevice
+        let feed = input.map { _ in Pipe() }
+        process.standardInput = feed ?? FileHandle.nullDevice
         try process.run()
+        if let feed, let input {
+            // All of it is written before the kill, so no write meets a dead reader; should the command die early,
+            // the write fails with EPIPE instead of the signal ending the test process.
+            signal(SIGPIPE, SIG_IGN)
+            let writer = feed.fileHandleForWriting
+            let written = await CLI.blocking { (try? writer.write(contentsOf: input)) != nil }
+            try #require(written, "could not feed `paperboy \(arguments[0])` its standard input")
+        }
+        defer { try? feed?.fileHandleForWriting.close() }
         var met = false
         for _ in 0..<3_000 where process.isRunning {
             if await condition() {
