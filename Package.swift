@@ -140,7 +140,7 @@ let package = Package(
         .testTarget(
             name: "PaperboyIngestTests",
             dependencies: [
-                "PaperboyIngest", "PaperboyCore",
+                "PaperboyIngest", "PaperboyCore", "PaperStoreConformance",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: swiftSettings

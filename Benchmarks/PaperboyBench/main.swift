@@ -134,15 +134,16 @@ let searchMix = [
 
 func search(database: String, rounds: Int) async throws {
     let store = try SQLiteStore(path: database)
+    let searcher = KeywordOnlySearcher(index: store, papers: store)
     var all: [Double] = []
     for query in searchMix {
         var times: [Double] = []
         var total = 0
         for _ in 0..<rounds {
             let start = ContinuousClock.now
-            let result = try await store.search(SearchQuery(parsing: query), offset: 0, limit: 10)
+            let result = try await searcher.search(SearchQuery(parsing: query), mode: .keyword, offset: 0, limit: 10)
             times.append(seconds(ContinuousClock.now - start))
-            total = result.total
+            total = result.page.total
         }
         all += times
         print(
@@ -186,14 +187,14 @@ func hybrid(database: String, model: String, rounds: Int) async throws {
     var vectors: [Double] = []
     for _ in 0..<rounds {
         // A new engine each round: the query cache starts empty, so every search embeds its query.
-        let searcher = HybridSearcher(store: store, engine: SemanticEngine(embedder: embedder, index: index))
+        let searcher = HybridSearcher(store: store, engine: SemanticEngine(embedder: embedder, index: index), offReason: "")
         for text in searchMix {
             let query = SearchQuery(parsing: text)
             var start = ContinuousClock.now
             _ = try await searcher.search(query, mode: .hybrid, offset: 0, limit: 10)
             total.append(seconds(ContinuousClock.now - start))
             start = ContinuousClock.now
-            _ = try await store.keywordKeys(query.anyTerm, limit: 100)
+            _ = try await store.rank(query.anyTerm, offset: 0, limit: 100)
             keyword.append(seconds(ContinuousClock.now - start))
             start = ContinuousClock.now
             let vector = try await embedder.embed(text)

@@ -164,31 +164,9 @@ public struct Highlighted: Hashable, Sendable {
 
     public var segments: [Segment]
 
-    /// Marks a store puts around matches (Unicode private-use characters, which arXiv text does not carry).
-    public static let open: Character = "\u{E000}"
-    public static let close: Character = "\u{E001}"
-
     public init(segments: [Segment]) { self.segments = segments }
 
     public init(plain text: String) { segments = text.isEmpty ? [] : [Segment(text: text, isMatch: false)] }
-
-    /// Parses text in which matches stand between ``open`` and ``close``.
-    public init(marked text: String) {
-        var segments: [Segment] = []
-        var current = ""
-        var inMatch = false
-        for c in text {
-            if c == Highlighted.open || c == Highlighted.close {
-                if !current.isEmpty { segments.append(Segment(text: current, isMatch: inMatch)) }
-                current = ""
-                inMatch = c == Highlighted.open
-            } else {
-                current.append(c)
-            }
-        }
-        if !current.isEmpty { segments.append(Segment(text: current, isMatch: inMatch)) }
-        self.segments = segments
-    }
 
     public var plainText: String { segments.map(\.text).joined() }
 

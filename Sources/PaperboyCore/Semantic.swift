@@ -1,6 +1,8 @@
 import Foundation
 
-/// The store's own numeric key of a paper (SQLite's rowid). Vector indexes are keyed by it.
+/// A number the store gives each paper, unique and stable for as long as the paper is stored. Search engines
+/// rank keys and vector indexes are keyed by them. Only the store that gave a key knows how it was chosen: callers
+/// use keys to name papers and to page through a store in key order, and read nothing else into them.
 public typealias PaperKey = Int64
 
 /// A paper whose embedding is missing or stale for a model.
@@ -22,12 +24,9 @@ public struct EmbeddingJob: Sendable, Hashable {
 
     /// FNV-1a over the UTF-8 of the text: tells a changed paper from an unchanged one.
     public static func hash(_ text: String) -> UInt64 {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in text.utf8 {
-            hash ^= UInt64(b)
-            hash = hash &* 0x100_0000_01b3
-        }
-        return hash
+        var hash = FNV1a()
+        hash.combine(text.utf8)
+        return hash.value
     }
 }
 
@@ -42,43 +41,6 @@ public struct StoredEmbedding: Sendable {
         self.textHash = textHash
         self.vector = vector
     }
-}
-
-/// Storage of paper embeddings, per model (name + weights hash), beside the papers.
-public protocol VectorStore: Sendable {
-    /// Papers after `key` (in key order) with no embedding for `model`, or one of a different text.
-    /// Returns the jobs and the last key scanned (nil at the end), so callers walk the whole table in pages.
-    func papersNeedingEmbedding(model: String, after key: PaperKey, scan: Int) async throws
-        -> (jobs: [EmbeddingJob], last: PaperKey?)
-
-    /// Stores embeddings (replacing older ones of the same papers), in one transaction.
-    func saveEmbeddings(model: String, dimension: Int, _ items: [StoredEmbedding]) async throws
-
-    /// Stored embeddings of `model` after `key`, in key order (for loading an index).
-    func embeddings(model: String, after key: PaperKey, limit: Int) async throws -> [StoredEmbedding]
-
-    func embeddingCount(model: String) async throws -> Int
-
-    func embedding(model: String, key: PaperKey) async throws -> [Float]?
-
-    /// The store key of a paper.
-    func key(of id: PaperID) async throws -> PaperKey?
-
-    /// Papers by key (missing keys are left out).
-    func papers(keys: [PaperKey]) async throws -> [PaperKey: StoredPaper]
-
-    /// Keys of the papers that pass the query's filters (category, author, dates, excluded words), or nil when it
-    /// has none.
-    func keys(passingFiltersOf query: SearchQuery) async throws -> Set<PaperKey>?
-
-    /// Keys of the best keyword matches, best first (for fusion with semantic results), and how many matched.
-    func keywordKeys(_ query: SearchQuery, limit: Int) async throws -> (
-        ranked: [(key: PaperKey, score: Double)], total: Int
-    )
-
-    /// Highlighted titles and abstract snippets of the given papers for the query's words (papers without a
-    /// keyword match are left out).
-    func highlights(_ query: SearchQuery, keys: [PaperKey]) async throws -> [PaperKey: (Highlighted, Highlighted)]
 }
 
 /// How a search ranks.
@@ -145,40 +107,54 @@ public protocol PaperSearcher: Sendable {
     func semanticStatus() async -> SemanticStatus
 }
 
-/// Keyword search only (FTS through the store): what runs when no embedding model is loaded, and the keyword
-/// half of hybrid search.
-public struct KeywordSearcher<Store: PaperStore>: PaperSearcher {
-    public let store: Store
+/// Keyword search only: what runs when no embedding model is loaded, and in keyword mode.
+public struct KeywordOnlySearcher: PaperSearcher {
+    public let index: any KeywordIndex
+    public let papers: any KeyedPapers
     public let offReason: String
 
-    public init(store: Store, offReason: String = "no embedding model is loaded") {
-        self.store = store
+    public init(index: any KeywordIndex, papers: any KeyedPapers, offReason: String = "no embedding model is loaded") {
+        self.index = index
+        self.papers = papers
         self.offReason = offReason
     }
 
     public func search(_ query: SearchQuery, mode: SearchMode, offset: Int, limit: Int) async throws -> SearchOutcome {
-        let page = try await store.search(query, offset: offset, limit: limit)
-        let items = page.items.map { hit in
-            RankedHit(
-                paper: hit.paper, score: hit.score, titleHighlight: hit.titleHighlight,
-                abstractSnippet: hit.abstractSnippet,
-                matchedTerms: Self.matched(hit.titleHighlight, hit.abstractSnippet),
-                similarity: nil)
-        }
+        let ranking = try await index.rank(query, offset: offset, limit: limit)
+        let items = try await RankedHit.hits(ranking.ranked, query: query, index: index, papers: papers)
         let note = mode == .keyword ? nil : "Semantic search is off (\(offReason)); these are keyword results."
         return SearchOutcome(
-            page: ResultPage(items: items, total: page.total, offset: page.offset, limit: page.limit), mode: .keyword,
+            page: ResultPage(items: items, total: ranking.total, offset: offset, limit: limit), mode: .keyword,
             note: note)
-    }
-
-    /// The query words a hit's title and abstract highlight, lowercased and sorted.
-    public static func matched(_ title: Highlighted, _ abstract: Highlighted) -> [String] {
-        Array(Set((title.matchedWords + abstract.matchedWords).map { $0.lowercased() })).sorted()
     }
 
     public func similar(to id: PaperID, limit: Int) async throws -> [(paper: StoredPaper, similarity: Double)] { [] }
 
     public func semanticStatus() async -> SemanticStatus { .off(reason: offReason) }
+}
+
+extension RankedHit {
+    /// The papers of ranked keys with their highlights, in rank order (keys of no stored paper are left out).
+    /// A paper without highlighted words shows its title and the start of its abstract.
+    public static func hits(
+        _ ranked: [ScoredKey], query: SearchQuery, index: any KeywordIndex, papers: any KeyedPapers,
+        similarity: (PaperKey) -> Double? = { _ in nil }
+    ) async throws -> [RankedHit] {
+        let keys = ranked.map(\.key)
+        guard !keys.isEmpty else { return [] }
+        async let papersByKey = papers.papers(keys: keys)
+        async let marks = index.highlights(query, keys: keys)
+        let (found, highlights) = try await (papersByKey, marks)
+        return ranked.compactMap { scored in
+            guard let paper = found[scored.key] else { return nil }
+            let marked = highlights[scored.key]
+            return RankedHit(
+                paper: paper, score: scored.score,
+                titleHighlight: marked?.title ?? Highlighted(plain: paper.paper.title),
+                abstractSnippet: marked?.abstract ?? Highlighted(plain: String(paper.paper.abstract.prefix(300))),
+                matchedTerms: marked?.matchedWords ?? [], similarity: similarity(scored.key))
+        }
+    }
 }
 
 /// How a request that cannot be served is answered: a bad request (400 with the message) or a busy server that

@@ -97,7 +97,7 @@ public struct HarvestReport: Sendable, Hashable {
 /// Harvests arXiv metadata incrementally over OAI-PMH (`ListRecords`, `arXivRaw`), page by page, storing the
 /// resumption token after each page so that a killed harvest resumes where it stopped.
 public struct Harvester: Sendable {
-    public let store: any PaperStore
+    public let store: any PaperWriter & HarvestStateStore
     public let baseURL: URL
     public let set: String?
     public let fetcher: any OAIFetcher
@@ -120,7 +120,7 @@ public struct Harvester: Sendable {
     let now: @Sendable () -> Date
 
     public init(
-        store: some PaperStore, baseURL: URL, set: String? = nil, fetcher: some OAIFetcher, logger: Logger,
+        store: some PaperWriter & HarvestStateStore, baseURL: URL, set: String? = nil, fetcher: some OAIFetcher, logger: Logger,
         minimumDelay: Duration = .seconds(3), maxRetries: Int = 5,
         sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) },
         now: @escaping @Sendable () -> Date = Date.init
@@ -137,7 +137,7 @@ public struct Harvester: Sendable {
     }
 
     public init(
-        store: some PaperStore, baseURL: URL, set: String? = nil, httpClient: HTTPClient, logger: Logger,
+        store: some PaperWriter & HarvestStateStore, baseURL: URL, set: String? = nil, httpClient: HTTPClient, logger: Logger,
         minimumDelay: Duration = .seconds(3), maxRetries: Int = 5,
         sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) },
         now: @escaping @Sendable () -> Date = Date.init

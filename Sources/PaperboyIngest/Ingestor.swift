@@ -6,7 +6,7 @@ import PaperboyCore
 /// the papers in batches. JSON lines are streamed in chunks, so memory stays flat whatever the file size;
 /// an XML document is parsed whole. Parsing of the next batch overlaps with the store writing the previous one.
 public struct Ingestor: Sendable {
-    public let store: any PaperStore
+    public let store: any PaperWriter
     public let logger: Logger
     public let batchSize: Int
     /// Stop at the first record that cannot be used (throwing ``IngestError/rejected(_:)``) instead of
@@ -24,7 +24,7 @@ public struct Ingestor: Sendable {
     public static let bulkLoadThreshold = 10_000
 
     public init(
-        store: some PaperStore, logger: Logger, batchSize: Int = 1000, strict: Bool = false,
+        store: some PaperWriter, logger: Logger, batchSize: Int = 1000, strict: Bool = false,
         progress: (@Sendable (IngestProgress) -> Void)? = nil, now: @escaping @Sendable () -> Date = Date.init
     ) {
         self.store = store
@@ -56,7 +56,7 @@ public struct Ingestor: Sendable {
         }
 
         let run = IngestRun(ingestor: self, totalBytes: totalBytes)
-        let bulk = try await store.stats().papers < Ingestor.bulkLoadThreshold
+        let bulk = try await store.paperCount() < Ingestor.bulkLoadThreshold
         if bulk { try await store.beginBulkLoad() }
         do {
             for input in inputs {
@@ -86,11 +86,11 @@ public struct Ingestor: Sendable {
 
 /// Writes batches one at a time while the caller goes on parsing.
 final class BatchWriter {
-    let store: any PaperStore
+    let store: any PaperWriter
     var pending: Task<UpsertSummary, any Error>?
     var summary = UpsertSummary()
 
-    init(store: any PaperStore) { self.store = store }
+    init(store: any PaperWriter) { self.store = store }
 
     func submit(_ papers: [Paper]) async throws {
         try await drain()

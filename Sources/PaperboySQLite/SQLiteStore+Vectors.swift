@@ -2,7 +2,7 @@ import Foundation
 import GRDB
 import PaperboyCore
 
-extension SQLiteStore: VectorStore {
+extension SQLiteStore {
     /// Papers with no vector, a vector of another text, or a vector row whose blob does not hold `dimension`
     /// floats (a damaged row is embedded again). A paper row that cannot be read is logged and passed over.
     public func papersNeedingEmbedding(model: String, after key: PaperKey, scan: Int) async throws
@@ -163,43 +163,6 @@ extension SQLiteStore: VectorStore {
             }
             return result
         }
-    }
-
-    public func keys(passingFiltersOf query: SearchQuery) async throws -> Set<PaperKey>? {
-        var filters: [String] = []
-        var arguments: StatementArguments = []
-        for category in query.categories {
-            filters.append("rowid IN (SELECT paper_rowid FROM paper_categories WHERE category = ?)")
-            arguments += [category]
-        }
-        if let after = query.after {
-            filters.append("featured_day >= ?")
-            arguments += [after.description]
-        }
-        if let before = query.before {
-            filters.append("featured_day < ?")
-            arguments += [before.description]
-        }
-        let match = FTSExpression(authorsOnly: query)
-        if !match.isEmpty {
-            filters.append("rowid IN (SELECT rowid FROM papers_fts WHERE papers_fts MATCH ?)")
-            arguments += [match.text]
-        }
-        let excluded = FTSExpression(excludedOnly: query)
-        if !excluded.isEmpty {
-            filters.append("rowid NOT IN (SELECT rowid FROM papers_fts WHERE papers_fts MATCH ?)")
-            arguments += [excluded.text]
-        }
-        guard !filters.isEmpty else { return nil }
-        let sql = "SELECT rowid FROM papers WHERE " + filters.joined(separator: " AND ")
-        let finalArguments = arguments
-        return try await pool.read { db in Set(try Int64.fetchAll(db, sql: sql, arguments: finalArguments)) }
-    }
-
-    public func keywordKeys(_ query: SearchQuery, limit: Int) async throws
-        -> (ranked: [(key: PaperKey, score: Double)], total: Int)
-    {
-        try await rankedKeys(query, offset: 0, limit: limit)
     }
 }
 

@@ -4,8 +4,9 @@ import Logging
 import PaperboyCore
 
 /// The embedded store: one SQLite file in WAL mode, read in parallel through a `DatabasePool`,
-/// written by one writer at a time. Owns the database: nothing else in Paperboy speaks SQL to it.
-public final class SQLiteStore: PaperStore {
+/// written by one writer at a time. Owns the database: nothing else in Paperboy speaks SQL to it. It plays every
+/// store role (``PaperboyStore``); its ``PaperKey`` is the papers table's rowid, and FTS5 is its ``KeywordIndex``.
+public final class SQLiteStore: PaperboyStore {
     public let path: String
     let pool: DatabasePool
     let logger: Logger
@@ -49,7 +50,7 @@ public final class SQLiteStore: PaperStore {
 
     /// A consistent copy of the live database at `destination` (SQLite online backup), safe while
     /// the server runs and writes.
-    public func backup(to destination: String) throws {
+    public func backup(to destination: String) async throws {
         let target = try DatabaseQueue(path: destination)
         try pool.backup(to: target)
         try target.close()
@@ -304,6 +305,10 @@ public final class SQLiteStore: PaperStore {
                 ? papers.last.map { PaperCursor(featuredAt: $0.paper.featuredAt, id: $0.paper.id) } : nil
             return (papers, next)
         }
+    }
+
+    public func paperCount() async throws -> Int {
+        try await pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM papers") ?? 0 }
     }
 
     public func stats() async throws -> StoreStats {

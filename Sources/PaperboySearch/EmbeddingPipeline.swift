@@ -5,14 +5,14 @@ import ServiceLifecycle
 
 /// Embeds every paper that has no vector for the current model (or whose text changed), stores the vectors and
 /// adds them to the index. Resumable by construction: what is stored is never redone.
-public struct EmbeddingPipeline<Store: VectorStore>: Sendable {
-    public let store: Store
+public struct EmbeddingPipeline: Sendable {
+    public let store: any EmbeddingStore
     public let engine: SemanticEngine
     public let logger: Logger
     public var batchSize = 64
     public var scanSize = 4_096
 
-    public init(store: Store, engine: SemanticEngine, logger: Logger) {
+    public init(store: any EmbeddingStore, engine: SemanticEngine, logger: Logger) {
         self.store = store
         self.engine = engine
         self.logger = logger
@@ -62,7 +62,7 @@ public enum VectorIndexFile {
     /// logged. Failing to save the rebuilt index is logged too: the index in memory is complete. Throws only
     /// what the store throws.
     public static func open(
-        store: some VectorStore, modelID: String, dimension: Int, database: String, logger: Logger
+        store: some EmbeddingStore, modelID: String, dimension: Int, database: String, logger: Logger
     ) async throws -> AdaptiveVectorIndex {
         let file = url(database: database, modelID: modelID)
         let stored = try await store.embeddingCount(model: modelID)
@@ -119,12 +119,12 @@ public enum VectorIndexFile {
 
 /// Keeps vectors current while the server runs: embeds newly ingested or harvested papers, then waits.
 /// Saves the index file after changes and at shutdown.
-public struct EmbeddingService<Store: VectorStore>: Service {
-    public let pipeline: EmbeddingPipeline<Store>
+public struct EmbeddingService: Service {
+    public let pipeline: EmbeddingPipeline
     public let indexFile: URL
     public let interval: Duration
 
-    public init(pipeline: EmbeddingPipeline<Store>, indexFile: URL, interval: Duration = .seconds(30)) {
+    public init(pipeline: EmbeddingPipeline, indexFile: URL, interval: Duration = .seconds(30)) {
         self.pipeline = pipeline
         self.indexFile = indexFile
         self.interval = interval

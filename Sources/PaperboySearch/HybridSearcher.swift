@@ -25,15 +25,27 @@ public enum RankFusion {
     }
 }
 
+/// What the semantic half needs of a model: vectors for papers' texts and for queries. ``SentenceEmbedder`` is the
+/// real one; tests give fixed vectors.
+public protocol TextEmbedder: Sendable {
+    var info: EmbeddingModelInfo { get }
+    /// Vectors of papers' texts, in order.
+    func embed(_ texts: [String]) async throws -> [[Float]]
+    /// The vector of a query; may refuse when too many queries wait (``SearchError/overloaded(waiting:limit:)``).
+    func embedQuery(_ text: String) async throws -> [Float]
+}
+
+extension SentenceEmbedder: TextEmbedder {}
+
 /// The semantic half: the model, the vector index and a small cache of query vectors.
 public final class SemanticEngine: Sendable {
-    public let embedder: SentenceEmbedder
+    public let embedder: any TextEmbedder
     public let index: AdaptiveVectorIndex
     /// The model's identity in the vector store: name and weights hash.
     public let modelID: String
     private let cache = Mutex<QueryCache>(QueryCache(capacity: 512))
 
-    public init(embedder: SentenceEmbedder, index: AdaptiveVectorIndex) {
+    public init(embedder: any TextEmbedder, index: AdaptiveVectorIndex) {
         self.embedder = embedder
         self.index = index
         modelID = SemanticEngine.modelID(embedder.info)
@@ -68,9 +80,12 @@ public final class SemanticEngine: Sendable {
     }
 }
 
-/// Keyword, semantic and hybrid search over a store, with semantic parts present only when a model is loaded.
-public struct HybridSearcher<Store: PaperStore & VectorStore>: PaperSearcher {
-    public let store: Store
+/// Keyword, semantic and hybrid search: a keyword index, papers by key and, when a model is loaded, the semantic
+/// engine with the stored embeddings.
+public struct HybridSearcher: PaperSearcher {
+    public let keyword: any KeywordIndex
+    public let papers: any KeyedPapers
+    public let embeddings: any EmbeddingStore
     public let engine: SemanticEngine?
     /// Why semantic search is off, when it is.
     public let offReason: String
@@ -81,10 +96,23 @@ public struct HybridSearcher<Store: PaperStore & VectorStore>: PaperSearcher {
     /// and 0.3 on Benchmarks/eval (MRR@10 0.780 on paraphrased questions, literal queries unchanged at 1.0).
     public var keywordWeight = 0.5
 
-    public init(store: Store, engine: SemanticEngine?, offReason: String = "no model is loaded") {
-        self.store = store
+    public init(
+        keyword: any KeywordIndex, papers: any KeyedPapers, embeddings: any EmbeddingStore, engine: SemanticEngine?,
+        offReason: String = "no model is loaded"
+    ) {
+        self.keyword = keyword
+        self.papers = papers
+        self.embeddings = embeddings
         self.engine = engine
         self.offReason = offReason
+    }
+
+    /// A searcher over a store that plays every role.
+    public init(
+        store: some KeywordIndex & KeyedPapers & EmbeddingStore, engine: SemanticEngine?,
+        offReason: String = "no model is loaded"
+    ) {
+        self.init(keyword: store, papers: store, embeddings: store, engine: engine, offReason: offReason)
     }
 
     public func semanticStatus() async -> SemanticStatus {
@@ -113,35 +141,40 @@ public struct HybridSearcher<Store: PaperStore & VectorStore>: PaperSearcher {
         }
         guard mode != .keyword, let engine, !text.isEmpty else {
             // Keyword mode, no model, or nothing but filters to search for.
-            let keywordOnly = KeywordSearcher(store: store, offReason: offReason)
+            let keywordOnly = KeywordOnlySearcher(index: keyword, papers: papers, offReason: offReason)
             return try await keywordOnly.search(
                 query, mode: engine == nil ? mode : .keyword, offset: offset, limit: limit)
         }
         let pool = candidatePool(reach: reach)
         async let keywordRanked = keywordCandidates(query, mode: mode, limit: pool)
         async let semanticRanked = semanticKeys(query, text: text, engine: engine, limit: pool)
-        let (keyword, semantic) = try await (keywordRanked, semanticRanked)
-        let fused: [(key: PaperKey, score: Double)] =
+        let (keywordRanking, semantic) = try await (keywordRanked, semanticRanked)
+        let fused: [ScoredKey] =
             mode == .hybrid
             ? RankFusion.reciprocal(
-                [keyword.ranked.map(\.key), semantic.hits.map(\.key)], weights: [keywordWeight, 1])
-            : semantic.hits.map { (key: $0.key, score: $0.similarity) }
+                [keywordRanking.ranked.map(\.key), semantic.hits.map(\.key)], weights: [keywordWeight, 1]
+            ).map { ScoredKey(key: $0.key, score: $0.score) }
+            : semantic.hits.map { ScoredKey(key: $0.key, score: $0.similarity) }
         let total =
-            mode == .hybrid ? Set(keyword.ranked.map(\.key)).union(semantic.hits.map(\.key)).count : semantic.hits.count
+            mode == .hybrid
+            ? Set(keywordRanking.ranked.map(\.key)).union(semantic.hits.map(\.key)).count : semantic.hits.count
         let pageKeys = Array(fused.dropFirst(offset).prefix(limit))
         let similarities = Dictionary(semantic.hits.map { ($0.key, $0.similarity) }, uniquingKeysWith: { a, _ in a })
-        let items = try await hits(
-            pageKeys, query: query, vector: semantic.vector, engine: engine, similarities: similarities)
+        let vector = semantic.vector
+        let items = try await RankedHit.hits(pageKeys, query: query.anyTerm, index: keyword, papers: papers) { key in
+            similarities[key] ?? engine.index.vector(id: key).map { Double(dotFloat($0, vector)) }
+        }
         // A keyword-only total can be larger than the fused candidate pool; report what can be paged through.
         return SearchOutcome(
-            page: ResultPage(items: items, total: max(total, min(keyword.total, pool)), offset: offset, limit: limit),
+            page: ResultPage(
+                items: items, total: max(total, min(keywordRanking.total, pool)), offset: offset, limit: limit),
             mode: mode)
     }
 
-    func keywordCandidates(_ query: SearchQuery, mode: SearchMode, limit: Int) async throws
-        -> (ranked: [(key: PaperKey, score: Double)], total: Int)
-    {
-        mode == .hybrid ? try await store.keywordKeys(query.anyTerm, limit: limit) : (ranked: [], total: 0)
+    /// The keyword ranking fused in hybrid mode: papers that match any of the words.
+    func keywordCandidates(_ query: SearchQuery, mode: SearchMode, limit: Int) async throws -> KeywordRanking {
+        mode == .hybrid
+            ? try await keyword.rank(query.anyTerm, offset: 0, limit: limit) : KeywordRanking(ranked: [], total: 0)
     }
 
     /// Nearest papers to the query that pass its filters.
@@ -149,7 +182,7 @@ public struct HybridSearcher<Store: PaperStore & VectorStore>: PaperSearcher {
         -> (hits: [(key: PaperKey, similarity: Double)], vector: [Float])
     {
         let vector = try await engine.vector(for: text)
-        let allowed = try await store.keys(passingFiltersOf: query)
+        let allowed = try await keyword.keys(passingFiltersOf: query)
         let found =
             if let allowed {
                 engine.index.search(vector, k: limit) { allowed.contains($0) }
@@ -159,43 +192,18 @@ public struct HybridSearcher<Store: PaperStore & VectorStore>: PaperSearcher {
         return (found.map { (key: $0.id, similarity: Double($0.score)) }, vector)
     }
 
-    func hits(
-        _ ranked: [(key: PaperKey, score: Double)], query: SearchQuery, vector: [Float], engine: SemanticEngine,
-        similarities: [PaperKey: Double]
-    ) async throws -> [RankedHit] {
-        let keys = ranked.map(\.key)
-        async let papersByKey = store.papers(keys: keys)
-        async let marks = store.highlights(query.anyTerm, keys: keys)
-        let (papers, highlights) = try await (papersByKey, marks)
-        return ranked.compactMap { key, score in
-            guard let paper = papers[key] else { return nil }
-            let marked = highlights[key]
-            let similarity = similarities[key] ?? engine.index.vector(id: key).map { Double(Self.dot($0, vector)) }
-            return RankedHit(
-                paper: paper, score: score, titleHighlight: marked?.0 ?? Highlighted(plain: paper.paper.title),
-                abstractSnippet: marked?.1 ?? Highlighted(plain: String(paper.paper.abstract.prefix(300))),
-                matchedTerms: marked.map { KeywordSearcher<Store>.matched($0.0, $0.1) } ?? [], similarity: similarity)
-        }
-    }
-
-    static func dot(_ a: [Float], _ b: [Float]) -> Float {
-        var sum: Float = 0
-        for i in 0..<min(a.count, b.count) { sum += a[i] * b[i] }
-        return sum
-    }
-
     /// Papers nearest to paper `id`. Throws ``SearchError`` when `limit` is negative or beyond
     /// ``SearchLimits/maxReachableResults``. A stored vector that does not fit the index (a damaged row) is
     /// passed over for the index's own copy.
     public func similar(to id: PaperID, limit: Int) async throws -> [(paper: StoredPaper, similarity: Double)] {
         let limit = try SearchError.reachable(offset: 0, limit: limit)
-        guard let engine, limit > 0, let key = try await store.key(of: id) else { return [] }
-        let stored = try await store.embedding(model: engine.modelID, key: key).flatMap {
+        guard let engine, limit > 0, let key = try await papers.key(of: id) else { return [] }
+        let stored = try await embeddings.embedding(model: engine.modelID, key: key).flatMap {
             engine.index.accepts($0) ? $0 : nil
         }
         guard let vector = stored ?? engine.index.vector(id: key) else { return [] }
         let found = engine.index.search(vector, k: limit + 1).filter { $0.id != key }.prefix(limit)
-        let papers = try await store.papers(keys: found.map(\.id))
-        return found.compactMap { hit in papers[hit.id].map { (paper: $0, similarity: Double(hit.score)) } }
+        let byKey = try await papers.papers(keys: found.map(\.id))
+        return found.compactMap { hit in byKey[hit.id].map { (paper: $0, similarity: Double(hit.score)) } }
     }
 }

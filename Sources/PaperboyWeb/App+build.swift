@@ -21,7 +21,7 @@ public struct AppRequestContext: RequestContext, RemoteAddressRequestContext {
 }
 
 /// Everything the routes share.
-struct Site<Store: PaperStore>: Sendable {
+struct Site<Store: PaperCatalog>: Sendable {
     let store: Store
     let searcher: any PaperSearcher
     let config: WebConfiguration
@@ -34,7 +34,7 @@ struct Site<Store: PaperStore>: Sendable {
 /// Builds the router without a server, so tests run it in-process and `serve` runs it for real.
 /// `now` is the clock the response cache expires answers on (tests move it).
 public func buildRouter(
-    store: some PaperStore, searcher: (any PaperSearcher)? = nil, config: WebConfiguration,
+    store: some PaperCatalog, searcher: any PaperSearcher, config: WebConfiguration,
     registry: PrometheusCollectorRegistry = .init(), logger: Logger = Logger(label: "paperboy.web"),
     now: @escaping @Sendable () -> ContinuousClock.Instant = { ContinuousClock.now }
 ) async throws -> Router<AppRequestContext> {
@@ -46,12 +46,12 @@ public func buildRouter(
 /// The router and the table of its routes (paths and methods), which tests walk so that every route added
 /// later is covered by the same checks.
 func buildSite(
-    store: some PaperStore, searcher: (any PaperSearcher)?, config: WebConfiguration,
+    store: some PaperCatalog, searcher: any PaperSearcher, config: WebConfiguration,
     registry: PrometheusCollectorRegistry, logger: Logger, now: @escaping @Sendable () -> ContinuousClock.Instant
 ) async throws -> (router: Router<AppRequestContext>, routes: [(path: String, methods: Set<HTTPRequest.Method>)]) {
     let gate = AdmissionGate(concurrency: config.searchConcurrency, queue: config.searchQueue)
     let site = Site(
-        store: store, searcher: GatedSearcher(base: searcher ?? KeywordSearcher(store: store), gate: gate),
+        store: store, searcher: GatedSearcher(base: searcher, gate: gate),
         config: config, templates: try await Templates.load(),
         responder: HTTPResponder(
             ttl: config.cacheTTL, registry: registry, capacityBytes: config.cacheBytes, now: now),
@@ -77,7 +77,7 @@ func buildSite(
 
 /// The whole server: router, address and the services that live with it (stopped together on SIGTERM).
 public func buildApplication(
-    store: some PaperStore, searcher: (any PaperSearcher)? = nil, config: WebConfiguration, host: String, port: Int,
+    store: some PaperCatalog, searcher: any PaperSearcher, config: WebConfiguration, host: String, port: Int,
     registry: PrometheusCollectorRegistry = .init(), services: [any Service] = [],
     logger: Logger = Logger(label: "paperboy.web")
 ) async throws -> some ApplicationProtocol {

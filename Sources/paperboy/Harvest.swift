@@ -5,7 +5,6 @@ import Logging
 import Metrics
 import PaperboyCore
 import PaperboyIngest
-import PaperboySQLite
 import ServiceLifecycle
 
 /// OAI-PMH settings shared by `harvest` and `serve --harvest-every`.
@@ -22,11 +21,11 @@ struct HarvestOptions: ParsableArguments {
         let url: URL
         let set: String?
 
-        func harvester(store: some PaperStore, client: HTTPClient, logger: Logger) -> Harvester {
+        func harvester(store: some PaperWriter & HarvestStateStore, client: HTTPClient, logger: Logger) -> Harvester {
             Harvester(store: store, baseURL: url, set: set, httpClient: client, logger: logger)
         }
 
-        func service(store: some PaperStore, client: HTTPClient, every: Duration, logger: Logger) -> HarvestService {
+        func service(store: some PaperWriter & HarvestStateStore, client: HTTPClient, every: Duration, logger: Logger) -> HarvestService {
             HarvestService(
                 harvester: harvester(store: store, client: client, logger: logger), interval: every, logger: logger
             ) { result in
@@ -78,8 +77,7 @@ struct Harvest: AsyncParsableCommand {
             let until = try Settings.parsed("until", until, default: nil as Day?, expected: "a date (YYYY-MM-DD)") {
                 Day(iso: $0)
             }
-            let store = try SQLiteStore(path: common.databasePath, logger: logger)
-            try await store.migrate()
+            let store = try await common.openStore(logger: logger)
             let holder = HTTPClientHolder()
             do {
                 let report = try await settings.harvester(store: store, client: holder.client, logger: logger)

@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import PaperboyCore
 import PaperboyIngest
-import PaperboySQLite
 import Synchronization
 
 struct Ingest: AsyncParsableCommand {
@@ -30,8 +29,7 @@ struct Ingest: AsyncParsableCommand {
             }
             let strict = try Settings.bool("strict", strict)
             let logger = try common.logger("paperboy.ingest")
-            let store = try SQLiteStore(path: common.databasePath, logger: logger)
-            try await store.migrate()
+            let store = try await common.openStore(logger: logger)
             let meter = ProgressMeter(enabled: isatty(STDERR_FILENO) == 1)
             let ingestor = Ingestor(store: store, logger: logger, strict: strict) { meter.update($0) }
             let report = try await ingestor.ingest(files: files)

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import PaperboyIngest
-import PaperboySQLite
+import PaperboyCore
 
 @main
 struct Paperboy: AsyncParsableCommand {
@@ -56,8 +56,7 @@ struct Migrate: AsyncParsableCommand {
     func run() async throws {
         try await Paperboy.guarded {
             let logger = try common.logger("paperboy.migrate")
-            let store = try SQLiteStore(path: common.databasePath, logger: logger)
-            try await store.migrate()
+            let store = try await common.openStore(logger: logger)
             let applied = try await store.appliedMigrations()
             print(
                 "\(common.databasePath): schema up to date (\(applied.count) migrations, last \(applied.last ?? "-"))")
@@ -67,7 +66,7 @@ struct Migrate: AsyncParsableCommand {
 
 struct Backup: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Write a consistent copy of a live database (SQLite online backup).")
+        abstract: "Write a consistent copy of a live database (for SQLite, an online backup).")
 
     @OptionGroup var common: CommonOptions
 
@@ -77,14 +76,18 @@ struct Backup: AsyncParsableCommand {
     func run() async throws {
         try await Paperboy.guarded {
             let logger = try common.logger("paperboy.backup")
-            guard FileManager.default.fileExists(atPath: common.databasePath) else {
-                Paperboy.printError("no database at \(common.databasePath)")
+            let location = try common.storeLocation()
+            guard location.exists else {
+                Paperboy.printError("no database at \(location.description)")
                 throw Exit.ioError
             }
-            let store = try SQLiteStore(path: common.databasePath, logger: logger)
+            let store = try await location.open(logger: logger, migrate: false)
             if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
             do {
-                try store.backup(to: path)
+                try await store.backup(to: path)
+            } catch let error as StoreUnsupported {
+                Paperboy.printError("\(error)")
+                throw Exit.unavailable
             } catch {
                 Paperboy.printError("backup to \(path) failed: \(error)")
                 throw Exit.ioError

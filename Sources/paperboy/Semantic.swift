@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import Logging
 import PaperboyCore
-import PaperboySQLite
 import PaperboySearch
 
 /// `--model DIR`: where the sentence-embedding model is installed.
@@ -18,7 +17,7 @@ struct ModelOptions: ParsableArguments {
     var directory: String { Settings.string("model", model, default: Self.defaultDirectory) }
 
     /// Loads the model and its vector index, or says why semantic search is off.
-    func engine(store: SQLiteStore, database: String, logger: Logger) async -> (SemanticEngine?, String) {
+    func engine(store: any EmbeddingStore, database: String, logger: Logger) async -> (SemanticEngine?, String) {
         let directory = URL(fileURLWithPath: self.directory)
         do {
             let embedder = try SentenceEmbedder.load(directory: directory, logger: logger)
@@ -57,8 +56,7 @@ struct Embed: AsyncParsableCommand {
     func run() async throws {
         try await Paperboy.guarded {
             let logger = try common.logger("paperboy.embed")
-            let store = try SQLiteStore(path: common.databasePath, logger: logger)
-            try await store.migrate()
+            let store = try await common.openStore(logger: logger)
             let embedder: SentenceEmbedder
             do {
                 embedder = try SentenceEmbedder.load(directory: URL(fileURLWithPath: model.directory), logger: logger)
@@ -146,8 +144,7 @@ struct Eval: AsyncParsableCommand {
                 throw Exit.dataError
             }
             let logger = try common.logger("paperboy.eval")
-            let store = try SQLiteStore(path: common.databasePath, logger: logger)
-            try await store.migrate()
+            let store = try await common.openStore(logger: logger)
             let (engine, reason) = await model.engine(store: store, database: common.databasePath, logger: logger)
             if engine == nil, modes.contains(where: { $0 != .keyword }) {
                 Paperboy.printError("semantic search is off: \(reason)")

@@ -4,7 +4,6 @@ import Hummingbird
 import Logging
 import Metrics
 import PaperboyCore
-import PaperboySQLite
 import PaperboySearch
 import PaperboyWeb
 import Prometheus
@@ -99,8 +98,7 @@ struct Serve: AsyncParsableCommand {
                     expected: "at least 60s")
             }
 
-            let store = try SQLiteStore(path: common.databasePath, logger: logger)
-            if !noMigrate { try await store.migrate() }
+            let store = try await common.openStore(logger: logger, migrate: !noMigrate)
 
             let registry = PrometheusCollectorRegistry()
             MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))

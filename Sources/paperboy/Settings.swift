@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import PaperboyCore
 
 /// sysexits codes the CLI exits with.
 enum Exit {
@@ -134,13 +135,21 @@ enum Settings {
 
 /// Options every command shares.
 struct CommonOptions: ParsableArguments {
-    @Option(help: "SQLite database file (PAPERBOY_DATABASE; default ./paperboy.sqlite).")
+    @Option(help: "SQLite database file (PAPERBOY_DATABASE; default ./paperboy.sqlite). PostgreSQL is not supported yet.")
     var database: String?
 
     @Option(help: "trace, debug, info, notice, warning, error or critical (PAPERBOY_LOG_LEVEL; default info).")
     var logLevel: String?
 
     var databasePath: String { Settings.string("database", database, default: "./paperboy.sqlite") }
+
+    /// The database setting, checked.
+    func storeLocation() throws(SettingError) -> StoreLocation { try StoreLocation(databasePath) }
+
+    /// Opens the store `--database` names (see ``StoreLocation``).
+    func openStore(logger: Logger, migrate: Bool = true) async throws -> any PaperboyStore {
+        try await storeLocation().open(logger: logger, migrate: migrate)
+    }
 
     /// Sets up logging to standard error and returns the command's logger.
     func logger(_ label: String) throws -> Logger {

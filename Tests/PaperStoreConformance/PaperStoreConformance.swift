@@ -2,54 +2,78 @@ import Foundation
 import PaperboyCore
 import Testing
 
-/// One named behaviour every `PaperStore` backend must show. Each backend's test target runs all of
-/// them: `@Test(arguments: PaperStoreConformance.checks) func conforms(_ check: ...)`.
-public struct ConformanceCheck: Sendable, CustomStringConvertible {
+/// One named behaviour every implementation of a store role must show. Each implementation's test target runs the
+/// checks of every role it plays: `@Test(arguments: PaperStoreConformance.catalog) func catalog(_ check: ...)`.
+/// A check gets what it needs beside the role under test (a writer to load papers, the upkeep to migrate).
+public struct RoleCheck<Subject>: Sendable, CustomStringConvertible {
     public let description: String
-    public let run: @Sendable (any PaperStore) async throws -> Void
+    public let run: @Sendable (Subject) async throws -> Void
+
+    init(_ description: String, _ run: @escaping @Sendable (Subject) async throws -> Void) {
+        self.description = description
+        self.run = run
+    }
 }
 
 public enum PaperStoreConformance {
-    static func check(_ name: String, _ run: @escaping @Sendable (any PaperStore) async throws -> Void)
-        -> ConformanceCheck
-    {
-        ConformanceCheck(description: name, run: run)
-    }
+    public typealias Writer = PaperWriter & KeyedPapers & StoreMaintenance
+    public typealias Catalog = PaperCatalog & PaperWriter & StoreMaintenance
+    public typealias Keyword = KeywordIndex & KeyedPapers & PaperWriter & StoreMaintenance
+    public typealias Embeddings = EmbeddingStore & KeyedPapers & PaperWriter & StoreMaintenance
+    public typealias HarvestStates = HarvestStateStore & StoreMaintenance
 
-    static func load(_ store: any PaperStore, _ papers: [Paper] = Fixtures.corpus) async throws {
+    static func load(_ store: some PaperWriter & StoreMaintenance, _ papers: [Paper] = Fixtures.corpus) async throws {
         try await store.migrate()
         _ = try await store.upsert(papers)
     }
 
     static func ids(_ papers: [StoredPaper]) -> [String] { papers.map(\.paper.id.rawValue) }
 
-    public static let checks: [ConformanceCheck] = [
-        check("a stored paper reads back with every field") { store in
+    /// Keyword search as pages use it: the index's ranking, its papers and highlights.
+    static func search(_ store: some KeywordIndex & KeyedPapers, _ text: String, offset: Int = 0, limit: Int = 10)
+        async throws -> ResultPage<RankedHit>
+    {
+        try await KeywordOnlySearcher(index: store, papers: store)
+            .search(SearchQuery(parsing: text), mode: .keyword, offset: offset, limit: limit).page
+    }
+
+    static func searchIDs(_ store: some KeywordIndex & KeyedPapers, _ text: String) async throws -> [String] {
+        ids(try await search(store, text).items.map(\.paper))
+    }
+
+    static func stored(_ store: some KeyedPapers, _ id: String) async throws -> StoredPaper? {
+        guard let paperID = PaperID(id), let key = try await store.key(of: paperID) else { return nil }
+        return try await store.papers(keys: [key])[key]
+    }
+
+    // MARK: PaperWriter (read back through KeyedPapers)
+
+    public static let writer: [RoleCheck<any Writer>] = [
+        RoleCheck("a stored paper reads back with every field") { store in
             try await store.migrate()
-            let original = Fixtures.paper(
+            var full = Fixtures.paper(
                 "2611.01234", title: "Title", abstract: "Abstract $x^2$.", authors: ["Zoë Ünal", "Bo Li"],
                 categories: ["math.CO", "cs.DM"], versions: [(1, "2026-11-01T01:02:03Z"), (2, "2026-11-05T00:00:00Z")],
                 comments: "12 pages", doi: "10.1000/xyz", updated: "2026-11-06")
-            var full = original
             full.journalRef = "J. Test 1 (2026)"
             full.reportNo = "REP-1"
             full.license = "http://creativecommons.org/licenses/by/4.0/"
             full.submitter = "Zoë Ünal"
             full.versions[0].size = "120kb"
-            let summary = try await store.upsert([full])
-            #expect(summary == UpsertSummary(inserted: 1))
-            let stored = try #require(try await store.paper(id: full.id))
+            #expect(try await store.upsert([full]) == UpsertSummary(inserted: 1))
+            let stored = try #require(try await stored(store, "2611.01234"))
             #expect(stored.paper == full)
             #expect(stored.upvotes == 0)
             #expect(stored.paper.featuredDay == Day(iso: "2026-11-01"))
-            #expect(try await store.paper(id: PaperID("2611.09999")!) == nil)
+            #expect(try await store.key(of: PaperID("2611.09999")!) == nil)
+            #expect(try await store.paperCount() == 1)
         },
-        check("the same input twice changes nothing") { store in
+        RoleCheck("the same input twice changes nothing") { store in
             try await load(store)
-            let again = try await store.upsert(Fixtures.corpus)
-            #expect(again == UpsertSummary(unchanged: Fixtures.corpus.count))
+            #expect(try await store.upsert(Fixtures.corpus) == UpsertSummary(unchanged: Fixtures.corpus.count))
+            #expect(try await store.paperCount() == Fixtures.corpus.count)
         },
-        check("versions merge and the newest version's metadata wins") { store in
+        RoleCheck("versions merge and the newest version's metadata wins") { store in
             try await store.migrate()
             let v1 = Fixtures.paper("2611.00100", title: "Old title", versions: [(1, "2026-11-10T00:00:00Z")])
             let v2 = Fixtures.paper(
@@ -63,16 +87,41 @@ public enum PaperStoreConformance {
             #expect(try await store.upsert([v3]) == UpsertSummary(updated: 1))
             // An older record arriving late adds nothing and changes nothing.
             #expect(try await store.upsert([v1]) == UpsertSummary(unchanged: 1))
-            let stored = try #require(try await store.paper(id: v1.id)).paper
+            let stored = try #require(try await stored(store, "2611.00100")).paper
             #expect(stored.title == "Newest title")
             #expect(stored.versions.map(\.number) == [1, 2, 3])
             #expect(stored.featuredDay == Day(iso: "2026-11-10"))
-            let hits = try await store.search(SearchQuery(parsing: "newest"), offset: 0, limit: 10)
-            #expect(ids(hits.items.map(\.paper)) == ["2611.00100"])
-            let stale = try await store.search(SearchQuery(parsing: "old"), offset: 0, limit: 10)
-            #expect(stale.total == 0)
         },
-        check("a day lists its papers by upvotes then time, or newest first") { store in
+        RoleCheck("a bulk load stores every paper when it ends") { store in
+            try await store.migrate()
+            try await store.beginBulkLoad()
+            #expect(try await store.upsert(Fixtures.corpus) == UpsertSummary(inserted: Fixtures.corpus.count))
+            try await store.endBulkLoad()
+            #expect(try await store.paperCount() == Fixtures.corpus.count)
+            #expect(try await stored(store, "hep-th/9901001")?.paper.title == "Strings on the Light Cone")
+        },
+        RoleCheck("keys name papers; unknown keys are left out") { store in
+            try await load(store)
+            let a = try #require(try await store.key(of: PaperID("2611.00001")!))
+            let b = try #require(try await store.key(of: PaperID("hep-th/9901001")!))
+            #expect(a != b)
+            let unknown: PaperKey = Set([a, b]).map { $0 }.max()! + 1_000_000
+            let found = try await store.papers(keys: [a, b, unknown])
+            #expect(Set(found.keys) == [a, b])
+            #expect(found[b]?.paper.id.rawValue == "hep-th/9901001")
+            #expect(try await store.papers(keys: []).isEmpty)
+        },
+    ]
+
+    // MARK: PaperCatalog
+
+    public static let catalog: [RoleCheck<any Catalog>] = [
+        RoleCheck("a paper is found by id") { store in
+            try await load(store)
+            #expect(try await store.paper(id: PaperID("2611.00003")!)?.paper.title == "Galaxy Spectra Without Calibration")
+            #expect(try await store.paper(id: PaperID("2611.09999")!) == nil)
+        },
+        RoleCheck("a day lists its papers by upvotes then time, or newest first") { store in
             try await load(store)
             let day = Day(iso: "2026-11-20")!
             let byTime = try await store.listing(days: day...day, sort: .publishedAt, offset: 0, limit: 50)
@@ -89,7 +138,7 @@ public enum PaperStoreConformance {
             let empty = Day(iso: "2026-11-21")!
             #expect(try await store.listing(days: empty...empty, sort: .publishedAt, offset: 0, limit: 50).total == 0)
         },
-        check("days with papers are found for navigation") { store in
+        RoleCheck("days with papers are found for navigation") { store in
             try await load(store)
             #expect(try await store.newestDay() == Day(iso: "2026-11-20"))
             #expect(try await store.dayWithPapers(before: Day(iso: "2026-11-20")!) == Day(iso: "2026-11-19"))
@@ -97,12 +146,16 @@ public enum PaperStoreConformance {
             #expect(try await store.dayWithPapers(after: Day(iso: "2026-11-20")!) == nil)
             #expect(try await store.dayWithPapers(before: Day(iso: "1999-01-04")!) == nil)
         },
-        check("an empty store has no newest day") { store in
+        RoleCheck("an empty store has no newest day") { store in
             try await store.migrate()
             #expect(try await store.newestDay() == nil)
             #expect(try await store.stats() == StoreStats(papers: 0, newestDay: nil))
         },
-        check("author and category pages list newest first, with co-authors") { store in
+        RoleCheck("stats count the papers and name the newest day") { store in
+            try await load(store)
+            #expect(try await store.stats() == StoreStats(papers: 5, newestDay: Day(iso: "2026-11-20")))
+        },
+        RoleCheck("author and category pages list newest first, with co-authors") { store in
             try await load(store)
             let turing = try await store.papers(byAuthor: "Alan Turing", offset: 0, limit: 10)
             #expect(ids(turing.items) == ["2611.00002", "2611.00001"])
@@ -116,70 +169,13 @@ public enum PaperStoreConformance {
             #expect(ids(paged.items) == ["2611.00003"] && paged.total == 2)
             #expect(try await store.papers(byAuthor: "Nobody", offset: 0, limit: 10).total == 0)
         },
-        check("keyword search ranks title over abstract and highlights matches") { store in
-            try await load(store)
-            let result = try await store.search(SearchQuery(parsing: "galaxy"), offset: 0, limit: 10)
-            #expect(ids(result.items.map(\.paper)) == ["2611.00003"])
-            let hit = try #require(result.items.first)
-            #expect(hit.titleHighlight.matchedWords == ["Galaxy"])
-            #expect(hit.abstractSnippet.matchedWords == ["galaxy"])
-            let network = try await store.search(SearchQuery(parsing: "\"neural network\""), offset: 0, limit: 10)
-            #expect(Set(ids(network.items.map(\.paper))) == ["2611.00002", "2611.00003"])
-            let language = try await store.search(SearchQuery(parsing: "language models"), offset: 0, limit: 10)
-            #expect(Set(ids(language.items.map(\.paper))) == ["2611.00001", "2611.00003"])
-            let titleFirst = try await store.search(SearchQuery(parsing: "quantum"), offset: 0, limit: 10)
-            #expect(ids(titleFirst.items.map(\.paper)) == ["2611.00002"])
-            let prefix = try await store.search(SearchQuery(parsing: "calib*"), offset: 0, limit: 10)
-            #expect(ids(prefix.items.map(\.paper)) == ["2611.00003"])
-            let excluded = try await store.search(
-                SearchQuery(parsing: "\"neural network\" -galaxy"), offset: 0, limit: 10)
-            #expect(ids(excluded.items.map(\.paper)) == ["2611.00002"])
-        },
-        check("search filters by author, category and date") { store in
-            try await load(store)
-            let author = try await store.search(SearchQuery(parsing: "author:turing"), offset: 0, limit: 10)
-            #expect(Set(ids(author.items.map(\.paper))) == ["2611.00001", "2611.00002"])
-            let both = try await store.search(
-                SearchQuery(parsing: "quantum author:\"Alan Turing\""), offset: 0, limit: 10)
-            #expect(ids(both.items.map(\.paper)) == ["2611.00002"])
-            let cat = try await store.search(SearchQuery(parsing: "network cat:astro-ph.GA"), offset: 0, limit: 10)
-            #expect(ids(cat.items.map(\.paper)) == ["2611.00003"])
-            let catOnly = try await store.search(SearchQuery(parsing: "cat:cs.LG"), offset: 0, limit: 10)
-            #expect(ids(catOnly.items.map(\.paper)) == ["2611.00001", "2611.00003"])
-            let after = try await store.search(SearchQuery(parsing: "network after:2026-11-20"), offset: 0, limit: 10)
-            #expect(ids(after.items.map(\.paper)) == ["2611.00002"])
-            let before = try await store.search(SearchQuery(parsing: "network before:2026-11-20"), offset: 0, limit: 10)
-            #expect(ids(before.items.map(\.paper)) == ["2611.00003"])
-        },
-        check("any input searches without an error") { store in
-            try await load(store)
-            let inputs = [
-                "\"unbalanced", "*", "NEAR(", "a OR b AND NOT", "'; DROP TABLE papers; --", "🤖 transformer", "\"\"",
-                "title:foo", "(((", "^x", "-", "author:", "cat:\"", "after:yesterday", "\u{E000}", "c++ && |",
-            ]
-            for input in inputs {
-                _ = try await store.search(SearchQuery(parsing: input), offset: 0, limit: 10)
-            }
-            let hostile = try await store.search(SearchQuery(parsing: "<script>"), offset: 0, limit: 10)
-            #expect(ids(hostile.items.map(\.paper)) == ["2611.00004"])
-            let emoji = try await store.search(SearchQuery(parsing: "🤖 transformer"), offset: 0, limit: 10)
-            #expect(ids(emoji.items.map(\.paper)) == ["2611.00001"])
-        },
-        check("search pages through results") { store in
-            try await load(store)
-            let first = try await store.search(SearchQuery(parsing: "network"), offset: 0, limit: 1)
-            let second = try await store.search(SearchQuery(parsing: "network"), offset: 1, limit: 1)
-            #expect(first.total == 2 && second.total == 2)
-            #expect(first.hasMore && !second.hasMore)
-            #expect(Set(ids((first.items + second.items).map(\.paper))) == ["2611.00002", "2611.00003"])
-        },
-        check("old-style ids are stored and found") { store in
+        RoleCheck("old-style ids are stored and found") { store in
             try await load(store)
             let paper = try #require(try await store.paper(id: PaperID("hep-th/9901001")!))
             #expect(paper.paper.title == "Strings on the Light Cone")
             #expect(try await store.papers(inCategory: "hep-th", offset: 0, limit: 5).items.count == 1)
         },
-        check("all papers walk newest first through cursors, each once") { store in
+        RoleCheck("all papers walk newest first through cursors, each once") { store in
             try await load(store)
             var seen: [String] = []
             var cursor: PaperCursor?
@@ -190,16 +186,120 @@ public enum PaperStoreConformance {
             } while cursor != nil
             #expect(seen == ["2611.00002", "2611.00001", "2611.00003", "2611.00004", "hep-th/9901001"])
         },
-        check("a bulk load becomes searchable when it ends") { store in
+    ]
+
+    // MARK: KeywordIndex
+
+    public static let keyword: [RoleCheck<any Keyword>] = [
+        RoleCheck("keyword search ranks title over abstract and highlights matches") { store in
+            try await load(store)
+            let result = try await search(store, "galaxy")
+            #expect(ids(result.items.map(\.paper)) == ["2611.00003"])
+            let hit = try #require(result.items.first)
+            #expect(hit.titleHighlight.matchedWords == ["Galaxy"])
+            #expect(hit.abstractSnippet.matchedWords == ["galaxy"])
+            #expect(hit.matchedTerms == ["galaxy"])
+            #expect(Set(try await searchIDs(store, "\"neural network\"")) == ["2611.00002", "2611.00003"])
+            #expect(Set(try await searchIDs(store, "language models")) == ["2611.00001", "2611.00003"])
+            #expect(try await searchIDs(store, "quantum") == ["2611.00002"])
+            #expect(try await searchIDs(store, "calib*") == ["2611.00003"])
+            #expect(try await searchIDs(store, "\"neural network\" -galaxy") == ["2611.00002"])
+        },
+        RoleCheck("a changed paper is found by its new words only") { store in
+            try await store.migrate()
+            let v1 = Fixtures.paper("2611.00100", title: "Old title", versions: [(1, "2026-11-10T00:00:00Z")])
+            let v2 = Fixtures.paper(
+                "2611.00100", title: "Newest title", versions: [(1, "2026-11-10T00:00:00Z"), (2, "2026-11-12T00:00:00Z")])
+            _ = try await store.upsert([v1])
+            _ = try await store.upsert([v2])
+            #expect(try await searchIDs(store, "newest") == ["2611.00100"])
+            #expect(try await search(store, "old").total == 0)
+        },
+        RoleCheck("search filters by author, category and date") { store in
+            try await load(store)
+            #expect(Set(try await searchIDs(store, "author:turing")) == ["2611.00001", "2611.00002"])
+            #expect(try await searchIDs(store, "quantum author:\"Alan Turing\"") == ["2611.00002"])
+            #expect(try await searchIDs(store, "network cat:astro-ph.GA") == ["2611.00003"])
+            #expect(try await searchIDs(store, "cat:cs.LG") == ["2611.00001", "2611.00003"])
+            #expect(try await searchIDs(store, "network after:2026-11-20") == ["2611.00002"])
+            #expect(try await searchIDs(store, "network before:2026-11-20") == ["2611.00003"])
+        },
+        RoleCheck("any input searches without an error") { store in
+            try await load(store)
+            let inputs = [
+                "\"unbalanced", "*", "NEAR(", "a OR b AND NOT", "'; DROP TABLE papers; --", "🤖 transformer", "\"\"",
+                "title:foo", "(((", "^x", "-", "author:", "cat:\"", "after:yesterday", "\u{E000}", "c++ && |",
+            ]
+            for input in inputs {
+                _ = try await search(store, input)
+                _ = try await store.keys(passingFiltersOf: SearchQuery(parsing: input))
+            }
+            #expect(try await searchIDs(store, "<script>") == ["2611.00004"])
+            #expect(try await searchIDs(store, "🤖 transformer") == ["2611.00001"])
+        },
+        RoleCheck("search pages through results") { store in
+            try await load(store)
+            let first = try await search(store, "network", offset: 0, limit: 1)
+            let second = try await search(store, "network", offset: 1, limit: 1)
+            #expect(first.total == 2 && second.total == 2)
+            #expect(first.hasMore && !second.hasMore)
+            #expect(Set(ids((first.items + second.items).map(\.paper))) == ["2611.00002", "2611.00003"])
+        },
+        RoleCheck("equal scores are ordered by arXiv id, on every page") { store in
+            try await store.migrate()
+            // The same text under ids stored out of order: every backend ranks them by id.
+            let same = ["2611.00300", "2611.00100", "hep-th/9901002", "2611.00200"].map {
+                Fixtures.paper($0, title: "Identical twins", abstract: "The same words.")
+            }
+            _ = try await store.upsert(same)
+            let expected = ["2611.00100", "2611.00200", "2611.00300", "hep-th/9901002"]
+            let ranking = try await store.rank(SearchQuery(parsing: "identical twins"), offset: 0, limit: 10)
+            #expect(ranking.total == 4)
+            #expect(Set(ranking.ranked.map(\.score)).count == 1)
+            #expect(try await searchIDs(store, "identical twins") == expected)
+            var paged: [String] = []
+            for offset in 0..<4 { paged += ids(try await search(store, "twins", offset: offset, limit: 1).items.map(\.paper)) }
+            #expect(paged == expected)
+        },
+        RoleCheck("a bulk load becomes searchable when it ends") { store in
             try await store.migrate()
             try await store.beginBulkLoad()
             _ = try await store.upsert(Fixtures.corpus)
             try await store.endBulkLoad()
-            let result = try await store.search(SearchQuery(parsing: "light cone"), offset: 0, limit: 10)
-            #expect(ids(result.items.map(\.paper)) == ["hep-th/9901001"])
-            #expect(try await store.stats() == StoreStats(papers: 5, newestDay: Day(iso: "2026-11-20")))
+            #expect(try await searchIDs(store, "light cone") == ["hep-th/9901001"])
         },
-        check("harvest state is kept per key") { store in
+        RoleCheck("filters give the keys semantic search may return") { store in
+            try await load(store)
+            #expect(try await store.keys(passingFiltersOf: SearchQuery(parsing: "anything")) == nil)
+            let lg = try #require(try await store.keys(passingFiltersOf: SearchQuery(parsing: "x cat:cs.LG")))
+            let expected = Set([
+                try await store.key(of: PaperID("2611.00001")!)!, try await store.key(of: PaperID("2611.00003")!)!,
+            ])
+            #expect(lg == expected)
+            let turing = try #require(
+                try await store.keys(passingFiltersOf: SearchQuery(parsing: "author:turing before:2026-11-20")))
+            #expect(turing.isEmpty)
+            let noGalaxy = try #require(
+                try await store.keys(passingFiltersOf: SearchQuery(parsing: "network -galaxy -light")))
+            #expect(noGalaxy.count == 3, "all but the galaxy and light-cone papers")
+        },
+        RoleCheck("any word or every word; highlights only where a word matched") { store in
+            try await load(store)
+            let any = try await store.rank(SearchQuery(parsing: "galaxy quantum").anyTerm, offset: 0, limit: 10)
+            #expect(any.total == 2)
+            #expect(try await store.rank(SearchQuery(parsing: "galaxy quantum"), offset: 0, limit: 10).total == 0)
+            let marks = try await store.highlights(SearchQuery(parsing: "galaxy"), keys: any.ranked.map(\.key))
+            let galaxy = try #require(try await store.key(of: PaperID("2611.00003")!))
+            #expect(Array(marks.keys) == [galaxy])
+            #expect(marks[galaxy]?.title.plainText == "Galaxy Spectra Without Calibration")
+            #expect(try await store.highlights(SearchQuery(parsing: "galaxy"), keys: []).isEmpty)
+        },
+    ]
+
+    // MARK: HarvestStateStore
+
+    public static let harvestState: [RoleCheck<any HarvestStates>] = [
+        RoleCheck("harvest state is kept per key") { store in
             try await store.migrate()
             #expect(try await store.harvestState(key: "a") == HarvestState())
             let state = HarvestState(
@@ -208,18 +308,18 @@ public enum PaperStoreConformance {
             try await store.setHarvestState(state, key: "a")
             #expect(try await store.harvestState(key: "a") == state)
             #expect(try await store.harvestState(key: "b") == HarvestState())
+            try await store.setHarvestState(HarvestState(lastCompleted: Day(iso: "2026-11-02")), key: "a")
+            #expect(try await store.harvestState(key: "a") == HarvestState(lastCompleted: Day(iso: "2026-11-02")))
         },
     ]
 }
 
 extension PaperStoreConformance {
-    /// Checks of the `VectorStore` half, for backends that store embeddings.
-    public static let vectorChecks: [VectorConformanceCheck] = [
-        VectorConformanceCheck(
-            description: "embeddings are stored per model, found by key, and redone when the text changes"
-        ) { store in
-            try await store.migrate()
-            _ = try await store.upsert(Fixtures.corpus)
+    // MARK: EmbeddingStore
+
+    public static let embeddings: [RoleCheck<any Embeddings>] = [
+        RoleCheck("embeddings are stored per model, found by key, and redone when the text changes") { store in
+            try await load(store)
             var jobs: [EmbeddingJob] = []
             var after: PaperKey = 0
             while true {
@@ -240,9 +340,9 @@ extension PaperStoreConformance {
             #expect(try await store.embeddingCount(model: "m@2") == 0)
             #expect(try await store.papersNeedingEmbedding(model: "m@1", after: 0, scan: 100).jobs.isEmpty)
             let key = try #require(try await store.key(of: PaperID("2611.00001")!))
-            #expect(
-                try await store.embedding(model: "m@1", key: key) == [Float(jobs.firstIndex { $0.key == key }!), 1])
-            #expect(try await store.papers(keys: [key])[key]?.paper.title == "Attention Is All You Need Again")
+            let position = try #require(jobs.firstIndex { $0.key == key })
+            #expect(try await store.embedding(model: "m@1", key: key) == [Float(position), 1])
+            #expect(try await store.embedding(model: "m@2", key: key) == nil)
             let all = try await store.embeddings(model: "m@1", after: 0, limit: 100)
             #expect(all.map(\.key) == all.map(\.key).sorted() && all.count == 5)
             // A new version with a new abstract needs a new vector.
@@ -253,32 +353,5 @@ extension PaperStoreConformance {
             let redo = try await store.papersNeedingEmbedding(model: "m@1", after: 0, scan: 100).jobs
             #expect(redo.map(\.id.rawValue) == ["2611.00001"])
         },
-        VectorConformanceCheck(description: "filters and keyword candidates for hybrid search") { store in
-            try await store.migrate()
-            _ = try await store.upsert(Fixtures.corpus)
-            #expect(try await store.keys(passingFiltersOf: SearchQuery(parsing: "anything")) == nil)
-            let lg = try #require(try await store.keys(passingFiltersOf: SearchQuery(parsing: "x cat:cs.LG")))
-            let expected = Set([
-                try await store.key(of: PaperID("2611.00001")!)!, try await store.key(of: PaperID("2611.00003")!)!,
-            ])
-            #expect(lg == expected)
-            let turing = try #require(
-                try await store.keys(passingFiltersOf: SearchQuery(parsing: "author:turing before:2026-11-20")))
-            #expect(turing.isEmpty)
-            let noGalaxy = try #require(
-                try await store.keys(passingFiltersOf: SearchQuery(parsing: "network -galaxy -light")))
-            #expect(noGalaxy.count == 3, "all but the galaxy and light-cone papers")
-            let any = try await store.keywordKeys(SearchQuery(parsing: "galaxy quantum").anyTerm, limit: 10)
-            #expect(any.total == 2)
-            let all = try await store.keywordKeys(SearchQuery(parsing: "galaxy quantum"), limit: 10)
-            #expect(all.total == 0)
-            let marks = try await store.highlights(SearchQuery(parsing: "galaxy"), keys: any.ranked.map(\.key))
-            #expect(marks.count == 1)
-        },
     ]
-}
-
-public struct VectorConformanceCheck: Sendable, CustomStringConvertible {
-    public let description: String
-    public let run: @Sendable (any PaperStore & VectorStore) async throws -> Void
 }

@@ -213,8 +213,7 @@ struct CLITests {
         #expect(result.status == 0, "\(result.stderr)")
         let store = try SQLiteStore(path: copy)
         #expect(try await store.stats().papers == 200)
-        let search = try await store.search(SearchQuery(parsing: "diphoton"), offset: 0, limit: 5)
-        #expect(search.items.first?.paper.paper.id.rawValue == "0704.0001")
+        #expect(try await store.searchIDs("diphoton").first == "0704.0001")
         let missing = try await CLI.run(["backup", "--database", dir.appendingPathComponent("none.sqlite").path, copy])
         #expect(missing.status == 74)
     }
@@ -253,5 +252,14 @@ struct ServeTests {
         await CLI.blocking { process.waitUntilExit() }
         #expect(process.terminationReason == .exit)
         #expect(process.terminationStatus == 0)
+    }
+}
+
+extension SQLiteStore {
+    /// The ids of the first five keyword matches, as the search page lists them.
+    func searchIDs(_ text: String) async throws -> [String] {
+        try await KeywordOnlySearcher(index: self, papers: self)
+            .search(SearchQuery(parsing: text), mode: .keyword, offset: 0, limit: 5).page.items
+            .map(\.paper.paper.id.rawValue)
     }
 }

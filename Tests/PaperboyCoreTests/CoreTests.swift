@@ -113,13 +113,6 @@ struct SearchQueryTests {
             SearchQuery(parsing: "x before:soon").problems == ["Ignored before:soon: dates are written YYYY-MM-DD."])
         #expect(SearchQuery(parsing: "title:foo").terms.map(\.words) == [["title", "foo"]])
     }
-
-    @Test func highlightedTextSplitsOnMarks() {
-        let h = Highlighted(marked: "A \u{E000}graph\u{E001} of \u{E000}graphs\u{E001}.")
-        #expect(h.segments.map(\.text) == ["A ", "graph", " of ", "graphs", "."])
-        #expect(h.matchedWords == ["graph", "graphs"])
-        #expect(h.plainText == "A graph of graphs.")
-    }
 }
 
 @Suite("Papers")

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import PaperStoreConformance
 import PaperboyCore
 import Testing
 
@@ -45,7 +46,7 @@ final class SleepLog: @unchecked Sendable {
     let base = URL(string: "http://oai.test/oai2")!
 
     func harvester(
-        _ store: MemoryStore, _ fetcher: ScriptedFetcher, sleeps: SleepLog, set: String? = nil, delay: Duration = .zero
+        _ store: InMemoryStore, _ fetcher: ScriptedFetcher, sleeps: SleepLog, set: String? = nil, delay: Duration = .zero
     )
         -> Harvester
     {
@@ -64,7 +65,7 @@ final class SleepLog: @unchecked Sendable {
             """, responseDate: "2026-11-21T10:00:00Z")
 
     @Test func pagesWithResumptionTokens() async throws {
-        let store = MemoryStore()
+        let store = InMemoryStore()
         let fetcher = ScriptedFetcher([.ok(Self.page1), .ok(Self.page2)])
         let sleeps = SleepLog()
         let report = try await harvester(store, fetcher, sleeps: sleeps, set: "cs", delay: .seconds(3))
@@ -92,7 +93,7 @@ final class SleepLog: @unchecked Sendable {
     }
 
     @Test func retryAfterIsHonouredWithoutCountingAsFailure() async throws {
-        let store = MemoryStore()
+        let store = InMemoryStore()
         let busy = ScriptedFetcher.Step.status(503, [("Retry-After", "7")])
         let fetcher = ScriptedFetcher([busy, busy, busy, .ok(Self.page2)])
         let sleeps = SleepLog()
@@ -105,7 +106,7 @@ final class SleepLog: @unchecked Sendable {
     @Test func retryAfterIsCapped() async throws {
         let fetcher = ScriptedFetcher([.status(503, [("retry-after", "86400")]), .ok(Self.page2)])
         let sleeps = SleepLog()
-        _ = try await harvester(MemoryStore(), fetcher, sleeps: sleeps).run()
+        _ = try await harvester(InMemoryStore(), fetcher, sleeps: sleeps).run()
         #expect(sleeps.all == [.seconds(600)])
     }
 
@@ -113,23 +114,23 @@ final class SleepLog: @unchecked Sendable {
         let fetcher = ScriptedFetcher([.fail, .status(500, []), .fail, .ok(Self.page2)])
         let sleeps = SleepLog()
         await #expect(throws: HarvestError.self) {
-            try await harvester(MemoryStore(), fetcher, sleeps: sleeps).run()
+            try await harvester(InMemoryStore(), fetcher, sleeps: sleeps).run()
         }
         #expect(sleeps.all == [.seconds(5), .seconds(10)])
         do {
-            _ = try await harvester(MemoryStore(), ScriptedFetcher([.fail, .fail, .fail]), sleeps: SleepLog()).run()
+            _ = try await harvester(InMemoryStore(), ScriptedFetcher([.fail, .fail, .fail]), sleeps: SleepLog()).run()
         } catch let error as HarvestError {
             #expect(error.exitCode == 69)
             #expect(error.description.hasPrefix("OAI-PMH server unavailable (http://oai.test/oai2?verb=ListRecords"))
         }
         // Recovers within the bound.
         let recovering = ScriptedFetcher([.fail, .status(502, []), .ok(Self.page2)])
-        let report = try await harvester(MemoryStore(), recovering, sleeps: SleepLog()).run()
+        let report = try await harvester(InMemoryStore(), recovering, sleeps: SleepLog()).run()
         #expect(report.records == 1)
     }
 
     @Test func noRecordsMatchIsSuccess() async throws {
-        let store = MemoryStore()
+        let store = InMemoryStore()
         let xml = """
             <?xml version="1.0" encoding="UTF-8"?>
             <OAI-PMH xmlns="http://www.openarchives.org/OAI/2.0/"><responseDate>2026-11-22T01:00:00Z</responseDate>
@@ -149,7 +150,7 @@ final class SleepLog: @unchecked Sendable {
     }
 
     @Test func killedHarvestResumesFromStoredToken() async throws {
-        let store = MemoryStore()
+        let store = InMemoryStore()
         let from = Day(iso: "2026-11-18")
         // The first run dies after page 1.
         let dying = ScriptedFetcher([.ok(Self.page1), .fail, .fail, .fail])
@@ -169,10 +170,10 @@ final class SleepLog: @unchecked Sendable {
     }
 
     @Test func badResumptionTokenRestartsFromFrom() async throws {
-        let store = MemoryStore()
+        let store = InMemoryStore()
         let from = Day(iso: "2026-11-18")
         let key = "oai:http://oai.test/oai2"
-        await store.setState(HarvestState(resumptionToken: "expired", from: from), key: key)
+        try await store.setHarvestState(HarvestState(resumptionToken: "expired", from: from), key: key)
         let bad = """
             <?xml version="1.0" encoding="UTF-8"?>
             <OAI-PMH xmlns="http://www.openarchives.org/OAI/2.0/"><responseDate>2026-11-22T01:00:00Z</responseDate>
@@ -192,7 +193,7 @@ final class SleepLog: @unchecked Sendable {
         #expect(await store.papers.count == 3)
         #expect(try await store.harvestState(key: key) == HarvestState(lastCompleted: Day(iso: "2026-11-20")))
         // A stored token for a different range is not used.
-        await store.setState(
+        try await store.setHarvestState(
             HarvestState(lastCompleted: from, resumptionToken: "old", from: Day(iso: "2026-01-01")), key: key)
         let other = ScriptedFetcher([.ok(Self.page2)])
         _ = try await harvester(store, other, sleeps: SleepLog()).run()
@@ -200,7 +201,7 @@ final class SleepLog: @unchecked Sendable {
     }
 
     @Test func serviceRunsUntilCancelled() async throws {
-        let store = MemoryStore()
+        let store = InMemoryStore()
         let fetcher = ScriptedFetcher([.ok(Self.page2), .fail, .fail, .fail, .ok(Self.page2)])
         let runs = SleepLog()
         let service = HarvestService(

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import PaperStoreConformance
 import PaperboyCore
 import Testing
 
@@ -52,7 +53,7 @@ final class ProgressLog: @unchecked Sendable {
     let logger = Logger(label: "test")
 
     @Test func realSampleInBatches() async throws {
-        let store = MemoryStore()
+        let store = InMemoryStore()
         let progress = ProgressLog()
         let ingestor = Ingestor(store: store, logger: logger, batchSize: 64, progress: { progress.add($0) })
         let report = try await ingestor.ingest(files: [Fixtures.sample200.path])
@@ -73,7 +74,7 @@ final class ProgressLog: @unchecked Sendable {
         // Again: nothing changes, and a big store is not bulk-loaded.
         let again = try await Ingestor(store: store, logger: logger).ingest(files: [Fixtures.sample200.path])
         #expect(again.unchanged == 200 && again.inserted == 0 && again.updated == 0)
-        let big = MemoryStore(extraCount: 10_000)
+        let big = InMemoryStore(extraCount: 10_000)
         _ = try await Ingestor(store: big, logger: logger).ingest(files: [Fixtures.sample200.path])
         #expect(await big.bulkLoads == 0)
     }
@@ -90,7 +91,7 @@ final class ProgressLog: @unchecked Sendable {
     @Test func badRecordsAreReportedAndGoodOnesKept() async throws {
         let dir = try TempDir()
         let file = try dir.write("mixed.jsonl", Self.mixed)
-        let store = MemoryStore()
+        let store = InMemoryStore()
         let report = try await Ingestor(store: store, logger: logger, batchSize: 1).ingest(files: [file])
         #expect(report.records == 2 && report.inserted == 2 && report.rejected == 3)
         #expect(
@@ -107,7 +108,7 @@ final class ProgressLog: @unchecked Sendable {
     @Test func strictStopsAtTheFirstRejection() async throws {
         let dir = try TempDir()
         let file = try dir.write("mixed.jsonl", Self.mixed)
-        let store = MemoryStore()
+        let store = InMemoryStore()
         await #expect(
             throws: IngestError.rejected(
                 RecordRejection(
@@ -123,24 +124,24 @@ final class ProgressLog: @unchecked Sendable {
     @Test func gzipInputIncludingConcatenatedMembers() async throws {
         let dir = try TempDir()
         let gz = try dir.gzip([Fixtures.sample200.path], to: "sample.jsonl.gz")
-        let store = MemoryStore()
+        let store = InMemoryStore()
         let report = try await Ingestor(store: store, logger: logger).ingest(files: [gz])
         #expect(report.inserted == 200 && report.rejected == 0)
 
         let two = try dir.gzip([Fixtures.sample200.path, Fixtures.seedPapers.path], to: "two.jsonl.gz")
-        let both = try await Ingestor(store: MemoryStore(), logger: logger).ingest(files: [two])
+        let both = try await Ingestor(store: InMemoryStore(), logger: logger).ingest(files: [two])
         #expect(both.inserted == 286 && both.rejected == 0)
 
         let xml = try dir.write("page.xml", Fixtures.arXivRawListRecords)
         let xmlGz = try dir.gzip([xml], to: "page.xml.gz")
-        let xmlReport = try await Ingestor(store: MemoryStore(), logger: logger).ingest(files: [xmlGz])
+        let xmlReport = try await Ingestor(store: InMemoryStore(), logger: logger).ingest(files: [xmlGz])
         #expect(xmlReport.inserted == 1 && xmlReport.skipped == 1 && xmlReport.rejected == 1)
 
         let truncated = try Data(contentsOf: URL(fileURLWithPath: gz)).prefix(5000)
         let cut = dir.url.appendingPathComponent("cut.jsonl.gz")
         try truncated.write(to: cut)
         await #expect(throws: IngestError.corrupt(file: cut.path, reason: "gzip data ends unexpectedly")) {
-            try await Ingestor(store: MemoryStore(), logger: logger).ingest(files: [cut.path])
+            try await Ingestor(store: InMemoryStore(), logger: logger).ingest(files: [cut.path])
         }
     }
 
@@ -149,7 +150,7 @@ final class ProgressLog: @unchecked Sendable {
         let raw = try dir.write("page.xml", Fixtures.arXivRawListRecords)
         let atom = try dir.write("feed.atom", Fixtures.atomFeed)
         let arxiv = try dir.write("one.xml", Fixtures.arXivGetRecord)
-        let store = MemoryStore()
+        let store = InMemoryStore()
         let report = try await Ingestor(store: store, logger: logger).ingest(files: [raw, atom, arxiv])
         #expect(report.files == 3)
         #expect(report.inserted == 4 && report.skipped == 1 && report.rejected == 1)
@@ -162,7 +163,7 @@ final class ProgressLog: @unchecked Sendable {
         let dir = try TempDir()
         let good = try dir.write("good.jsonl", Self.mixed)
         let csv = try dir.write("papers.csv", "id,title\n0704.0001,Hello\n")
-        let store = MemoryStore()
+        let store = InMemoryStore()
         await #expect(throws: IngestError.unknownFormat(file: csv)) {
             try await Ingestor(store: store, logger: logger).ingest(files: [good, csv])
         }
@@ -197,7 +198,7 @@ final class ProgressLog: @unchecked Sendable {
                 + #""versions": [{"version": "v1", "created": "Mon, 3 Nov 2025 10:00:00 GMT"}]}"# + "\n"
         }
         let file = try dir.write("big.jsonl", text)
-        let report = try await Ingestor(store: MemoryStore(), logger: logger).ingest(files: [file])
+        let report = try await Ingestor(store: InMemoryStore(), logger: logger).ingest(files: [file])
         #expect(text.utf8.count > 1 << 20)
         #expect(report.inserted == 3000 && report.rejected == 0)
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import PaperStoreConformance
 import PaperboyCore
 import Testing
 
@@ -65,7 +66,7 @@ import Testing
             "long.jsonl",
             [Self.good, long, Self.good.replacingOccurrences(of: "00001", with: "00003")]
                 .joined(separator: "\n"))
-        var ingestor = Ingestor(store: MemoryStore(), logger: logger, now: { Self.now })
+        var ingestor = Ingestor(store: InMemoryStore(), logger: logger, now: { Self.now })
         ingestor.maxLineBytes = 200
         let report = try await ingestor.ingest(files: [file])
         #expect(report.records == 2 && report.rejected == 1)
@@ -91,7 +92,7 @@ import Testing
         let compressed = try #require(try FileManager.default.attributesOfItem(atPath: bomb)[.size] as? Int)
         #expect(compressed < 1 << 20)
 
-        let store = MemoryStore()
+        let store = InMemoryStore()
         let report = try await Ingestor(store: store, logger: logger, now: { Self.now }).ingest(files: [bomb])
         #expect(
             report.rejections == [
@@ -121,7 +122,7 @@ import Testing
     @Test func anXMLFileOverTheLimitIsOneRejection() async throws {
         let dir = try TempDir()
         let page = try dir.write("page.xml", Fixtures.arXivRawListRecords)
-        var ingestor = Ingestor(store: MemoryStore(), logger: logger, now: { Self.now })
+        var ingestor = Ingestor(store: InMemoryStore(), logger: logger, now: { Self.now })
         ingestor.maxXMLBytes = 1000
         let report = try await ingestor.ingest(files: [page])
         #expect(report.records == 0)
@@ -304,7 +305,7 @@ import Testing
 
     func harvester(_ fetcher: ScriptedFetcher) -> Harvester {
         Harvester(
-            store: MemoryStore(), baseURL: base, fetcher: fetcher, logger: logger, minimumDelay: .zero, maxRetries: 2,
+            store: InMemoryStore(), baseURL: base, fetcher: fetcher, logger: logger, minimumDelay: .zero, maxRetries: 2,
             sleep: { _ in }, now: { Date(timeIntervalSince1970: 1_800_000_000) })
     }
 

@@ -3,18 +3,41 @@ import PaperboyCore
 import PaperboySQLite
 import Testing
 
+/// The SQLite store plays every role: it runs the checks of each.
 @Suite("SQLite store conformance")
 struct SQLiteConformanceTests {
-    @Test(arguments: PaperStoreConformance.checks)
-    func conforms(_ check: ConformanceCheck) async throws {
+    @Test(arguments: PaperStoreConformance.writer)
+    func writer(_ check: RoleCheck<any PaperStoreConformance.Writer>) async throws {
         try await check.run(try SQLiteStore.temporary())
     }
-}
 
-@Suite("SQLite vector store conformance")
-struct SQLiteVectorConformanceTests {
-    @Test(arguments: PaperStoreConformance.vectorChecks)
-    func conforms(_ check: VectorConformanceCheck) async throws {
+    @Test(arguments: PaperStoreConformance.catalog)
+    func catalog(_ check: RoleCheck<any PaperStoreConformance.Catalog>) async throws {
         try await check.run(try SQLiteStore.temporary())
+    }
+
+    @Test(arguments: PaperStoreConformance.keyword)
+    func keyword(_ check: RoleCheck<any PaperStoreConformance.Keyword>) async throws {
+        try await check.run(try SQLiteStore.temporary())
+    }
+
+    @Test(arguments: PaperStoreConformance.embeddings)
+    func embeddings(_ check: RoleCheck<any PaperStoreConformance.Embeddings>) async throws {
+        try await check.run(try SQLiteStore.temporary())
+    }
+
+    @Test(arguments: PaperStoreConformance.harvestState)
+    func harvestState(_ check: RoleCheck<any PaperStoreConformance.HarvestStates>) async throws {
+        try await check.run(try SQLiteStore.temporary())
+    }
+
+    @Test func backupCopiesTheLiveDatabase() async throws {
+        let store = try SQLiteStore.temporary()
+        try await store.migrate()
+        _ = try await store.upsert([Fixtures.corpus[0]])
+        let copy = store.path + ".backup"
+        try await store.backup(to: copy)
+        let restored = try SQLiteStore(path: copy)
+        #expect(try await restored.paperCount() == 1)
     }
 }

@@ -6,28 +6,38 @@ import Testing
 
 @testable import PaperboySearch
 
-/// A store of a few papers and their vectors that records what the searcher asks of it.
-actor FakeStore: PaperStore, VectorStore {
-    /// What the searcher asked for: keyword pages as [offset, limit], keyword candidate limits, vector pages as
-    /// [after, limit].
+/// Fake engines for the hybrid searcher: a keyword index that ranks a fixed list, papers by key and stored vectors,
+/// recording what the searcher asks of them. It can also fail, to test a failing half.
+actor FakeStore: KeywordIndex, KeyedPapers, EmbeddingStore {
+    /// What the searcher asked for: keyword rankings as [offset, limit] and vector pages as [after, limit].
     struct Calls: Equatable {
-        var keywordSearches: [[Int]] = []
-        var keywordKeyLimits: [Int] = []
+        var ranks: [[Int]] = []
         var vectorPages: [[Int64]] = []
     }
 
-    struct Unsupported: Error {}
+    struct Failure: Error, Equatable {}
 
     var papersByKey: [PaperKey: StoredPaper] = [:]
     var vectors: [PaperKey: [Float]] = [:]
     var calls = Calls()
-    /// Keys the keyword side ranks, best first.
+    /// Keys the keyword side ranks, best first (for every query).
     var keywordRanking: [PaperKey] = []
+    /// What `keys(passingFiltersOf:)` answers (nil: the query has no filters).
+    var allowed: Set<PaperKey>?
+    /// Highlights the keyword side gives, by key.
+    var marks: [PaperKey: Highlights] = [:]
+    var failsKeyword = false
 
-    init(papers: [PaperKey: StoredPaper] = [:], vectors: [PaperKey: [Float]] = [:], keywordRanking: [PaperKey] = []) {
+    init(
+        papers: [PaperKey: StoredPaper] = [:], vectors: [PaperKey: [Float]] = [:], keywordRanking: [PaperKey] = [],
+        allowed: Set<PaperKey>? = nil, marks: [PaperKey: Highlights] = [:], failsKeyword: Bool = false
+    ) {
         papersByKey = papers
         self.vectors = vectors
         self.keywordRanking = keywordRanking
+        self.allowed = allowed
+        self.marks = marks
+        self.failsKeyword = failsKeyword
     }
 
     static func paper(_ key: PaperKey, title: String) -> StoredPaper {
@@ -38,48 +48,35 @@ actor FakeStore: PaperStore, VectorStore {
                 versions: [PaperVersion(number: 1, submitted: Date(timeIntervalSince1970: 1_735_689_600))]))
     }
 
-    // PaperStore
+    // KeywordIndex
 
-    func migrate() async throws {}
-    func upsert(_ papers: [Paper]) async throws -> UpsertSummary { throw Unsupported() }
-    func beginBulkLoad() async throws {}
-    func endBulkLoad() async throws {}
-    func paper(id: PaperID) async throws -> StoredPaper? { papersByKey.values.first { $0.paper.id == id } }
-    func listing(days: ClosedRange<Day>, sort: ListingSort, offset: Int, limit: Int) async throws
-        -> ResultPage<StoredPaper>
-    { throw Unsupported() }
-    func newestDay() async throws -> Day? { nil }
-    func dayWithPapers(before day: Day) async throws -> Day? { nil }
-    func dayWithPapers(after day: Day) async throws -> Day? { nil }
-    func papers(byAuthor name: String, offset: Int, limit: Int) async throws -> ResultPage<StoredPaper> {
-        throw Unsupported()
-    }
-    func coauthors(of name: String, limit: Int) async throws -> [(name: String, papers: Int)] { [] }
-    func papers(inCategory category: String, offset: Int, limit: Int) async throws -> ResultPage<StoredPaper> {
-        throw Unsupported()
-    }
-
-    func search(_ query: SearchQuery, offset: Int, limit: Int) async throws -> ResultPage<SearchHit> {
-        calls.keywordSearches.append([offset, limit])
+    func rank(_ query: SearchQuery, offset: Int, limit: Int) async throws -> KeywordRanking {
+        calls.ranks.append([offset, limit])
+        if failsKeyword { throw Failure() }
         let keys = keywordRanking.dropFirst(offset).prefix(limit)
-        let hits = keys.compactMap { key in
-            papersByKey[key].map {
-                SearchHit(
-                    paper: $0, score: 1, titleHighlight: Highlighted(plain: $0.paper.title),
-                    abstractSnippet: Highlighted(plain: $0.paper.abstract))
-            }
-        }
-        return ResultPage(items: hits, total: keywordRanking.count, offset: offset, limit: limit)
+        return KeywordRanking(
+            ranked: keys.enumerated().map { ScoredKey(key: $1, score: Double(keywordRanking.count - offset - $0)) },
+            total: keywordRanking.count)
     }
 
-    func allPapers(after cursor: PaperCursor?, limit: Int) async throws
-        -> (papers: [StoredPaper], next: PaperCursor?)
-    { throw Unsupported() }
-    func stats() async throws -> StoreStats { StoreStats(papers: papersByKey.count, newestDay: nil) }
-    func harvestState(key: String) async throws -> HarvestState { HarvestState() }
-    func setHarvestState(_ state: HarvestState, key: String) async throws {}
+    func keys(passingFiltersOf query: SearchQuery) async throws -> Set<PaperKey>? {
+        if failsKeyword { throw Failure() }
+        return allowed
+    }
 
-    // VectorStore
+    func highlights(_ query: SearchQuery, keys: [PaperKey]) async throws -> [PaperKey: Highlights] {
+        marks.filter { keys.contains($0.key) }
+    }
+
+    // KeyedPapers
+
+    func key(of id: PaperID) async throws -> PaperKey? { papersByKey.first { $0.value.paper.id == id }?.key }
+
+    func papers(keys: [PaperKey]) async throws -> [PaperKey: StoredPaper] {
+        papersByKey.filter { keys.contains($0.key) }
+    }
+
+    // EmbeddingStore
 
     func papersNeedingEmbedding(model: String, after key: PaperKey, scan: Int) async throws
         -> (jobs: [EmbeddingJob], last: PaperKey?)
@@ -98,22 +95,6 @@ actor FakeStore: PaperStore, VectorStore {
 
     func embeddingCount(model: String) async throws -> Int { vectors.count }
     func embedding(model: String, key: PaperKey) async throws -> [Float]? { vectors[key] }
-    func key(of id: PaperID) async throws -> PaperKey? { papersByKey.first { $0.value.paper.id == id }?.key }
-    func papers(keys: [PaperKey]) async throws -> [PaperKey: StoredPaper] {
-        papersByKey.filter { keys.contains($0.key) }
-    }
-    func keys(passingFiltersOf query: SearchQuery) async throws -> Set<PaperKey>? { nil }
-
-    func keywordKeys(_ query: SearchQuery, limit: Int) async throws
-        -> (ranked: [(key: PaperKey, score: Double)], total: Int)
-    {
-        calls.keywordKeyLimits.append(limit)
-        return (keywordRanking.prefix(limit).map { (key: $0, score: 1) }, keywordRanking.count)
-    }
-
-    func highlights(_ query: SearchQuery, keys: [PaperKey]) async throws -> [PaperKey: (Highlighted, Highlighted)] {
-        [:]
-    }
 }
 
 /// Log messages at warning and above (and notices), kept for tests.

@@ -35,9 +35,9 @@ struct SearchTests {
     @Test("pages past the first 10,000 results are refused before the store or the model is asked anything")
     func unreachablePagesAreRefused() async throws {
         let store = Self.store()
-        let keywordOnly = HybridSearcher(store: store, engine: nil)
+        let keywordOnly = HybridSearcher(store: store, engine: nil, offReason: "no model is loaded")
         let (engine, _) = try await Self.engine()
-        let hybrid = HybridSearcher(store: store, engine: engine)
+        let hybrid = HybridSearcher(store: store, engine: engine, offReason: "")
         let query = SearchQuery(parsing: "graph networks")
         for searcher in [keywordOnly, hybrid] {
             for mode in SearchMode.allCases {
@@ -65,7 +65,7 @@ struct SearchTests {
     func deepestPageIsBounded() async throws {
         let store = Self.store()
         let (engine, _) = try await Self.engine()
-        let searcher = HybridSearcher(store: store, engine: engine)
+        let searcher = HybridSearcher(store: store, engine: engine, offReason: "")
         let query = SearchQuery(parsing: "graph networks")
         let deepest = try await searcher.search(query, mode: .hybrid, offset: 9_990, limit: 10)
         #expect(deepest.page.items.isEmpty && deepest.page.offset == 9_990)
@@ -74,7 +74,7 @@ struct SearchTests {
         _ = try await searcher.search(query, mode: .keyword, offset: 9_990, limit: 10)
         #expect(
             await store.calls
-                == FakeStore.Calls(keywordSearches: [[9_990, 10]], keywordKeyLimits: [10_000, 100], vectorPages: []))
+                == FakeStore.Calls(ranks: [[0, 10_000], [0, 100], [9_990, 10]], vectorPages: []))
         #expect(searcher.candidatePool(reach: 10) == 100)
         #expect(searcher.candidatePool(reach: 10_000) == 10_000)
         var greedy = searcher
@@ -85,19 +85,19 @@ struct SearchTests {
     @Test("a query longer than 1,000 characters is refused; similar papers are bounded the same way")
     func longQueriesAndSimilarLimits() async throws {
         let store = Self.store()
-        let searcher = HybridSearcher(store: store, engine: nil)
+        let searcher = HybridSearcher(store: store, engine: nil, offReason: "no model is loaded")
         // Parsing keeps queries short; a query built in code may not be.
         var query = SearchQuery()
         query.terms = (0..<200).map { SearchQuery.Term(words: ["word\($0)"]) }
         let length = 10 * 5 + 90 * 6 + 100 * 7 + 199
-        #expect(HybridSearcher<FakeStore>.semanticText(query).count == length)
+        #expect(HybridSearcher.semanticText(query).count == length)
         for mode in SearchMode.allCases {
             await #expect(throws: SearchError.queryTooLong(length: length, limit: 1_000)) {
                 _ = try await searcher.search(query, mode: mode, offset: 0, limit: 10)
             }
         }
         let (engine, _) = try await Self.engine()
-        let semantic = HybridSearcher(store: store, engine: engine)
+        let semantic = HybridSearcher(store: store, engine: engine, offReason: "")
         let id = FakeStore.paper(1, title: "").paper.id
         await #expect(throws: SearchError.beyondReachableResults(offset: 0, limit: .max, reachable: 10_000)) {
             _ = try await semantic.similar(to: id, limit: .max)
@@ -113,7 +113,7 @@ struct SearchTests {
     func semanticRankingAndOverload() async throws {
         let store = Self.store()
         let (engine, _) = try await Self.engine()
-        let searcher = HybridSearcher(store: store, engine: engine)
+        let searcher = HybridSearcher(store: store, engine: engine, offReason: "")
         let query = SearchQuery(parsing: "message passing on molecular graphs")
         let semantic = try await searcher.search(query, mode: .semantic, offset: 0, limit: 3)
         #expect(semantic.mode == .semantic)
@@ -142,7 +142,7 @@ struct SearchTests {
         let store = FakeStore(
             papers: [1: FakeStore.paper(1, title: Self.titles[1] ?? ""), 2: FakeStore.paper(2, title: "")],
             vectors: [1: [1, 2, .nan]])
-        let searcher = HybridSearcher(store: store, engine: engine)
+        let searcher = HybridSearcher(store: store, engine: engine, offReason: "")
         let similar = try await searcher.similar(to: FakeStore.paper(1, title: "").paper.id, limit: 5)
         #expect(similar.map(\.paper.paper.id) == [FakeStore.paper(2, title: "").paper.id])
         let expected = zip(vectors[1] ?? [], vectors[2] ?? []).reduce(Float(0)) { $0 + $1.0 * $1.1 }

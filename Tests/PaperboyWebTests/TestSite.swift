@@ -28,14 +28,19 @@ struct TestSite {
         searcher: (any PaperSearcher)? = nil, now: @escaping @Sendable () -> ContinuousClock.Instant = { .now },
         logger: Logger = TestSite.quietLogger, _ body: @Sendable (any TestClientProtocol) async throws -> Void
     ) async throws {
-        let router = try await buildRouter(store: store, searcher: searcher, config: config, logger: logger, now: now)
+        let router = try await buildRouter(
+            store: store, searcher: searcher ?? keywordSearcher, config: config, logger: logger, now: now)
         try await Application(router: router).test(.router, body)
     }
+
+    /// Keyword search over the store, as `serve` has without a model.
+    var keywordSearcher: KeywordOnlySearcher { KeywordOnlySearcher(index: store, papers: store) }
 
     /// Serves the site on a real socket (for what only a connection shows: missing Host, slow senders).
     func runLive(_ body: @Sendable (_ port: Int) async throws -> Void) async throws {
         let app = try await buildApplication(
-            store: store, config: config, host: "127.0.0.1", port: 0, logger: TestSite.quietLogger)
+            store: store, searcher: keywordSearcher, config: config, host: "127.0.0.1", port: 0,
+            logger: TestSite.quietLogger)
         try await app.test(.live) { client in
             guard let port = client.port else { throw TestSiteError.noPort }
             try await body(port)

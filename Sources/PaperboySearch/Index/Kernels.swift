@@ -1,6 +1,18 @@
 // Distance kernels on raw buffers. Written with Swift SIMD types so they vectorise on the baseline
 // x86-64 (SSE2) and arm64 targets without target-specific flags.
 
+/// Dot product of two fp32 vectors over their common length.
+func dotFloat(_ a: [Float], _ b: [Float]) -> Float {
+    let n = min(a.count, b.count)
+    guard n > 0 else { return 0 }
+    return a.withUnsafeBufferPointer { pa in
+        b.withUnsafeBufferPointer { pb in
+            guard let ra = pa.baseAddress, let rb = pb.baseAddress else { return 0 }
+            return dotFloat(ra, rb, n)
+        }
+    }
+}
+
 /// Dot product of two fp32 vectors of length `n`.
 @inline(__always)
 func dotFloat(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Float {

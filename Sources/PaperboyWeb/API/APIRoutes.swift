@@ -30,7 +30,7 @@ enum JSON {
 }
 
 /// The JSON API in Hugging Face's shapes.
-struct APIRoutes<Store: PaperStore>: Sendable {
+struct APIRoutes<Store: PaperCatalog>: Sendable {
     let site: Site<Store>
 
     func register(on routes: RouteTable) {

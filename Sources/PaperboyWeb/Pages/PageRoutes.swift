@@ -122,7 +122,7 @@ struct PageError: Error {
 }
 
 /// The HTML pages.
-struct PageRoutes<Store: PaperStore>: Sendable {
+struct PageRoutes<Store: PaperCatalog>: Sendable {
     let site: Site<Store>
     static var perPage: Int { 50 }
 

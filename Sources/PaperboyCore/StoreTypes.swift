@@ -1,6 +1,6 @@
 import Foundation
 
-/// What one call to ``PaperStore/upsert(_:)`` did.
+/// What one call to ``PaperWriter/upsert(_:)`` did.
 public struct UpsertSummary: Hashable, Sendable {
     public var inserted = 0
     public var updated = 0
@@ -66,22 +66,6 @@ public struct PaperCursor: Hashable, Sendable {
     }
 }
 
-/// A keyword search hit: the paper, its BM25 score and highlighted fragments.
-public struct SearchHit: Sendable {
-    public var paper: StoredPaper
-    /// Higher is better.
-    public var score: Double
-    public var titleHighlight: Highlighted
-    public var abstractSnippet: Highlighted
-
-    public init(paper: StoredPaper, score: Double, titleHighlight: Highlighted, abstractSnippet: Highlighted) {
-        self.paper = paper
-        self.score = score
-        self.titleHighlight = titleHighlight
-        self.abstractSnippet = abstractSnippet
-    }
-}
-
 /// Counts for `/health` and metrics.
 public struct StoreStats: Hashable, Sendable {
     public var papers: Int
@@ -124,54 +108,4 @@ extension Day: Codable {
         var c = encoder.singleValueContainer()
         try c.encode(description)
     }
-}
-
-/// The paper storage that pages, the API and jobs use. Methods are shaped around what they need,
-/// not around tables; each backend translates them into its own queries.
-public protocol PaperStore: Sendable {
-    /// Brings the schema up to date. Safe to call on every start.
-    func migrate() async throws
-
-    /// Stores papers, merging each with what is stored (``Paper/merged(with:)``). One transaction:
-    /// every paper of the batch is stored whole, or none is.
-    func upsert(_ papers: [Paper]) async throws -> UpsertSummary
-
-    /// Prepares for loading many papers at once; the search index may be built in ``endBulkLoad()``.
-    /// A load that is killed before `endBulkLoad` leaves the index to be rebuilt at the next `migrate`.
-    func beginBulkLoad() async throws
-    func endBulkLoad() async throws
-
-    func paper(id: PaperID) async throws -> StoredPaper?
-
-    /// Papers featured on the given days, in `sort` order.
-    func listing(days: ClosedRange<Day>, sort: ListingSort, offset: Int, limit: Int) async throws -> ResultPage<
-        StoredPaper
-    >
-
-    /// The newest day that has papers, if any.
-    func newestDay() async throws -> Day?
-
-    /// The nearest day before / after `day` that has papers.
-    func dayWithPapers(before day: Day) async throws -> Day?
-    func dayWithPapers(after day: Day) async throws -> Day?
-
-    /// An author's papers, newest first.
-    func papers(byAuthor name: String, offset: Int, limit: Int) async throws -> ResultPage<StoredPaper>
-
-    /// Authors who wrote with `name`, most shared papers first.
-    func coauthors(of name: String, limit: Int) async throws -> [(name: String, papers: Int)]
-
-    /// A category's papers (primary or cross-listed), newest first.
-    func papers(inCategory category: String, offset: Int, limit: Int) async throws -> ResultPage<StoredPaper>
-
-    /// Keyword search, best first.
-    func search(_ query: SearchQuery, offset: Int, limit: Int) async throws -> ResultPage<SearchHit>
-
-    /// Every paper, newest featured first, from a cursor.
-    func allPapers(after cursor: PaperCursor?, limit: Int) async throws -> (papers: [StoredPaper], next: PaperCursor?)
-
-    func stats() async throws -> StoreStats
-
-    func harvestState(key: String) async throws -> HarvestState
-    func setHarvestState(_ state: HarvestState, key: String) async throws
 }

@@ -1,0 +1,172 @@
+import Foundation
+
+// The store, split by who needs what. A backend (SQLite today, PostgreSQL next) implements each role; pages, the
+// API, jobs and search engines ask only for the roles they use. Every role has its checks in the conformance suite
+// (Tests/PaperStoreConformance), which each implementation runs.
+
+/// Reading papers as pages, feeds and the API show them.
+public protocol PaperCatalog: Sendable {
+    func paper(id: PaperID) async throws -> StoredPaper?
+
+    /// Papers featured on the given days, in `sort` order.
+    func listing(days: ClosedRange<Day>, sort: ListingSort, offset: Int, limit: Int) async throws
+        -> ResultPage<StoredPaper>
+
+    /// The newest day that has papers, if any.
+    func newestDay() async throws -> Day?
+
+    /// The nearest day before / after `day` that has papers.
+    func dayWithPapers(before day: Day) async throws -> Day?
+    func dayWithPapers(after day: Day) async throws -> Day?
+
+    /// An author's papers, newest first.
+    func papers(byAuthor name: String, offset: Int, limit: Int) async throws -> ResultPage<StoredPaper>
+
+    /// Authors who wrote with `name`, most shared papers first.
+    func coauthors(of name: String, limit: Int) async throws -> [(name: String, papers: Int)]
+
+    /// A category's papers (primary or cross-listed), newest first.
+    func papers(inCategory category: String, offset: Int, limit: Int) async throws -> ResultPage<StoredPaper>
+
+    /// Every paper, newest featured first, from a cursor.
+    func allPapers(after cursor: PaperCursor?, limit: Int) async throws -> (papers: [StoredPaper], next: PaperCursor?)
+
+    func stats() async throws -> StoreStats
+}
+
+/// Storing papers: what ingest and harvest use.
+public protocol PaperWriter: Sendable {
+    /// Stores papers, merging each with what is stored (``Paper/merged(with:)``). One transaction:
+    /// every paper of the batch is stored whole, or none is.
+    func upsert(_ papers: [Paper]) async throws -> UpsertSummary
+
+    /// Prepares for loading many papers at once; the keyword index may be built in ``endBulkLoad()``.
+    /// A load that is killed before `endBulkLoad` leaves the index to be rebuilt at the next migration.
+    func beginBulkLoad() async throws
+    func endBulkLoad() async throws
+
+    /// How many papers are stored (ingest loads in bulk into a nearly empty store).
+    func paperCount() async throws -> Int
+}
+
+/// Where each incremental harvest stands, so that a killed harvest resumes.
+public protocol HarvestStateStore: Sendable {
+    func harvestState(key: String) async throws -> HarvestState
+    func setHarvestState(_ state: HarvestState, key: String) async throws
+}
+
+/// The store's own upkeep: the schema and copies. Commands ask for it; pages never do.
+public protocol StoreMaintenance: Sendable {
+    /// Brings the schema up to date. Safe to call on every start.
+    func migrate() async throws
+
+    /// Names of the applied schema migrations, oldest first.
+    func appliedMigrations() async throws -> [String]
+
+    /// A consistent copy of the live store at `destination`, safe while the server runs. A backend that cannot
+    /// make one throws ``StoreUnsupported``.
+    func backup(to destination: String) async throws
+}
+
+/// An operation this kind of store does not offer (for example a file backup of a database server).
+public struct StoreUnsupported: Error, Equatable, CustomStringConvertible {
+    public let operation: String
+    public let store: String
+    public let advice: String
+
+    public init(operation: String, store: String, advice: String) {
+        self.operation = operation
+        self.store = store
+        self.advice = advice
+    }
+
+    public var description: String { "\(store) cannot \(operation): \(advice)" }
+}
+
+/// Papers by ``PaperKey``: how search engines, which rank keys, turn their results into papers.
+public protocol KeyedPapers: Sendable {
+    /// The key of a stored paper.
+    func key(of id: PaperID) async throws -> PaperKey?
+
+    /// Papers by key (keys of no stored paper are left out).
+    func papers(keys: [PaperKey]) async throws -> [PaperKey: StoredPaper]
+}
+
+/// Storage of paper embeddings, per model (name + weights hash), beside the papers.
+public protocol EmbeddingStore: Sendable {
+    /// Papers after `key` (in key order) with no embedding for `model`, or one of a different text.
+    /// Returns the jobs and the last key scanned (nil at the end), so callers walk every paper in pages.
+    func papersNeedingEmbedding(model: String, after key: PaperKey, scan: Int) async throws
+        -> (jobs: [EmbeddingJob], last: PaperKey?)
+
+    /// Stores embeddings (replacing older ones of the same papers), in one transaction.
+    func saveEmbeddings(model: String, dimension: Int, _ items: [StoredEmbedding]) async throws
+
+    /// Stored embeddings of `model` after `key`, in key order (for loading an index).
+    func embeddings(model: String, after key: PaperKey, limit: Int) async throws -> [StoredEmbedding]
+
+    func embeddingCount(model: String) async throws -> Int
+
+    func embedding(model: String, key: PaperKey) async throws -> [Float]?
+}
+
+/// Keyword search: a parsed query in, ranked keys with a count and highlights out. FTS5 in the SQLite store
+/// implements it today; Paperboy's own index implements it next, over either store.
+///
+/// Every implementation ranks by BM25 over title, authors and abstract (best first) and orders equal scores by
+/// arXiv id, so that every backend gives the same order. A query with filters but no words lists the papers that
+/// pass them newest first (score 0).
+public protocol KeywordIndex: Sendable {
+    /// One page of the matches of `query`, and how many matched.
+    func rank(_ query: SearchQuery, offset: Int, limit: Int) async throws -> KeywordRanking
+
+    /// Keys of the papers that pass the query's filters (`cat:`, `author:`, `after:`, `before:`, `-word`), or nil
+    /// when it has none. Semantic search keeps only these.
+    func keys(passingFiltersOf query: SearchQuery) async throws -> Set<PaperKey>?
+
+    /// Highlighted titles and abstract snippets of the given papers for the query's words; papers without a
+    /// match of a word are left out.
+    func highlights(_ query: SearchQuery, keys: [PaperKey]) async throws -> [PaperKey: Highlights]
+}
+
+/// A page of keyword matches: keys best first with their scores (higher is better), and the number of matches.
+public struct KeywordRanking: Sendable, Equatable {
+    public var ranked: [ScoredKey]
+    public var total: Int
+
+    public init(ranked: [ScoredKey], total: Int) {
+        self.ranked = ranked
+        self.total = total
+    }
+}
+
+/// A paper's key with its score from one ranking.
+public struct ScoredKey: Sendable, Hashable {
+    public var key: PaperKey
+    public var score: Double
+
+    public init(key: PaperKey, score: Double) {
+        self.key = key
+        self.score = score
+    }
+}
+
+/// Where a query's words stand in a paper's title and in a snippet of its abstract.
+public struct Highlights: Sendable, Hashable {
+    public var title: Highlighted
+    public var abstract: Highlighted
+
+    public init(title: Highlighted, abstract: Highlighted) {
+        self.title = title
+        self.abstract = abstract
+    }
+
+    /// The query words found, lowercased and sorted.
+    public var matchedWords: [String] {
+        Array(Set((title.matchedWords + abstract.matchedWords).map { $0.lowercased() })).sorted()
+    }
+}
+
+/// Every role of a complete store, as the `paperboy` commands open it.
+public typealias PaperboyStore = PaperCatalog & PaperWriter & HarvestStateStore & StoreMaintenance & KeyedPapers
+    & EmbeddingStore & KeywordIndex

@@ -1,0 +1,187 @@
+import GRDB
+import PaperboyCore
+
+/// FTS5 is the SQLite store's keyword index: BM25 with the title weighted over authors over the abstract. Every word
+/// the person typed is passed to FTS5 as a quoted string, so no input is ever FTS5 syntax.
+extension SQLiteStore {
+    /// One page of matches, best first, equal scores by arXiv id; filters alone list newest first.
+    public func rank(_ query: SearchQuery, offset: Int, limit: Int) async throws -> KeywordRanking {
+        let match = FTSExpression(query)
+        // Authors and excluded words are part of the MATCH expression when there is one.
+        let filters = SearchFilters(query, textFiltersInMatch: !match.isEmpty)
+        if match.isEmpty {
+            let whereSQL = filters.whereSQL
+            return try await pool.read { db in
+                let total =
+                    try Int.fetchOne(db, sql: "SELECT count(*) FROM papers p\(whereSQL)", arguments: filters.arguments)
+                    ?? 0
+                let keys = try Int64.fetchAll(
+                    db,
+                    sql: """
+                        SELECT p.rowid FROM papers p\(whereSQL) ORDER BY p.featured_at DESC, p.id DESC LIMIT ? OFFSET ?
+                        """,
+                    arguments: filters.arguments + [limit, offset])
+                return KeywordRanking(ranked: keys.map { ScoredKey(key: $0, score: 0) }, total: total)
+            }
+        }
+        let matchArguments: StatementArguments = [match.text]
+        let countFrom =
+            filters.isEmpty
+            ? "papers_fts WHERE papers_fts MATCH ?"
+            : "papers_fts JOIN papers p ON p.rowid = papers_fts.rowid WHERE papers_fts MATCH ?\(filters.andSQL)"
+        return try await pool.read { db in
+            let total =
+                try Int.fetchOne(
+                    db, sql: "SELECT count(*) FROM \(countFrom)", arguments: matchArguments + filters.arguments) ?? 0
+            // The papers table joins in for the tie-break by id (and the filters).
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT papers_fts.rowid, bm25(papers_fts, 10.0, 4.0, 1.0) AS score
+                    FROM papers_fts JOIN papers p ON p.rowid = papers_fts.rowid
+                    WHERE papers_fts MATCH ?\(filters.andSQL) ORDER BY score, p.id LIMIT ? OFFSET ?
+                    """,
+                arguments: matchArguments + filters.arguments + [limit, offset])
+            let ranked = try rows.map { row in
+                ScoredKey(key: try row.decode(atIndex: 0), score: -(try row.decode(Double.self, atIndex: 1)))
+            }
+            return KeywordRanking(ranked: ranked, total: total)
+        }
+    }
+
+    public func keys(passingFiltersOf query: SearchQuery) async throws -> Set<PaperKey>? {
+        let filters = SearchFilters(query, textFiltersInMatch: false)
+        guard !filters.isEmpty else { return nil }
+        return try await pool.read { db in
+            Set(try Int64.fetchAll(db, sql: "SELECT p.rowid FROM papers p\(filters.whereSQL)", arguments: filters.arguments))
+        }
+    }
+
+    public func highlights(_ query: SearchQuery, keys: [PaperKey]) async throws -> [PaperKey: Highlights] {
+        let match = FTSExpression(query)
+        guard !match.isEmpty, !keys.isEmpty else { return [:] }
+        let placeholders = Array(repeating: "?", count: keys.count).joined(separator: ", ")
+        return try await pool.read { db in
+            var marked: [PaperKey: Highlights] = [:]
+            for row in try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT rowid, highlight(papers_fts, 0, char(57344), char(57345)),
+                        snippet(papers_fts, 2, char(57344), char(57345), '…', 40)
+                    FROM papers_fts WHERE papers_fts MATCH ? AND rowid IN (\(placeholders))
+                    """,
+                arguments: StatementArguments([match.text] + keys.map { $0 as any DatabaseValueConvertible }))
+            {
+                let title: String? = try row.decode(atIndex: 1)
+                let snippet: String? = try row.decode(atIndex: 2)
+                marked[try row.decode(atIndex: 0)] = Highlights(
+                    title: FTSMarks.highlighted(title ?? ""), abstract: FTSMarks.highlighted(snippet ?? ""))
+            }
+            return marked
+        }
+    }
+}
+
+/// The marks FTS5's `highlight()` and `snippet()` are asked to put around matches: Unicode private-use characters,
+/// which arXiv text does not carry.
+enum FTSMarks {
+    static let open: Character = "\u{E000}"
+    static let close: Character = "\u{E001}"
+
+    /// Text in which matches stand between ``open`` and ``close``, as segments.
+    static func highlighted(_ text: String) -> Highlighted {
+        var segments: [Highlighted.Segment] = []
+        var current = ""
+        var inMatch = false
+        for c in text {
+            if c == open || c == close {
+                if !current.isEmpty { segments.append(Highlighted.Segment(text: current, isMatch: inMatch)) }
+                current = ""
+                inMatch = c == open
+            } else {
+                current.append(c)
+            }
+        }
+        if !current.isEmpty { segments.append(Highlighted.Segment(text: current, isMatch: inMatch)) }
+        return Highlighted(segments: segments)
+    }
+}
+
+/// The filters of a query as SQL over `papers p`: one copy of each rule for keyword ranking and for the semantic
+/// side's allowed keys. `cat:` and dates are always here; `author:` and `-word` are here unless they are already
+/// part of the FTS5 MATCH expression.
+struct SearchFilters {
+    private(set) var clauses: [String] = []
+    private(set) var arguments: StatementArguments = []
+
+    init(_ query: SearchQuery, textFiltersInMatch: Bool) {
+        for category in query.categories {
+            clauses.append("p.rowid IN (SELECT paper_rowid FROM paper_categories WHERE category = ?)")
+            arguments += [category]
+        }
+        if let after = query.after {
+            clauses.append("p.featured_day >= ?")
+            arguments += [after.description]
+        }
+        if let before = query.before {
+            clauses.append("p.featured_day < ?")
+            arguments += [before.description]
+        }
+        guard !textFiltersInMatch else { return }
+        let authors = FTSExpression(authorsOnly: query)
+        if !authors.isEmpty {
+            clauses.append("p.rowid IN (SELECT rowid FROM papers_fts WHERE papers_fts MATCH ?)")
+            arguments += [authors.text]
+        }
+        let excluded = FTSExpression(excludedOnly: query)
+        if !excluded.isEmpty {
+            clauses.append("p.rowid NOT IN (SELECT rowid FROM papers_fts WHERE papers_fts MATCH ?)")
+            arguments += [excluded.text]
+        }
+    }
+
+    var isEmpty: Bool { clauses.isEmpty }
+    /// ` WHERE ...`, or nothing.
+    var whereSQL: String { isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND ") }
+    /// ` AND ...` to follow another condition, or nothing.
+    var andSQL: String { clauses.map { " AND " + $0 }.joined() }
+}
+
+/// The FTS5 MATCH expression for a query. Words are always FTS5 strings (`"word"`), never bare syntax.
+struct FTSExpression {
+    let text: String
+    var isEmpty: Bool { text.isEmpty }
+
+    init(_ query: SearchQuery) {
+        self.init(terms: query.terms, excluded: query.excluded, authors: query.authors, any: query.matchesAnyTerm)
+    }
+
+    /// Papers with any of the query's excluded words (`-word`).
+    init(excludedOnly query: SearchQuery) {
+        self.init(terms: query.excluded, excluded: [], authors: [], any: true)
+    }
+
+    /// Only the `author:` filters of a query.
+    init(authorsOnly query: SearchQuery) {
+        self.init(terms: [], excluded: [], authors: query.authors, any: false)
+    }
+
+    private init(terms: [SearchQuery.Term], excluded: [SearchQuery.Term], authors: [String], any: Bool) {
+        func quoted(_ words: [String]) -> String {
+            "\"" + words.map { $0.replacingOccurrences(of: "\"", with: "\"\"") }.joined(separator: " ") + "\""
+        }
+        func term(_ t: SearchQuery.Term) -> String { quoted(t.words) + (t.isPrefix ? "*" : "") }
+        var parts = terms.map(term)
+        if any && parts.count > 1 { parts = ["(" + parts.joined(separator: " OR ") + ")"] }
+        for author in authors {
+            let words = SearchQuery.words(in: author)
+            guard !words.isEmpty else { continue }
+            parts.append("authors : (" + words.map { quoted([$0]) }.joined(separator: " AND ") + ")")
+        }
+        var text = parts.joined(separator: " AND ")
+        if !text.isEmpty {
+            for excluded in excluded { text += " NOT " + term(excluded) }
+        }
+        self.text = text
+    }
+}

@@ -1,0 +1,26 @@
+import PaperStoreConformance
+import PaperboyCore
+import Testing
+
+/// The in-memory store the ingest and harvest tests write to behaves as every backend of its roles does.
+@Suite("In-memory store conformance")
+struct InMemoryStoreConformanceTests {
+    @Test(arguments: PaperStoreConformance.writer)
+    func writer(_ check: RoleCheck<any PaperStoreConformance.Writer>) async throws {
+        try await check.run(InMemoryStore())
+    }
+
+    @Test(arguments: PaperStoreConformance.harvestState)
+    func harvestState(_ check: RoleCheck<any PaperStoreConformance.HarvestStates>) async throws {
+        try await check.run(InMemoryStore())
+    }
+
+    @Test func backupIsRefusedWithAReason() async throws {
+        await #expect(
+            throws: StoreUnsupported(
+                operation: "write a backup", store: "the in-memory store", advice: "its papers live only in memory")
+        ) {
+            try await InMemoryStore().backup(to: "/tmp/never")
+        }
+    }
+}
