@@ -24,29 +24,68 @@ extension SQLiteStore {
                 return KeywordRanking(ranked: keys.map { ScoredKey(key: $0, score: 0) }, total: total)
             }
         }
-        let matchArguments: StatementArguments = [match.text]
-        let countFrom =
+        let matchArguments: StatementArguments = [match.text] + filters.arguments
+        let from =
             filters.isEmpty
             ? "papers_fts WHERE papers_fts MATCH ?"
             : "papers_fts JOIN papers p ON p.rowid = papers_fts.rowid WHERE papers_fts MATCH ?\(filters.andSQL)"
+        // Every match up to the end of the page, and one more to see whether equal scores go on past it.
+        let (end, overflow) = offset.addingReportingOverflow(limit)
+        let window = overflow ? Int.max - 1 : end
         return try await pool.read { db in
-            let total =
-                try Int.fetchOne(
-                    db, sql: "SELECT count(*) FROM \(countFrom)", arguments: matchArguments + filters.arguments) ?? 0
-            // The papers table joins in for the tie-break by id (and the filters).
-            let rows = try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT papers_fts.rowid, bm25(papers_fts, 10.0, 4.0, 1.0) AS score
-                    FROM papers_fts JOIN papers p ON p.rowid = papers_fts.rowid
-                    WHERE papers_fts MATCH ?\(filters.andSQL) ORDER BY score, p.id LIMIT ? OFFSET ?
-                    """,
-                arguments: matchArguments + filters.arguments + [limit, offset])
-            let ranked = try rows.map { row in
-                ScoredKey(key: try row.decode(atIndex: 0), score: -(try row.decode(Double.self, atIndex: 1)))
+            let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM \(from)", arguments: matchArguments) ?? 0
+            guard window > 0, offset < total else { return KeywordRanking(ranked: [], total: total) }
+            let score = "bm25(papers_fts, 10.0, 4.0, 1.0)"
+            var rows = try Self.scored(
+                db, sql: "SELECT papers_fts.rowid, \(score) AS score FROM \(from) ORDER BY score LIMIT ?",
+                arguments: matchArguments + [window + 1])
+            if rows.count > window, rows[window].bm25 == rows[window - 1].bm25 {
+                // Equal scores reach past the page: take the whole group, so the tie-break by id sees all of it.
+                let boundary = rows[window - 1].bm25
+                let group = try Self.scored(
+                    db,
+                    sql: """
+                        SELECT rowid, score FROM (SELECT papers_fts.rowid AS rowid, \(score) AS score FROM \(from))
+                        WHERE score = ?
+                        """,
+                    arguments: matchArguments + [boundary])
+                rows = rows.filter { $0.bm25 < boundary } + group
             }
-            return KeywordRanking(ranked: ranked, total: total)
+            let ranked = try Self.orderedByScoreThenID(db, rows)
+            return KeywordRanking(ranked: Array(ranked.dropFirst(offset).prefix(limit)), total: total)
         }
+    }
+
+    /// Rows of (rowid, FTS5 bm25), where lower is better.
+    private static func scored(_ db: Database, sql: String, arguments: StatementArguments) throws
+        -> [(key: PaperKey, bm25: Double)]
+    {
+        try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
+            (key: try row.decode(atIndex: 0), bm25: try row.decode(atIndex: 1))
+        }
+    }
+
+    /// Best first; equal scores by arXiv id, which only the papers of a tie are read for.
+    private static func orderedByScoreThenID(_ db: Database, _ rows: [(key: PaperKey, bm25: Double)]) throws
+        -> [ScoredKey]
+    {
+        var sizes: [Double: Int] = [:]
+        for row in rows { sizes[row.bm25, default: 0] += 1 }
+        let tied = rows.filter { (sizes[$0.bm25] ?? 0) > 1 }.map(\.key)
+        var ids: [PaperKey: String] = [:]
+        for start in stride(from: 0, to: tied.count, by: 500) {
+            let chunk = Array(tied[start..<min(tied.count, start + 500)])
+            let placeholders = Array(repeating: "?", count: chunk.count).joined(separator: ", ")
+            for row in try Row.fetchAll(
+                db, sql: "SELECT rowid, id FROM papers WHERE rowid IN (\(placeholders))",
+                arguments: StatementArguments(chunk))
+            {
+                ids[try row.decode(atIndex: 0)] = try row.decode(atIndex: 1)
+            }
+        }
+        return rows.sorted { a, b in
+            a.bm25 != b.bm25 ? a.bm25 < b.bm25 : (ids[a.key] ?? "", a.key) < (ids[b.key] ?? "", b.key)
+        }.map { ScoredKey(key: $0.key, score: -$0.bm25) }
     }
 
     public func keys(passingFiltersOf query: SearchQuery) async throws -> Set<PaperKey>? {
