@@ -26,7 +26,7 @@ struct Site<Store: PaperStore>: Sendable {
     let searcher: any PaperSearcher
     let config: WebConfiguration
     let templates: Templates
-    let responder: HTTPResponder
+    let cache: ResponseCache
     let registry: PrometheusCollectorRegistry
     let logger: Logger
 }
@@ -53,7 +53,7 @@ func buildSite(
     let site = Site(
         store: store, searcher: GatedSearcher(base: searcher ?? KeywordSearcher(store: store), gate: gate),
         config: config, templates: try await Templates.load(),
-        responder: HTTPResponder(
+        cache: ResponseCache(
             ttl: config.cacheTTL, registry: registry, capacityBytes: config.cacheBytes, now: now),
         registry: registry, logger: logger)
     let router = Router(context: AppRequestContext.self, options: .autoGenerateHeadEndpoints)

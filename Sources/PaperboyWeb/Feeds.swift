@@ -37,13 +37,13 @@ struct FeedRoutes<Store: PaperStore>: Sendable {
 
     func register(on routes: RouteTable) {
         routes.get("/feeds/daily.xml") { request, _ in
-            try await site.responder.respond(to: request) { try await daily() }
+            try await site.cache.respond(to: request) { try await daily() }
         }
         routes.get("/feeds/categories/{file}") { request, context in
-            try await site.responder.respond(to: request) { try await category(context.parameters.require("file")) }
+            try await site.cache.respond(to: request) { try await category(context.parameters.require("file")) }
         }
         routes.get("/feeds/search.xml") { request, _ in
-            try await site.responder.respond(to: request) {
+            try await site.cache.respond(to: request) {
                 do {
                     return try await search(try Parameters(request: request).searchText())
                 } catch let problem as ParameterProblem {

@@ -14,7 +14,7 @@ struct MetaRoutes<Store: PaperStore>: Sendable {
         routes.get("/health") { _, _ in try await health() }
         routes.get("/metrics") { request, _ in try await metrics(request) }
         routes.get("/robots.txt") { request, _ in
-            try await site.responder.respond(to: request) {
+            try await site.cache.respond(to: request) {
                 Rendered(
                     contentType: Rendered.plain,
                     text:
@@ -22,10 +22,10 @@ struct MetaRoutes<Store: PaperStore>: Sendable {
                         + "Sitemap: \(SiteURL.sitemap.absolute(config))\n")
             }
         }
-        routes.get("/sitemap.xml") { request, _ in try await site.responder.respond(to: request) { try await sitemap() }
+        routes.get("/sitemap.xml") { request, _ in try await site.cache.respond(to: request) { try await sitemap() }
         }
         routes.get("/openapi.json") { request, _ in
-            try await site.responder.respond(to: request) {
+            try await site.cache.respond(to: request) {
                 var base = config.baseURL.absoluteString
                 if base.hasSuffix("/") { base.removeLast() }
                 return Rendered(

@@ -50,7 +50,7 @@ struct APIRoutes<Store: PaperStore>: Sendable {
     }
 
     func api(_ request: Request, _ produce: @escaping () async throws -> Rendered) async throws -> Response {
-        try await site.responder.respond(to: request) {
+        try await site.cache.respond(to: request) {
             do {
                 return try await produce()
             } catch let error as APIError {

@@ -142,7 +142,7 @@ struct PageRoutes<Store: PaperStore>: Sendable {
         }
         routes.get("/search") { request, _ in try await page(request) { try await search(request) } }
         routes.get("/static/paperboy.css") { request, _ in
-            try await site.responder.respond(to: request) {
+            try await site.cache.respond(to: request) {
                 Rendered(contentType: "text/css; charset=utf-8", body: site.templates.stylesheet)
             }
         }
@@ -150,7 +150,7 @@ struct PageRoutes<Store: PaperStore>: Sendable {
 
     /// Runs a page producer, turning `PageError` into an error page with its status.
     func page(_ request: Request, _ produce: @escaping () async throws -> Rendered) async throws -> Response {
-        try await site.responder.respond(to: request) {
+        try await site.cache.respond(to: request) {
             do {
                 return try await produce()
             } catch let error as PageError {
