@@ -36,13 +36,15 @@ struct FeedRoutes<Store: PaperStore>: Sendable {
     var config: WebConfiguration { site.config }
 
     func register(on routes: RouteTable) {
-        routes.get("/feeds/daily.xml") { request, _ in
+        routes.get(.dailyFeed) { request, _ in
             try await site.cache.respond(to: request) { try await daily() }
         }
-        routes.get("/feeds/categories/{file}") { request, context in
-            try await site.cache.respond(to: request) { try await category(context.parameters.require("file")) }
+        routes.get(.categoryFeed) { request, context in
+            try await site.cache.respond(to: request) {
+                try await category(SiteRoute.categoryFeed.parameter(in: context))
+            }
         }
-        routes.get("/feeds/search.xml") { request, _ in
+        routes.get(.searchFeed) { request, _ in
             try await site.cache.respond(to: request) {
                 do {
                     return try await search(try Parameters(request: request).searchText())

@@ -129,19 +129,19 @@ struct PageRoutes<Store: PaperStore>: Sendable {
     var config: WebConfiguration { site.config }
 
     func register(on routes: RouteTable) {
-        routes.get("/") { request, _ in try await page(request) { try await home() } }
-        routes.get("/papers") { request, _ in try await page(request) { try await listing(request) } }
-        routes.get("/papers/**") { request, context in
-            try await page(request) { try await paper(context.parameters.getCatchAll()) }
+        routes.get(.home) { request, _ in try await page(request) { try await home() } }
+        routes.get(.listing) { request, _ in try await page(request) { try await listing(request) } }
+        routes.get(.paper) { request, context in
+            try await page(request) { try await paper(SiteRoute.paper.parameter(in: context)) }
         }
-        routes.get("/authors/**") { request, context in
-            try await page(request) { try await author(context.parameters.getCatchAll(), request) }
+        routes.get(.author) { request, context in
+            try await page(request) { try await author(SiteRoute.author.parameter(in: context), request) }
         }
-        routes.get("/categories/{category}") { request, context in
-            try await page(request) { try await category(context.parameters.require("category"), request) }
+        routes.get(.category) { request, context in
+            try await page(request) { try await category(SiteRoute.category.parameter(in: context), request) }
         }
-        routes.get("/search") { request, _ in try await page(request) { try await search(request) } }
-        routes.get("/static/paperboy.css") { request, _ in
+        routes.get(.search) { request, _ in try await page(request) { try await search(request) } }
+        routes.get(.stylesheet) { request, _ in
             try await site.cache.respond(to: request) {
                 Rendered(contentType: "text/css; charset=utf-8", body: site.templates.stylesheet)
             }
@@ -270,8 +270,8 @@ struct PageRoutes<Store: PaperStore>: Sendable {
 
     // MARK: Paper
 
-    func paper(_ segments: [Substring]) async throws -> Rendered {
-        var raw = QueryString.segment(segments.joined(separator: "/"))
+    func paper(_ parameter: String) async throws -> Rendered {
+        var raw = QueryString.segment(parameter)
         let wantsMarkdown = raw.hasSuffix(".md")
         if wantsMarkdown { raw.removeLast(3) }
         guard let (id, _) = PaperID.parse(raw) else { throw PageError.notFound("“\(raw)” is not an arXiv id.") }
@@ -336,8 +336,8 @@ struct PageRoutes<Store: PaperStore>: Sendable {
 
     // MARK: Authors and categories
 
-    func author(_ segments: [Substring], _ request: Request) async throws -> Rendered {
-        let name = QueryString.segment(segments.joined(separator: "/"))
+    func author(_ parameter: String, _ request: Request) async throws -> Rendered {
+        let name = QueryString.segment(parameter)
         let page = try pageNumber(request)
         let result = try await site.store.papers(byAuthor: name, offset: (page - 1) * Self.perPage, limit: Self.perPage)
         guard result.total > 0 else { throw PageError.notFound("No papers by “\(name)” are here.") }

@@ -14,7 +14,7 @@ struct SiteChrome {
     init(_ config: WebConfiguration, query: String = "") {
         name = config.siteName
         home = SiteURL.home.path(config)
-        search = config.pathPrefix + "/search"
+        search = config.pathPrefix + SiteRoute.search.pattern
         stylesheet = SiteURL.stylesheet.path(config)
         dailyFeed = SiteURL.dailyFeed.path(config)
         api = SiteURL.openAPI.path(config)
