@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import PaperStoreConformance
@@ -90,6 +91,25 @@ struct RouteTests {
                 #expect(answer.status == .ok, "\(url.path(config)): \(answer.body.prefix(200))")
             }
         }
+    }
+
+    /// A listing link and the parameters pages and the API read agree on every kind of period.
+    @Test(arguments: ["2026-11-20", "1000-01-01", "9999-12-31"])
+    func periodsReadBackAsWritten(iso: String) throws {
+        let day = try #require(Day(iso: iso))
+        let week = ISOWeek(containing: day).map { ListingPeriod.week($0) }
+        let month = Month(containing: day).map { ListingPeriod.month($0) }
+        let periods = [.day(day), week, month].compactMap { $0 }
+        #expect(periods.count >= 2)
+        for period in periods {
+            let link = SiteURL.listing(period, page: 2).relative
+            let request = Request(
+                head: HTTPRequest(method: .get, scheme: "http", authority: "localhost", path: link),
+                body: RequestBody(buffer: ByteBuffer()))
+            #expect(try Parameters(request: request).period() == period, "\(link)")
+            #expect(try Parameters(request: request).page(perPage: PageWindow.perPage) == 2, "\(link)")
+        }
+        #expect(Set(ListingPeriod.queryForms.map(\.name)) == ["date", "week", "month"])
     }
 
     @Test func absoluteLinksCarryThePrefixOnce() {

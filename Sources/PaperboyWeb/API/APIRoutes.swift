@@ -64,14 +64,8 @@ struct APIRoutes<Store: PaperStore>: Sendable {
     func dailyPapers(_ request: Request) async throws -> Rendered {
         let limit = try Parameters(request: request).integer("limit", in: 1...100, default: 50)
         let page = try Parameters(request: request).zeroBasedPage("p", perPage: limit)
-        let sort: ListingSort
-        if let raw = request.query("sort") {
-            guard let s = ListingSort(rawValue: raw) else {
-                throw APIError.badRequest("sort must be publishedAt or trending")
-            }
-            sort = s
-        } else {
-            sort = .publishedAt
+        let sort = try Parameters(request: request).choice("sort", default: ListingSort.publishedAt) { _ in
+            APIError.badRequest("sort must be publishedAt or trending")
         }
         let days: ClosedRange<Day>
         if let period = try Parameters(request: request).period() {
@@ -91,9 +85,8 @@ struct APIRoutes<Store: PaperStore>: Sendable {
 
     func search(_ request: Request) async throws -> Rendered {
         let limit = try Parameters(request: request).integer("limit", in: 1...120, default: 50)
-        let requested = request.query("mode")
-        guard let mode = requested.map({ SearchMode(rawValue: $0) }) ?? .hybrid else {
-            throw APIError.badRequest("mode must be hybrid, keyword or semantic")
+        let mode = try Parameters(request: request).choice("mode", default: SearchMode.hybrid) { _ in
+            APIError.badRequest("mode must be hybrid, keyword or semantic")
         }
         let query = SearchQuery(parsing: try Parameters(request: request).searchText())
         guard !query.isEmpty else { return try JSON.rendered([APIDailyItem]()) }

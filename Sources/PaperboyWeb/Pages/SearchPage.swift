@@ -70,9 +70,8 @@ extension PageRoutes {
     func search(_ request: Request) async throws -> Rendered {
         let text = try Parameters(request: request).searchText()
         let window = try PageWindow(request)
-        let requested = request.query("mode")
-        guard let mode = requested.map({ SearchMode(rawValue: $0) }) ?? .hybrid else {
-            throw PageError.badRequest("“\(requested ?? "")” is not a search mode (hybrid, keyword or semantic).")
+        let mode = try Parameters(request: request).choice("mode", default: SearchMode.hybrid) {
+            PageError.badRequest("“\($0)” is not a search mode (hybrid, keyword or semantic).")
         }
         let query = SearchQuery(parsing: text)
         let outcome =
