@@ -72,7 +72,7 @@ extension PaperPageModel {
             submitter: paper.submitter,
             versions: paper.versions.map { v in
                 VersionView(
-                    label: "v\(v.number)", url: "https://arxiv.org/abs/\(id.rawValue)v\(v.number)",
+                    label: "v\(v.number)", url: SiteURL.arxivAbstract(id) + "v\(v.number)",
                     date: Format.longDate(Day(v.submitted)), iso: Timestamp.rfc3339(v.submitted), size: v.size)
             },
             similar: similar,

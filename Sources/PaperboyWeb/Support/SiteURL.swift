@@ -41,7 +41,7 @@ enum SiteRoute: String, CaseIterable, Sendable {
     }
 
     /// The text of the route's parameter in a matched request, still percent-encoded: the `{name}` segment, or the
-    /// segments `**` took, joined by `/`.
+    /// segments `**` took, joined by `/`. Throws for a route without a parameter.
     func parameter(in context: some RequestContext) throws -> String {
         let parts = pattern.split(separator: "/")
         if parts.last == "**" { return context.parameters.getCatchAll().joined(separator: "/") }
