@@ -167,6 +167,8 @@ let package = Package(
                 .product(name: "PropertyBased", package: "swift-property-based"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            // HTML snapshots, read and recorded through #filePath (see SnapshotTests.swift).
+            exclude: ["Snapshots"],
             swiftSettings: swiftSettings
         ),
     ]

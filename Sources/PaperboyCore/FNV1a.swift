@@ -1,14 +1,19 @@
 /// The 64-bit FNV-1a hash: fast, stable across runs and machines (unlike `Hasher`), not for security. Tells a
 /// changed text or answer from an unchanged one.
 public struct FNV1a: Sendable {
-    public private(set) var value: UInt64 = 0xcbf2_9ce4_8422_2325
+    @usableFromInline var state: UInt64 = 0xcbf2_9ce4_8422_2325
+
+    /// The hash of everything combined so far.
+    public var value: UInt64 { state }
 
     public init() {}
 
+    /// Inlinable, so that hashing a buffer in another module runs as a tight loop.
+    @inlinable
     public mutating func combine(_ bytes: some Sequence<UInt8>) {
         for byte in bytes {
-            value ^= UInt64(byte)
-            value = value &* 0x100_0000_01b3
+            state ^= UInt64(byte)
+            state = state &* 0x100_0000_01b3
         }
     }
 

@@ -26,7 +26,7 @@ struct Site<Store: PaperCatalog>: Sendable {
     let searcher: any PaperSearcher
     let config: WebConfiguration
     let templates: Templates
-    let responder: HTTPResponder
+    let cache: ResponseCache
     let registry: PrometheusCollectorRegistry
     let logger: Logger
 }
@@ -44,19 +44,22 @@ public func buildRouter(
 }
 
 /// The router and the table of its routes (paths and methods), which tests walk so that every route added
-/// later is covered by the same checks.
+/// later is covered by the same checks. `probe`, for tests, runs outside every other middleware and sees which
+/// route answered (`context.endpointPath`).
 func buildSite(
     store: some PaperCatalog, searcher: any PaperSearcher, config: WebConfiguration,
-    registry: PrometheusCollectorRegistry, logger: Logger, now: @escaping @Sendable () -> ContinuousClock.Instant
-) async throws -> (router: Router<AppRequestContext>, routes: [(path: String, methods: Set<HTTPRequest.Method>)]) {
+    registry: PrometheusCollectorRegistry, logger: Logger, now: @escaping @Sendable () -> ContinuousClock.Instant,
+    probe: (any MiddlewareProtocol<Request, Response, AppRequestContext>)? = nil
+) async throws -> (router: Router<AppRequestContext>, routes: [(route: SiteRoute, methods: Set<HTTPRequest.Method>)]) {
     let gate = AdmissionGate(concurrency: config.searchConcurrency, queue: config.searchQueue)
     let site = Site(
         store: store, searcher: GatedSearcher(base: searcher, gate: gate),
         config: config, templates: try await Templates.load(),
-        responder: HTTPResponder(
+        cache: ResponseCache(
             ttl: config.cacheTTL, registry: registry, capacityBytes: config.cacheBytes, now: now),
         registry: registry, logger: logger)
     let router = Router(context: AppRequestContext.self, options: .autoGenerateHeadEndpoints)
+    if let probe { router.add(middleware: probe) }
     // Outermost first: metrics and the access log see every answer, errors included.
     router.add(middleware: RequestMetricsMiddleware(registry: registry))
     router.add(middleware: AccessLogMiddleware(logger: logger, trustedProxies: config.trustedProxies))

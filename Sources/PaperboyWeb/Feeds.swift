@@ -36,14 +36,16 @@ struct FeedRoutes<Store: PaperCatalog>: Sendable {
     var config: WebConfiguration { site.config }
 
     func register(on routes: RouteTable) {
-        routes.get("/feeds/daily.xml") { request, _ in
-            try await site.responder.respond(to: request) { try await daily() }
+        routes.get(.dailyFeed) { request, _ in
+            try await site.cache.respond(to: request) { try await daily() }
         }
-        routes.get("/feeds/categories/{file}") { request, context in
-            try await site.responder.respond(to: request) { try await category(context.parameters.require("file")) }
+        routes.get(.categoryFeed) { request, context in
+            try await site.cache.respond(to: request) {
+                try await category(SiteRoute.categoryFeed.parameter(in: context))
+            }
         }
-        routes.get("/feeds/search.xml") { request, _ in
-            try await site.responder.respond(to: request) {
+        routes.get(.searchFeed) { request, _ in
+            try await site.cache.respond(to: request) {
                 do {
                     return try await search(try Parameters(request: request).searchText())
                 } catch let problem as ParameterProblem {

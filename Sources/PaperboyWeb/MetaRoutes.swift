@@ -11,26 +11,23 @@ struct MetaRoutes<Store: PaperCatalog>: Sendable {
     var config: WebConfiguration { site.config }
 
     func register(on routes: RouteTable) {
-        routes.get("/health") { _, _ in try await health() }
-        routes.get("/metrics") { request, _ in try await metrics(request) }
-        routes.get("/robots.txt") { request, _ in
-            try await site.responder.respond(to: request) {
+        routes.get(.health) { _, _ in try await health() }
+        routes.get(.metrics) { request, _ in try await metrics(request) }
+        routes.get(.robots) { request, _ in
+            try await site.cache.respond(to: request) {
                 Rendered(
                     contentType: Rendered.plain,
-                    text:
-                        "User-agent: *\nDisallow: \(config.pathPrefix)/search\nDisallow: \(config.pathPrefix)/feeds/search.xml\n"
+                    text: "User-agent: *\nDisallow: \(config.pathPrefix + SiteRoute.search.pattern)\n"
+                        + "Disallow: \(config.pathPrefix + SiteRoute.searchFeed.pattern)\n"
                         + "Sitemap: \(SiteURL.sitemap.absolute(config))\n")
             }
         }
-        routes.get("/sitemap.xml") { request, _ in try await site.responder.respond(to: request) { try await sitemap() }
-        }
-        routes.get("/openapi.json") { request, _ in
-            try await site.responder.respond(to: request) {
-                var base = config.baseURL.absoluteString
-                if base.hasSuffix("/") { base.removeLast() }
-                return Rendered(
+        routes.get(.sitemap) { request, _ in try await site.cache.respond(to: request) { try await sitemap() } }
+        routes.get(.openAPI) { request, _ in
+            try await site.cache.respond(to: request) {
+                Rendered(
                     contentType: Rendered.json,
-                    text: site.templates.openAPI.replacingOccurrences(of: "{{server}}", with: base))
+                    text: site.templates.openAPI.replacingOccurrences(of: "{{server}}", with: config.siteRoot))
             }
         }
     }

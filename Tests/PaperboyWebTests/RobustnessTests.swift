@@ -520,9 +520,9 @@ struct EveryRouteTests {
             store: site.store, searcher: site.keywordSearcher, config: site.config, registry: .init(), logger: TestSite.quietLogger,
             now: { .now })
         let paths = try routes.filter { $0.methods.contains(.get) }.map { route in
-            var path = route.path
+            var path = route.route.pattern
             for (pattern, value) in Self.samples { path = path.replacingOccurrences(of: pattern, with: value) }
-            try #require(!path.contains("{") && !path.contains("*"), "no sample value for \(route.path)")
+            try #require(!path.contains("{") && !path.contains("*"), "no sample value for \(route.route.pattern)")
             return path
         }
         #expect(paths.count >= 15)

@@ -35,16 +35,18 @@ struct APIPaper: Codable, Equatable {
     let pdfUrl: String
 
     init(_ stored: StoredPaper) {
+        // The fields the daily item's paper carries too, written one way for both.
+        let common = APIDailyPaper(stored)
+        id = common.id
+        title = common.title
+        summary = common.summary
+        authors = common.authors
+        publishedAt = common.publishedAt
+        upvotes = common.upvotes
+        categories = common.categories
         let p = stored.paper
-        id = p.id.rawValue
-        title = p.title
-        summary = p.abstract
-        authors = p.authors.map { APIAuthor(name: $0, hidden: false) }
-        publishedAt = Timestamp.rfc3339(p.published)
         submittedOnDailyAt = Timestamp.rfc3339(p.featuredAt)
-        upvotes = stored.upvotes
         numComments = stored.numComments
-        categories = p.categories
         versions = p.versions.map {
             APIVersion(version: $0.number, publishedAt: Timestamp.rfc3339($0.submitted), size: $0.size)
         }

@@ -34,23 +34,23 @@ struct APIRoutes<Store: PaperCatalog>: Sendable {
     let site: Site<Store>
 
     func register(on routes: RouteTable) {
-        routes.get("/api/daily_papers") { request, _ in try await api(request) { try await dailyPapers(request) } }
-        routes.get("/api/papers/search") { request, _ in try await api(request) { try await search(request) } }
-        routes.get("/api/papers") { request, _ in try await api(request) { try await allPapers(request) } }
-        routes.get("/api/papers/**") { request, context in
+        routes.get(.apiDailyPapers) { request, _ in try await api(request) { try await dailyPapers(request) } }
+        routes.get(.apiSearch) { request, _ in try await api(request) { try await search(request) } }
+        routes.get(.apiPapers) { request, _ in try await api(request) { try await allPapers(request) } }
+        routes.get(.apiPaper) { request, context in
             try await api(request) {
-                var segments = context.parameters.getCatchAll()
-                if segments.last == "similar", segments.count > 1 {
-                    segments.removeLast()
-                    return try await similar(try paperID(segments), request)
+                let parameter = try SiteRoute.apiPaper.parameter(in: context)
+                let similarSuffix = "/similar"
+                if parameter.hasSuffix(similarSuffix), parameter.count > similarSuffix.count {
+                    return try await similar(try paperID(parameter.dropLast(similarSuffix.count)), request)
                 }
-                return try await paper(segments)
+                return try await paper(try paperID(parameter))
             }
         }
     }
 
     func api(_ request: Request, _ produce: @escaping () async throws -> Rendered) async throws -> Response {
-        try await site.responder.respond(to: request) {
+        try await site.cache.respond(to: request) {
             do {
                 return try await produce()
             } catch let error as APIError {
@@ -64,14 +64,8 @@ struct APIRoutes<Store: PaperCatalog>: Sendable {
     func dailyPapers(_ request: Request) async throws -> Rendered {
         let limit = try Parameters(request: request).integer("limit", in: 1...100, default: 50)
         let page = try Parameters(request: request).zeroBasedPage("p", perPage: limit)
-        let sort: ListingSort
-        if let raw = request.query("sort") {
-            guard let s = ListingSort(rawValue: raw) else {
-                throw APIError.badRequest("sort must be publishedAt or trending")
-            }
-            sort = s
-        } else {
-            sort = .publishedAt
+        let sort = try Parameters(request: request).choice("sort", default: ListingSort.publishedAt) { _ in
+            APIError.badRequest("sort must be publishedAt or trending")
         }
         let days: ClosedRange<Day>
         if let period = try Parameters(request: request).period() {
@@ -91,9 +85,8 @@ struct APIRoutes<Store: PaperCatalog>: Sendable {
 
     func search(_ request: Request) async throws -> Rendered {
         let limit = try Parameters(request: request).integer("limit", in: 1...120, default: 50)
-        let requested = request.query("mode")
-        guard let mode = requested.map({ SearchMode(rawValue: $0) }) ?? .hybrid else {
-            throw APIError.badRequest("mode must be hybrid, keyword or semantic")
+        let mode = try Parameters(request: request).choice("mode", default: SearchMode.hybrid) { _ in
+            APIError.badRequest("mode must be hybrid, keyword or semantic")
         }
         let query = SearchQuery(parsing: try Parameters(request: request).searchText())
         guard !query.isEmpty else { return try JSON.rendered([APIDailyItem]()) }
@@ -135,22 +128,19 @@ struct APIRoutes<Store: PaperCatalog>: Sendable {
         let page = try await site.store.allPapers(after: cursor, limit: limit)
         var headers = HTTPFields()
         if let next = page.next {
-            var base = site.config.baseURL.absoluteString
-            if base.hasSuffix("/") { base.removeLast() }
-            let token = next.token.addingPercentEncoding(withAllowedCharacters: SiteURL.segmentAllowed) ?? next.token
-            headers[HTTPField.Name("Link")!] = "<\(base)/api/papers?cursor=\(token)&limit=\(limit)>; rel=\"next\""
+            let link = SiteURL.apiPapers(after: next, limit: limit).absolute(site.config)
+            headers[HTTPField.Name("Link")!] = "<\(link)>; rel=\"next\""
         }
         return try JSON.rendered(page.papers.map(APIPaper.init), headers: headers)
     }
 
-    func paperID(_ segments: [Substring]) throws -> PaperID {
-        let raw = QueryString.segment(segments.joined(separator: "/"))
+    func paperID(_ parameter: some StringProtocol) throws -> PaperID {
+        let raw = QueryString.segment(parameter)
         guard let (id, _) = PaperID.parse(raw) else { throw APIError.notFound("\(raw) is not an arXiv id") }
         return id
     }
 
-    func paper(_ segments: [Substring]) async throws -> Rendered {
-        let id = try paperID(segments)
+    func paper(_ id: PaperID) async throws -> Rendered {
         guard let stored = try await site.store.paper(id: id) else { throw APIError.notFound("paper \(id) not found") }
         return try JSON.rendered(APIPaper(stored))
     }

@@ -46,32 +46,45 @@ struct Parameters {
     /// How many pages of `perPage` fit in ``SearchLimits/maxReachableResults``.
     static func pages(perPage: Int) -> Int { max(1, SearchLimits.maxReachableResults / max(1, perPage)) }
 
-    /// The period given by `date`, `week` or `month` (at most one of them), nil when none is given.
-    func period() throws -> ListingPeriod? {
-        let given = ["date", "week", "month"].filter { request.query($0) != nil }
-        guard given.count <= 1 else { throw ParameterProblem("give at most one of date, week and month") }
-        if let raw = request.query("date") {
-            guard let day = Day(iso: raw) else {
-                throw ParameterProblem("date must be a day from \(Parameters.dayRange), written YYYY-MM-DD")
-            }
-            return .day(day)
-        }
-        if let raw = request.query("week") {
-            guard let week = ISOWeek(iso: raw) else {
-                throw ParameterProblem(
-                    "week must be an ISO week from \(Day.supportedYears.lowerBound)-W01 to "
-                        + "\(Day.supportedYears.upperBound)-W52, written YYYY-Www")
-            }
-            return .week(week)
-        }
-        if let raw = request.query("month") {
-            guard let month = Month(iso: raw) else {
-                throw ParameterProblem(
-                    "month must be a month from \(Day.supportedYears.lowerBound)-01 to "
-                        + "\(Day.supportedYears.upperBound)-12, written YYYY-MM")
-            }
-            return .month(month)
-        }
-        return nil
+    /// The value of a parameter that names a case of `T`, or `fallback` when absent; `invalid` makes the error for
+    /// any other value (pages and the API word it differently).
+    func choice<T: RawRepresentable<String>>(
+        _ name: String, default fallback: T, invalid: (String) -> any Error
+    ) throws -> T {
+        guard let raw = request.query(name) else { return fallback }
+        guard let value = T(rawValue: raw) else { throw invalid(raw) }
+        return value
     }
+
+    /// The period given by `date`, `week` or `month` (at most one of them), nil when none is given; pages and the
+    /// API read it here alike.
+    func period() throws -> ListingPeriod? {
+        let forms = ListingPeriod.queryForms
+        let given = forms.filter { request.query($0.name) != nil }
+        guard given.count <= 1 else {
+            let names = forms.map(\.name)
+            throw ParameterProblem(
+                "give at most one of \(names.dropLast().joined(separator: ", ")) and \(names.last ?? "")")
+        }
+        guard let form = given.first, let raw = request.query(form.name) else { return nil }
+        guard let period = form.parse(raw) else { throw ParameterProblem("\(form.name) must be \(form.expected)") }
+        return period
+    }
+}
+
+extension ListingPeriod {
+    /// How each kind of period is read from a query: the parameter ``queryItem`` writes it under, how its value is
+    /// parsed, and what a valid value looks like (for the 400 message).
+    static let queryForms: [(name: String, parse: @Sendable (String) -> ListingPeriod?, expected: String)] = [
+        ("date", { Day(iso: $0).map { .day($0) } }, "a day from \(Parameters.dayRange), written YYYY-MM-DD"),
+        (
+            "week", { ISOWeek(iso: $0).map { .week($0) } },
+            "an ISO week from \(Day.supportedYears.lowerBound)-W01 to \(Day.supportedYears.upperBound)-W52, "
+                + "written YYYY-Www"
+        ),
+        (
+            "month", { Month(iso: $0).map { .month($0) } },
+            "a month from \(Day.supportedYears.lowerBound)-01 to \(Day.supportedYears.upperBound)-12, written YYYY-MM"
+        ),
+    ]
 }

@@ -1,30 +1,31 @@
 import HTTPTypes
 import Hummingbird
 
-/// Registers the site's routes and remembers each path's methods, so that any other method on a known path
-/// answers 405 with `Allow`, and `OPTIONS` answers 204 with `Allow` (HEAD comes with every GET, from the router).
+/// Registers the site's routes, which are ``SiteRoute`` values (the patterns links are written from), and remembers
+/// each route's methods, so that any other method on a known path answers 405 with `Allow`, and `OPTIONS` answers
+/// 204 with `Allow` (HEAD comes with every GET, from the router).
 final class RouteTable {
     typealias Handler = @Sendable (Request, AppRequestContext) async throws -> Response
 
     private let group: RouterGroup<AppRequestContext>
-    private var methods: [String: Set<HTTPRequest.Method>] = [:]
-    private var paths: [String] = []
+    private var methods: [SiteRoute: Set<HTTPRequest.Method>] = [:]
+    private var routes: [SiteRoute] = []
 
     /// The methods Paperboy answers 405 for on a path that does not take them.
     static let refusable: [HTTPRequest.Method] = [.get, .post, .put, .delete, .patch, .trace, .connect]
 
     init(_ group: RouterGroup<AppRequestContext>) { self.group = group }
 
-    func get(_ path: String, _ handler: @escaping Handler) { on(path, method: .get, handler) }
+    func get(_ route: SiteRoute, _ handler: @escaping Handler) { on(route, method: .get, handler) }
 
-    func on(_ path: String, method: HTTPRequest.Method, _ handler: @escaping Handler) {
-        group.on(RouterPath(path), method: method, use: handler)
-        if methods[path] == nil { paths.append(path) }
-        methods[path, default: []].insert(method)
+    func on(_ route: SiteRoute, method: HTTPRequest.Method, _ handler: @escaping Handler) {
+        group.on(RouterPath(route.pattern), method: method, use: handler)
+        if methods[route] == nil { routes.append(route) }
+        methods[route, default: []].insert(method)
     }
 
-    /// The routes as registered, in order: path pattern and methods.
-    var registered: [(path: String, methods: Set<HTTPRequest.Method>)] { paths.map { ($0, methods[$0] ?? []) } }
+    /// The routes as registered, in order, with their methods.
+    var registered: [(route: SiteRoute, methods: Set<HTTPRequest.Method>)] { routes.map { ($0, methods[$0] ?? []) } }
 
     /// The `Allow` value of a set of methods: HEAD with GET, OPTIONS always.
     static func allow(_ methods: Set<HTTPRequest.Method>) -> String {
@@ -37,11 +38,12 @@ final class RouteTable {
 
     /// Adds the 405 and OPTIONS answers; call once, after every route.
     func finish() {
-        for path in paths {
-            let taken = methods[path] ?? []
+        for route in routes {
+            let path = RouterPath(route.pattern)
+            let taken = methods[route] ?? []
             let allow = RouteTable.allow(taken)
             for method in RouteTable.refusable where !taken.contains(method) {
-                group.on(RouterPath(path), method: method) { _, _ in
+                group.on(path, method: method) { _, _ in
                     var headers = HTTPFields()
                     headers[.allow] = allow
                     headers[.contentType] = Rendered.plain
@@ -52,7 +54,7 @@ final class RouteTable {
                 }
             }
             if !taken.contains(.options) {
-                group.on(RouterPath(path), method: .options) { _, _ in
+                group.on(path, method: .options) { _, _ in
                     var headers = HTTPFields()
                     headers[.allow] = allow
                     return Response(status: .noContent, headers: headers)

@@ -1,8 +1,57 @@
 import Foundation
+import Hummingbird
 import PaperboyCore
 
-/// Every page of the site, typed. Routes and links use the same values, so a link cannot point
-/// at a route that does not exist.
+/// Every route the site answers, by its pattern below the site's prefix. `RouteTable` registers exactly these, and
+/// `SiteURL` writes its links from the same patterns, so a link and the route that answers it cannot drift apart.
+enum SiteRoute: String, CaseIterable, Sendable {
+    // Pages
+    case home = "/"
+    case listing = "/papers"
+    case paper = "/papers/**"
+    case author = "/authors/**"
+    case category = "/categories/{category}"
+    case search = "/search"
+    case stylesheet = "/static/paperboy.css"
+    // Feeds
+    case dailyFeed = "/feeds/daily.xml"
+    case categoryFeed = "/feeds/categories/{file}"
+    case searchFeed = "/feeds/search.xml"
+    // JSON API
+    case apiDailyPapers = "/api/daily_papers"
+    case apiSearch = "/api/papers/search"
+    case apiPapers = "/api/papers"
+    /// A paper, or its similar papers (`/api/papers/{id}/similar`); ids may hold a slash.
+    case apiPaper = "/api/papers/**"
+    // Operations
+    case health = "/health"
+    case metrics = "/metrics"
+    case robots = "/robots.txt"
+    case sitemap = "/sitemap.xml"
+    case openAPI = "/openapi.json"
+
+    /// The pattern as the router takes it: `{name}` captures one segment, `**` the rest of the path.
+    var pattern: String { rawValue }
+
+    /// The pattern with its parameter (`{name}` or `**`) replaced by `value`, written as given (already encoded).
+    func path(_ value: String) -> String {
+        pattern.split(separator: "/", omittingEmptySubsequences: false)
+            .map { part in part == "**" || part.hasPrefix("{") ? value : String(part) }
+            .joined(separator: "/")
+    }
+
+    /// The text of the route's parameter in a matched request, still percent-encoded: the `{name}` segment, or the
+    /// segments `**` took, joined by `/`. Throws for a route without a parameter.
+    func parameter(in context: some RequestContext) throws -> String {
+        let parts = pattern.split(separator: "/")
+        if parts.last == "**" { return context.parameters.getCatchAll().joined(separator: "/") }
+        let capture = parts.first { $0.hasPrefix("{") && $0.hasSuffix("}") }
+        return try context.parameters.require(capture.map { String($0.dropFirst().dropLast()) } ?? pattern)
+    }
+}
+
+/// Every page of the site, typed. Links are written from the pattern of the route that answers them
+/// (``SiteRoute``), so a link cannot point at a route that does not exist.
 public enum SiteURL: Sendable, Hashable {
     case home
     case listing(ListingPeriod, page: Int = 1)
@@ -15,42 +64,60 @@ public enum SiteURL: Sendable, Hashable {
     case categoryFeed(String)
     case searchFeed(String)
     case stylesheet
+    /// The next page of `/api/papers`, from the cursor the previous page ended on.
+    case apiPapers(after: PaperCursor, limit: Int)
     case openAPI
     case health
     case sitemap
 
-    /// The path and query below the site's prefix.
-    public var relative: String {
+    /// The route that answers this URL.
+    var route: SiteRoute {
         switch self {
-        case .home: "/"
-        case .listing(let period, let page):
-            "/papers?\(period.queryItem.name)=\(period.queryItem.value)" + (page > 1 ? "&page=\(page)" : "")
-        case .paper(let id): "/papers/\(id.rawValue)"
-        case .paperMarkdown(let id): "/papers/\(id.rawValue).md"
-        case .author(let name, let page): "/authors/\(SiteURL.segment(name))" + (page > 1 ? "?page=\(page)" : "")
-        case .category(let cat, let page): "/categories/\(SiteURL.segment(cat))" + (page > 1 ? "?page=\(page)" : "")
-        case .search(let q, let mode, let page):
-            "/search?q=\(SiteURL.query(q))" + (mode == .hybrid ? "" : "&mode=\(mode.rawValue)")
-                + (page > 1 ? "&page=\(page)" : "")
-        case .dailyFeed: "/feeds/daily.xml"
-        case .categoryFeed(let cat): "/feeds/categories/\(SiteURL.segment(cat)).xml"
-        case .searchFeed(let q): "/feeds/search.xml?q=\(SiteURL.query(q))"
-        case .stylesheet: "/static/paperboy.css"
-        case .openAPI: "/openapi.json"
-        case .health: "/health"
-        case .sitemap: "/sitemap.xml"
+        case .home: .home
+        case .listing: .listing
+        case .paper, .paperMarkdown: .paper
+        case .author: .author
+        case .category: .category
+        case .search: .search
+        case .dailyFeed: .dailyFeed
+        case .categoryFeed: .categoryFeed
+        case .searchFeed: .searchFeed
+        case .stylesheet: .stylesheet
+        case .apiPapers: .apiPapers
+        case .openAPI: .openAPI
+        case .health: .health
+        case .sitemap: .sitemap
         }
     }
+
+    /// The path and query below the site's prefix.
+    public var relative: String {
+        let route = route
+        return switch self {
+        case .home, .dailyFeed, .stylesheet, .openAPI, .health, .sitemap: route.pattern
+        case .listing(let period, let page):
+            route.pattern + "?\(period.queryItem.name)=\(period.queryItem.value)" + SiteURL.page(page, "&")
+        case .paper(let id): route.path(id.rawValue)
+        case .paperMarkdown(let id): route.path(id.rawValue + ".md")
+        case .author(let name, let page): route.path(SiteURL.segment(name)) + SiteURL.page(page, "?")
+        case .category(let name, let page): route.path(SiteURL.segment(name)) + SiteURL.page(page, "?")
+        case .search(let q, let mode, let page):
+            route.pattern + "?q=\(SiteURL.query(q))" + (mode == .hybrid ? "" : "&mode=\(mode.rawValue)")
+                + SiteURL.page(page, "&")
+        case .categoryFeed(let name): route.path(SiteURL.segment(name) + ".xml")
+        case .searchFeed(let q): route.pattern + "?q=\(SiteURL.query(q))"
+        case .apiPapers(let cursor, let limit): route.pattern + "?cursor=\(SiteURL.query(cursor.token))&limit=\(limit)"
+        }
+    }
+
+    /// `page=n` after `separator`, or nothing on the first page (whose link carries no page).
+    static func page(_ page: Int, _ separator: String) -> String { page > 1 ? "\(separator)page=\(page)" : "" }
 
     /// The link as the site writes it in pages: with the path prefix, without the host.
     public func path(_ config: WebConfiguration) -> String { config.pathPrefix + relative }
 
     /// The absolute URL, for feeds, sitemaps and `Link` headers.
-    public func absolute(_ config: WebConfiguration) -> String {
-        var base = config.baseURL.absoluteString
-        if base.hasSuffix("/") { base.removeLast() }
-        return base + relative
-    }
+    public func absolute(_ config: WebConfiguration) -> String { config.siteRoot + relative }
 
     public static func arxivAbstract(_ id: PaperID) -> String { "https://arxiv.org/abs/\(id.rawValue)" }
     public static func arxivPDF(_ id: PaperID) -> String { "https://arxiv.org/pdf/\(id.rawValue)" }

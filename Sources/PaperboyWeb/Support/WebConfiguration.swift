@@ -43,6 +43,12 @@ public struct WebConfiguration: Sendable {
         self.idleTimeout = idleTimeout
     }
 
+    /// The public URL without a trailing slash: what every absolute link starts with.
+    public var siteRoot: String {
+        let base = baseURL.absoluteString
+        return base.hasSuffix("/") ? String(base.dropLast()) : base
+    }
+
     /// The path prefix every route and link carries (`""` or `/papers-site`).
     public var pathPrefix: String {
         let path = baseURL.path

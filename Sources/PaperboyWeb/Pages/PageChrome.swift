@@ -1,5 +1,8 @@
 import Foundation
+import Hummingbird
 import PaperboyCore
+
+// What the pages share: the layout's data (site chrome, feed link), paper cards, paging and text formats.
 
 /// What every page's layout shows: the site's name and links, and the search box's value.
 struct SiteChrome {
@@ -14,7 +17,7 @@ struct SiteChrome {
     init(_ config: WebConfiguration, query: String = "") {
         name = config.siteName
         home = SiteURL.home.path(config)
-        search = config.pathPrefix + "/search"
+        search = config.pathPrefix + SiteRoute.search.pattern
         stylesheet = SiteURL.stylesheet.path(config)
         dailyFeed = SiteURL.dailyFeed.path(config)
         api = SiteURL.openAPI.path(config)
@@ -27,10 +30,21 @@ struct FeedLink {
     let url: String
 }
 
+/// A name linking to its page (an author, a category); `last` ends a comma-separated list.
 struct NameLink {
     let name: String
     let url: String
     let last: Bool
+
+    static func authors(_ names: some Collection<String>, config: WebConfiguration) -> [NameLink] {
+        names.enumerated().map { index, name in
+            NameLink(name: name, url: SiteURL.author(name).path(config), last: index == names.count - 1)
+        }
+    }
+
+    static func categories(_ names: [String], config: WebConfiguration) -> [NameLink] {
+        names.map { NameLink(name: $0, url: SiteURL.category($0).path(config), last: false) }
+    }
 }
 
 struct SegmentView {
@@ -63,11 +77,9 @@ struct CardView {
         url = SiteURL.paper(paper.id).path(config)
         titleSegments = CardView.segments(title ?? Highlighted(plain: paper.title))
         let shown = paper.authors.prefix(CardView.shownAuthors)
-        authors = shown.enumerated().map { index, name in
-            NameLink(name: name, url: SiteURL.author(name).path(config), last: index == shown.count - 1)
-        }
+        authors = NameLink.authors(shown, config: config)
         moreAuthors = paper.authors.count > shown.count ? paper.authors.count - shown.count : nil
-        categories = paper.categories.map { NameLink(name: $0, url: SiteURL.category($0).path(config), last: false) }
+        categories = NameLink.categories(paper.categories, config: config)
         date = Format.longDate(paper.featuredDay)
         isoDate = paper.featuredDay.description
         upvotes = stored.upvotes
@@ -77,8 +89,33 @@ struct CardView {
         self.similarity = similarity.map { String(format: "%.2f", $0) }
     }
 
+    /// A search result, its matches marked.
+    init(hit: RankedHit, config: WebConfiguration) {
+        self.init(
+            hit.paper, config: config, title: hit.titleHighlight, abstract: hit.abstractSnippet,
+            similarity: hit.similarity)
+    }
+
     static func segments(_ h: Highlighted) -> [SegmentView] {
         h.segments.map { SegmentView(text: $0.text, isMatch: $0.isMatch) }
+    }
+}
+
+/// Which page of a list a request asks for (`page`, from 1), and the rows that page covers.
+struct PageWindow {
+    static let perPage = 50
+
+    let page: Int
+    var offset: Int { (page - 1) * PageWindow.perPage }
+    var limit: Int { PageWindow.perPage }
+
+    init(page: Int) { self.page = page }
+
+    init(_ request: Request) throws { page = try Parameters(request: request).page(perPage: PageWindow.perPage) }
+
+    /// Links to the pages around this one, nil when `total` fits on one page.
+    func pagination(total: Int, url: (Int) -> String) -> PaginationView? {
+        PaginationView.make(page: page, total: total, perPage: PageWindow.perPage, url: url)
     }
 }
 

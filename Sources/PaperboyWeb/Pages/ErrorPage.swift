@@ -1,0 +1,39 @@
+import Hummingbird
+import PaperboyCore
+
+/// A problem with what the visitor asked for, shown as an error page with its status.
+struct PageError: Error {
+    let status: HTTPResponse.Status
+    let heading: String
+    let message: String
+
+    static func notFound(_ message: String) -> PageError {
+        PageError(status: .notFound, heading: "Not found", message: message)
+    }
+    static func badRequest(_ message: String) -> PageError {
+        PageError(status: .badRequest, heading: "Bad request", message: message)
+    }
+}
+
+/// The error page (`error.mustache`): a heading and what went wrong.
+struct ErrorPageModel {
+    let site: SiteChrome
+    let feed: FeedLink?
+    let canonical: String?
+    let heading: String
+    let message: String
+}
+
+extension ErrorPageModel {
+    init(config: WebConfiguration, error: PageError) {
+        self.init(site: SiteChrome(config), feed: nil, canonical: nil, heading: error.heading, message: error.message)
+    }
+}
+
+extension PageRoutes {
+    func errorPage(_ error: PageError) throws -> Rendered {
+        Rendered(
+            status: error.status, contentType: Rendered.html,
+            text: try site.templates.render(ErrorPageModel(config: config, error: error), "error"))
+    }
+}

@@ -1,0 +1,112 @@
+import Hummingbird
+import PaperboyCore
+
+/// A version of a paper on arXiv, with its date and size.
+struct VersionView {
+    let label: String
+    let url: String
+    let date: String
+    let iso: String
+    let size: String?
+}
+
+/// A paper's own page (`paper.mustache`): everything arXiv says about it, similar papers and a citation.
+struct PaperPageModel {
+    let site: SiteChrome
+    let feed: FeedLink?
+    let canonical: String?
+    let title: String
+    let shortAbstract: String
+    let abstract: String
+    let authors: [NameLink]
+    let categories: [NameLink]
+    let published: String
+    let isoPublished: String
+    let featured: String?
+    let upvotes: Int
+    let absURL: String
+    let pdfURL: String
+    let markdownURL: String
+    let comments: String?
+    let journalRef: String?
+    let doi: String?
+    let doiURL: String?
+    let reportNo: String?
+    let license: String?
+    /// The license as a link, only when it is an http(s) URL.
+    let licenseURL: String?
+    let submitter: String?
+    let versions: [VersionView]
+    let similar: [CardView]
+    let bibtex: String
+    let hasSimilar: Bool
+}
+
+extension PaperPageModel {
+    init(config: WebConfiguration, stored: StoredPaper, similar: [CardView]) {
+        let paper = stored.paper
+        let id = paper.id
+        self.init(
+            site: SiteChrome(config),
+            feed: nil,
+            canonical: SiteURL.paper(id).absolute(config),
+            title: paper.title,
+            shortAbstract: String(paper.abstract.prefix(200)),
+            abstract: paper.abstract,
+            authors: NameLink.authors(paper.authors, config: config),
+            categories: NameLink.categories(paper.categories, config: config),
+            published: Format.longDate(Day(paper.published)),
+            isoPublished: Timestamp.rfc3339(paper.published),
+            featured: paper.featuredDay == Day(paper.published) ? nil : Format.longDate(paper.featuredDay),
+            upvotes: stored.upvotes,
+            absURL: SiteURL.arxivAbstract(id),
+            pdfURL: SiteURL.arxivPDF(id),
+            markdownURL: SiteURL.paperMarkdown(id).path(config),
+            comments: paper.comments,
+            journalRef: paper.journalRef,
+            doi: paper.doi,
+            doiURL: paper.doi.map { "https://doi.org/\($0)" },
+            reportNo: paper.reportNo,
+            license: paper.license,
+            licenseURL: paper.license.flatMap(SiteURL.externalLink),
+            submitter: paper.submitter,
+            versions: paper.versions.map { v in
+                VersionView(
+                    label: "v\(v.number)", url: SiteURL.arxivAbstract(id) + "v\(v.number)",
+                    date: Format.longDate(Day(v.submitted)), iso: Timestamp.rfc3339(v.submitted), size: v.size)
+            },
+            similar: similar,
+            bibtex: Citation.bibtex(paper),
+            hasSimilar: !similar.isEmpty)
+    }
+}
+
+extension PageRoutes {
+    /// `/papers/{id}` (old ids hold a slash, and a version suffix is allowed), and `/papers/{id}.md`.
+    func paper(_ parameter: String) async throws -> Rendered {
+        var raw = QueryString.segment(parameter)
+        let wantsMarkdown = raw.hasSuffix(".md")
+        if wantsMarkdown { raw.removeLast(3) }
+        guard let (id, _) = PaperID.parse(raw) else { throw PageError.notFound("“\(raw)” is not an arXiv id.") }
+        guard let stored = try await site.store.paper(id: id) else {
+            throw PageError.notFound("Paper \(id) is not here (yet).")
+        }
+        if wantsMarkdown {
+            return Rendered(contentType: Rendered.markdown, text: Citation.markdown(stored.paper))
+        }
+        // When searches are over their limit the page still answers, without similar papers (and uncached).
+        let found: [(paper: StoredPaper, similarity: Double)]
+        var headers = HTTPFields()
+        do {
+            found = try await site.searcher.similar(to: id, limit: 5)
+        } catch let refused as any RefusedRequest {
+            guard case .unavailable = refused.refusal else { throw refused }
+            found = []
+            headers[.cacheControl] = "no-store"
+        }
+        let similar = found.map { CardView($0.paper, config: config, similarity: $0.similarity) }
+        var page = try html(PaperPageModel(config: config, stored: stored, similar: similar), "paper")
+        page.headers = headers
+        return page
+    }
+}

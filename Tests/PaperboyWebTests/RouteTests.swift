@@ -1,0 +1,124 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import PaperStoreConformance
+import PaperboyCore
+import Synchronization
+import Testing
+
+@testable import PaperboyWeb
+
+/// Remembers which route answered the last request (the router's `endpointPath`).
+final class RouteProbe: RouterMiddleware, Sendable {
+    typealias Context = AppRequestContext
+    let answered = Mutex<String?>(nil)
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
+        defer { answered.withLock { $0 = context.endpointPath } }
+        return try await next(request, context)
+    }
+}
+
+/// Links and routes come from one source: every kind of `SiteURL` is answered by the route it names.
+@Suite("Routes and links")
+struct RouteTests {
+    /// The kinds of `SiteURL`. `kind(_:)` switches over every case, so a new case does not compile until it has a
+    /// kind here, and `everyKindHasASample` fails until it has a sample below.
+    enum Kind: CaseIterable {
+        case home, listing, paper, paperMarkdown, author, category, search, dailyFeed, categoryFeed, searchFeed
+        case stylesheet, apiPapers, openAPI, health, sitemap
+    }
+
+    static func kind(_ url: SiteURL) -> Kind {
+        switch url {
+        case .home: .home
+        case .listing: .listing
+        case .paper: .paper
+        case .paperMarkdown: .paperMarkdown
+        case .author: .author
+        case .category: .category
+        case .search: .search
+        case .dailyFeed: .dailyFeed
+        case .categoryFeed: .categoryFeed
+        case .searchFeed: .searchFeed
+        case .stylesheet: .stylesheet
+        case .apiPapers: .apiPapers
+        case .openAPI: .openAPI
+        case .health: .health
+        case .sitemap: .sitemap
+        }
+    }
+
+    static let cursor = PaperCursor(
+        featuredAt: Date(timeIntervalSince1970: 1_763_600_000), id: PaperID("2611.00001")!)
+
+    /// URLs of every kind, several with what must be encoded (spaces, slashes in old ids, non-ASCII, `+`).
+    static let samples: [SiteURL] = [
+        .home,
+        .listing(.day(Day(iso: "2026-11-20")!)), .listing(.week(ISOWeek(iso: "2026-W47")!), page: 2),
+        .listing(.month(Month(iso: "2026-11")!)),
+        .paper(PaperID("2611.00001")!), .paper(PaperID("hep-th/9901001")!),
+        .paperMarkdown(PaperID("2611.00001")!), .paperMarkdown(PaperID("hep-th/9901001")!),
+        .author("Ada Lovelace"), .author("Zoë Ünal / R&D", page: 2),
+        .category("cs.LG"), .category("cs.LG", page: 3),
+        .search("graph neural+nets"), .search("galaxy", mode: .keyword, page: 2),
+        .dailyFeed, .categoryFeed("cs.LG"), .searchFeed("quantum error"), .stylesheet,
+        .apiPapers(after: cursor, limit: 10), .openAPI, .health, .sitemap,
+    ]
+
+    @Test func everyKindHasASample() {
+        #expect(Set(Self.samples.map(Self.kind)) == Set(Kind.allCases))
+    }
+
+    @Test(arguments: ["http://127.0.0.1:8080", "https://example.org/pb/"])
+    func everyLinkIsAnsweredByTheRouteItNames(baseURL: String) async throws {
+        let config = WebConfiguration(baseURL: URL(string: baseURL)!, cacheTTL: .zero)
+        let encoded = Fixtures.paper("2611.00090", title: "Encoded", authors: ["Zoë Ünal / R&D"])
+        let site = try await TestSite.make(papers: Fixtures.corpus + [encoded], config: config)
+        let probe = RouteProbe()
+        let (router, routes) = try await buildSite(
+            store: site.store, searcher: site.keywordSearcher, config: config, registry: .init(), logger: TestSite.quietLogger,
+            now: { .now }, probe: probe)
+        #expect(Set(routes.map(\.route)) == Set(SiteRoute.allCases), "every route is registered, from SiteRoute")
+        try await Application(router: router).test(.router) { client in
+            for url in Self.samples {
+                let answer = try await client.get(url.path(config))
+                let expected = RouterPath(config.pathPrefix + url.route.pattern).description
+                #expect(probe.answered.withLock { $0 } == expected, "\(url.path(config))")
+                #expect(answer.status == .ok, "\(url.path(config)): \(answer.body.prefix(200))")
+            }
+        }
+    }
+
+    /// A listing link and the parameters pages and the API read agree on every kind of period.
+    @Test(arguments: ["2026-11-20", "1000-01-01", "9999-12-31"])
+    func periodsReadBackAsWritten(iso: String) throws {
+        let day = try #require(Day(iso: iso))
+        let week = ISOWeek(containing: day).map { ListingPeriod.week($0) }
+        let month = Month(containing: day).map { ListingPeriod.month($0) }
+        let periods = [.day(day), week, month].compactMap { $0 }
+        #expect(periods.count >= 2)
+        for period in periods {
+            let link = SiteURL.listing(period, page: 2).relative
+            let request = Request(
+                head: HTTPRequest(method: .get, scheme: "http", authority: "localhost", path: link),
+                body: RequestBody(buffer: ByteBuffer()))
+            #expect(try Parameters(request: request).period() == period, "\(link)")
+            #expect(try Parameters(request: request).page(perPage: PageWindow.perPage) == 2, "\(link)")
+        }
+        #expect(Set(ListingPeriod.queryForms.map(\.name)) == ["date", "week", "month"])
+    }
+
+    @Test func absoluteLinksCarryThePrefixOnce() {
+        let config = WebConfiguration(baseURL: URL(string: "https://example.org/pb/")!)
+        #expect(SiteURL.paper(PaperID("2611.00001")!).absolute(config) == "https://example.org/pb/papers/2611.00001")
+        #expect(SiteURL.paper(PaperID("2611.00001")!).path(config) == "/pb/papers/2611.00001")
+        #expect(
+            SiteURL.apiPapers(after: Self.cursor, limit: 10).relative
+                == "/api/papers?cursor=1763600000000_2611.00001&limit=10")
+        #expect(SiteURL.categoryFeed("a b").relative == "/feeds/categories/a%20b.xml")
+    }
+}
