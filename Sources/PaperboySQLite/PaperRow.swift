@@ -4,40 +4,56 @@ import PaperboyCore
 
 /// Conversion between `Paper` and a row of `papers`.
 struct PaperRow {
-    static let columnNames = [
-        "rowid", "id", "title", "authors", "abstract", "categories", "versions", "submitter", "comments", "journal_ref",
-        "doi", "report_no", "license", "updated_at", "featured_at", "upvotes", "num_comments",
-    ]
+    /// The columns a paper is read from, in SELECT order. Rows are decoded by these names, so adding a column here
+    /// (or to the SELECT) shifts no other.
+    enum Columns: String, ColumnExpression, CaseIterable {
+        case rowid, id, title, authors, abstract, categories, versions, submitter, comments
+        case journalRef = "journal_ref"
+        case doi
+        case reportNo = "report_no"
+        case license
+        case updatedAt = "updated_at"
+        case featuredAt = "featured_at"
+        case upvotes
+        case numComments = "num_comments"
+    }
+
     static let columns = columns(prefix: "")
 
-    static func columns(prefix: String) -> String { columnNames.map { prefix + $0 }.joined(separator: ", ") }
+    /// The SELECT list, each column named by an alias (SQLite does not promise a name otherwise), its table
+    /// given by `prefix` ("p.").
+    static func columns(prefix: String) -> String {
+        Columns.allCases.map { "\(prefix)\($0.rawValue) AS \($0.rawValue)" }.joined(separator: ", ")
+    }
 
     let rowid: Int64
     let paper: StoredPaper
 
-    /// Decodes a row selected with ``columns`` (by position, which is faster than by name). A value of the wrong
-    /// type (a database edited by hand) throws a `RowDecodingError` instead of trapping.
+    /// Decodes a row selected with ``columns``, by column name. A missing column or a value of the wrong type (a
+    /// database edited by hand) throws a `RowDecodingError` instead of trapping.
     init(row: Row) throws {
-        rowid = try row.decode(atIndex: 0)
-        let idString: String = try row.decode(atIndex: 1)
-        let categories: String = try row.decode(atIndex: 5)
-        let versionsText: String = try row.decode(atIndex: 6)
-        let updated: Int64? = try row.decode(atIndex: 13)
-        let featured: Int64 = try row.decode(atIndex: 14)
+        rowid = try row.decode(forColumn: Columns.rowid)
+        let idString: String = try row.decode(forColumn: Columns.id)
+        let categories: String = try row.decode(forColumn: Columns.categories)
+        let versionsText: String = try row.decode(forColumn: Columns.versions)
+        let updated: Int64? = try row.decode(forColumn: Columns.updatedAt)
+        let featured: Int64 = try row.decode(forColumn: Columns.featuredAt)
         let paper = Paper(
             id: PaperID(storedValue: idString),
-            title: try row.decode(atIndex: 2),
-            abstract: try row.decode(atIndex: 4),
-            authors: PaperRow.authors(try row.decode(atIndex: 3)),
+            title: try row.decode(forColumn: Columns.title),
+            abstract: try row.decode(forColumn: Columns.abstract),
+            authors: PaperRow.authors(try row.decode(forColumn: Columns.authors)),
             categories: categories.split(separator: " ").map(String.init),
             versions: PaperRow.versions(versionsText),
-            submitter: try row.decode(atIndex: 7), comments: try row.decode(atIndex: 8),
-            journalRef: try row.decode(atIndex: 9), doi: try row.decode(atIndex: 10),
-            reportNo: try row.decode(atIndex: 11), license: try row.decode(atIndex: 12),
+            submitter: try row.decode(forColumn: Columns.submitter),
+            comments: try row.decode(forColumn: Columns.comments),
+            journalRef: try row.decode(forColumn: Columns.journalRef), doi: try row.decode(forColumn: Columns.doi),
+            reportNo: try row.decode(forColumn: Columns.reportNo), license: try row.decode(forColumn: Columns.license),
             updated: updated.map(PaperRow.date),
             featuredAt: PaperRow.date(featured))
         self.paper = StoredPaper(
-            paper: paper, upvotes: try row.decode(atIndex: 15), numComments: try row.decode(atIndex: 16))
+            paper: paper, upvotes: try row.decode(forColumn: Columns.upvotes),
+            numComments: try row.decode(forColumn: Columns.numComments))
     }
 
     /// Arguments for the INSERT statement (id first) or the UPDATE statement (rowid last).

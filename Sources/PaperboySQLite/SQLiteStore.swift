@@ -325,15 +325,14 @@ public final class SQLiteStore: PaperboyStore {
         try await pool.read { db in
             guard
                 let row = try Row.fetchOne(
-                    db,
-                    sql:
-                        "SELECT last_completed, resumption_token, from_day, until_day FROM harvest_state WHERE key = ?",
-                    arguments: [key])
+                    db, sql: "SELECT \(HarvestColumns.selectList) FROM harvest_state WHERE key = ?", arguments: [key])
             else { return HarvestState() }
             let day: (String?) -> Day? = { $0.flatMap { Day(iso: $0) } }
             return HarvestState(
-                lastCompleted: day(try row.decode(atIndex: 0)), resumptionToken: try row.decode(atIndex: 1),
-                from: day(try row.decode(atIndex: 2)), until: day(try row.decode(atIndex: 3)))
+                lastCompleted: day(try row.decode(forColumn: HarvestColumns.lastCompleted)),
+                resumptionToken: try row.decode(forColumn: HarvestColumns.resumptionToken),
+                from: day(try row.decode(forColumn: HarvestColumns.fromDay)),
+                until: day(try row.decode(forColumn: HarvestColumns.untilDay)))
         }
     }
 
@@ -350,4 +349,15 @@ public final class SQLiteStore: PaperboyStore {
                 ])
         }
     }
+}
+
+/// The columns of `harvest_state` a harvest's state is read from. The SELECT list is built from them: every value is
+/// optional, and GRDB decodes a column missing from the row as nil.
+private enum HarvestColumns: String, ColumnExpression, CaseIterable {
+    case lastCompleted = "last_completed"
+    case resumptionToken = "resumption_token"
+    case fromDay = "from_day"
+    case untilDay = "until_day"
+
+    static let selectList = allCases.map(\.rawValue).joined(separator: ", ")
 }

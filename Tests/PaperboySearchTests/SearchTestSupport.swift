@@ -27,6 +27,10 @@ actor FakeStore: KeywordIndex, KeyedPapers, EmbeddingStore {
     /// Highlights the keyword side gives, by key.
     var marks: [PaperKey: Highlights] = [:]
     var failsKeyword = false
+    /// The queries the searcher gave `rank`, `keys(passingFiltersOf:)` and `highlights`, in order.
+    var rankedQueries: [SearchQuery] = []
+    var filteredQueries: [SearchQuery] = []
+    var highlightedQueries: [SearchQuery] = []
 
     init(
         papers: [PaperKey: StoredPaper] = [:], vectors: [PaperKey: [Float]] = [:], keywordRanking: [PaperKey] = [],
@@ -52,6 +56,7 @@ actor FakeStore: KeywordIndex, KeyedPapers, EmbeddingStore {
 
     func rank(_ query: SearchQuery, offset: Int, limit: Int) async throws -> KeywordRanking {
         calls.ranks.append([offset, limit])
+        rankedQueries.append(query)
         if failsKeyword { throw Failure() }
         let keys = keywordRanking.dropFirst(offset).prefix(limit)
         return KeywordRanking(
@@ -60,12 +65,14 @@ actor FakeStore: KeywordIndex, KeyedPapers, EmbeddingStore {
     }
 
     func keys(passingFiltersOf query: SearchQuery) async throws -> Set<PaperKey>? {
+        filteredQueries.append(query)
         if failsKeyword { throw Failure() }
         return allowed
     }
 
     func highlights(_ query: SearchQuery, keys: [PaperKey]) async throws -> [PaperKey: Highlights] {
-        marks.filter { keys.contains($0.key) }
+        highlightedQueries.append(query)
+        return marks.filter { keys.contains($0.key) }
     }
 
     // KeyedPapers
