@@ -29,6 +29,12 @@ struct PaperRow {
     let rowid: Int64
     let paper: StoredPaper
 
+    /// The papers a query selecting ``columns`` finds, in its order. Each row is decoded while its statement steps,
+    /// where GRDB finds a column by name in the statement's own table (a copied row would search its names).
+    static func fetchAll(_ db: Database, sql: String, arguments: StatementArguments = []) throws -> [PaperRow] {
+        try Array(Row.fetchCursor(db, sql: sql, arguments: arguments).map { try PaperRow(row: $0) })
+    }
+
     /// Decodes a row selected with ``columns``, by column name. A missing column or a value of the wrong type (a
     /// database edited by hand) throws a `RowDecodingError` instead of trapping.
     init(row: Row) throws {

@@ -153,11 +153,10 @@ extension SQLiteStore {
             var result: [PaperKey: StoredPaper] = [:]
             for chunk in stride(from: 0, to: keys.count, by: 500).map({ Array(keys[$0..<min(keys.count, $0 + 500)]) }) {
                 let placeholders = Array(repeating: "?", count: chunk.count).joined(separator: ", ")
-                for row in try Row.fetchAll(
+                for paper in try PaperRow.fetchAll(
                     db, sql: "SELECT \(PaperRow.columns) FROM papers WHERE rowid IN (\(placeholders))",
                     arguments: StatementArguments(chunk))
                 {
-                    let paper = try PaperRow(row: row)
                     result[paper.rowid] = paper.paper
                 }
             }

@@ -203,12 +203,11 @@ public final class SQLiteStore: PaperboyStore {
         let range: StatementArguments = everything ? [] : [days.lowerBound.description, days.upperBound.description]
         return try await pool.read { db in
             let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM papers\(filter)", arguments: range) ?? 0
-            let rows = try Row.fetchAll(
+            let rows = try PaperRow.fetchAll(
                 db,
                 sql: "SELECT \(PaperRow.columns) FROM papers\(filter) ORDER BY \(order) LIMIT ? OFFSET ?",
                 arguments: range + [limit, offset])
-            return ResultPage(
-                items: try rows.map { try PaperRow(row: $0).paper }, total: total, offset: offset, limit: limit)
+            return ResultPage(items: rows.map(\.paper), total: total, offset: offset, limit: limit)
         }
     }
 
@@ -250,15 +249,14 @@ public final class SQLiteStore: PaperboyStore {
         try await pool.read { db in
             let total =
                 try Int.fetchOne(db, sql: "SELECT count(*) FROM \(table) WHERE \(column) = ?", arguments: [value]) ?? 0
-            let rows = try Row.fetchAll(
+            let rows = try PaperRow.fetchAll(
                 db,
                 sql: """
                     SELECT \(PaperRow.columns(prefix: "p.")) FROM \(table) l JOIN papers p ON p.rowid = l.paper_rowid
                     WHERE l.\(column) = ? ORDER BY l.featured_at DESC, l.paper_rowid DESC LIMIT ? OFFSET ?
                     """,
                 arguments: [value, limit, offset])
-            return ResultPage(
-                items: try rows.map { try PaperRow(row: $0).paper }, total: total, offset: offset, limit: limit)
+            return ResultPage(items: rows.map(\.paper), total: total, offset: offset, limit: limit)
         }
     }
 
@@ -281,9 +279,9 @@ public final class SQLiteStore: PaperboyStore {
         -> (papers: [StoredPaper], next: PaperCursor?)
     {
         try await pool.read { db in
-            let rows: [Row]
+            let rows: [PaperRow]
             if let cursor {
-                rows = try Row.fetchAll(
+                rows = try PaperRow.fetchAll(
                     db,
                     sql: """
                         SELECT \(PaperRow.columns) FROM papers
@@ -295,11 +293,11 @@ public final class SQLiteStore: PaperboyStore {
                         limit + 1,
                     ])
             } else {
-                rows = try Row.fetchAll(
+                rows = try PaperRow.fetchAll(
                     db, sql: "SELECT \(PaperRow.columns) FROM papers ORDER BY featured_at DESC, id DESC LIMIT ?",
                     arguments: [limit + 1])
             }
-            let papers = try rows.prefix(limit).map { try PaperRow(row: $0).paper }
+            let papers = rows.prefix(limit).map(\.paper)
             let next =
                 rows.count > limit
                 ? papers.last.map { PaperCursor(featuredAt: $0.paper.featuredAt, id: $0.paper.id) } : nil
