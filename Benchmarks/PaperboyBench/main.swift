@@ -187,7 +187,8 @@ func hybrid(database: String, model: String, rounds: Int) async throws {
     var vectors: [Double] = []
     for _ in 0..<rounds {
         // A new engine each round: the query cache starts empty, so every search embeds its query.
-        let searcher = HybridSearcher(store: store, engine: SemanticEngine(embedder: embedder, index: index), offReason: "")
+        let searcher = HybridSearcher(
+            store: store, engine: SemanticEngine(embedder: embedder, index: index), offReason: "")
         for text in searchMix {
             let query = SearchQuery(parsing: text)
             var start = ContinuousClock.now

@@ -120,7 +120,8 @@ public struct Harvester: Sendable {
     let now: @Sendable () -> Date
 
     public init(
-        store: some PaperWriter & HarvestStateStore, baseURL: URL, set: String? = nil, fetcher: some OAIFetcher, logger: Logger,
+        store: some PaperWriter & HarvestStateStore, baseURL: URL, set: String? = nil, fetcher: some OAIFetcher,
+        logger: Logger,
         minimumDelay: Duration = .seconds(3), maxRetries: Int = 5,
         sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) },
         now: @escaping @Sendable () -> Date = Date.init
@@ -137,7 +138,8 @@ public struct Harvester: Sendable {
     }
 
     public init(
-        store: some PaperWriter & HarvestStateStore, baseURL: URL, set: String? = nil, httpClient: HTTPClient, logger: Logger,
+        store: some PaperWriter & HarvestStateStore, baseURL: URL, set: String? = nil, httpClient: HTTPClient,
+        logger: Logger,
         minimumDelay: Duration = .seconds(3), maxRetries: Int = 5,
         sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) },
         now: @escaping @Sendable () -> Date = Date.init

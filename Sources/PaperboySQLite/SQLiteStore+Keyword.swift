@@ -92,7 +92,9 @@ extension SQLiteStore {
         let filters = SearchFilters(query, textFiltersInMatch: false)
         guard !filters.isEmpty else { return nil }
         return try await pool.read { db in
-            Set(try Int64.fetchAll(db, sql: "SELECT p.rowid FROM papers p\(filters.whereSQL)", arguments: filters.arguments))
+            Set(
+                try Int64.fetchAll(
+                    db, sql: "SELECT p.rowid FROM papers p\(filters.whereSQL)", arguments: filters.arguments))
         }
     }
 

@@ -118,7 +118,8 @@ public enum PaperStoreConformance {
     public static let catalog: [RoleCheck<any Catalog>] = [
         RoleCheck("a paper is found by id") { store in
             try await load(store)
-            #expect(try await store.paper(id: PaperID("2611.00003")!)?.paper.title == "Galaxy Spectra Without Calibration")
+            #expect(
+                try await store.paper(id: PaperID("2611.00003")!)?.paper.title == "Galaxy Spectra Without Calibration")
             #expect(try await store.paper(id: PaperID("2611.09999")!) == nil)
         },
         RoleCheck("a day lists its papers by upvotes then time, or newest first") { store in
@@ -209,7 +210,8 @@ public enum PaperStoreConformance {
             try await store.migrate()
             let v1 = Fixtures.paper("2611.00100", title: "Old title", versions: [(1, "2026-11-10T00:00:00Z")])
             let v2 = Fixtures.paper(
-                "2611.00100", title: "Newest title", versions: [(1, "2026-11-10T00:00:00Z"), (2, "2026-11-12T00:00:00Z")])
+                "2611.00100", title: "Newest title",
+                versions: [(1, "2026-11-10T00:00:00Z"), (2, "2026-11-12T00:00:00Z")])
             _ = try await store.upsert([v1])
             _ = try await store.upsert([v2])
             #expect(try await searchIDs(store, "newest") == ["2611.00100"])
@@ -258,7 +260,9 @@ public enum PaperStoreConformance {
             #expect(Set(ranking.ranked.map(\.score)).count == 1)
             #expect(try await searchIDs(store, "identical twins") == expected)
             var paged: [String] = []
-            for offset in 0..<4 { paged += ids(try await search(store, "twins", offset: offset, limit: 1).items.map(\.paper)) }
+            for offset in 0..<4 {
+                paged += ids(try await search(store, "twins", offset: offset, limit: 1).items.map(\.paper))
+            }
             #expect(paged == expected)
         },
         RoleCheck("a bulk load becomes searchable when it ends") { store in
@@ -310,7 +314,7 @@ public enum PaperStoreConformance {
             #expect(try await store.harvestState(key: "b") == HarvestState())
             try await store.setHarvestState(HarvestState(lastCompleted: Day(iso: "2026-11-02")), key: "a")
             #expect(try await store.harvestState(key: "a") == HarvestState(lastCompleted: Day(iso: "2026-11-02")))
-        },
+        }
     ]
 }
 
@@ -352,6 +356,6 @@ extension PaperStoreConformance {
             _ = try await store.upsert([changed])
             let redo = try await store.papersNeedingEmbedding(model: "m@1", after: 0, scan: 100).jobs
             #expect(redo.map(\.id.rawValue) == ["2611.00001"])
-        },
+        }
     ]
 }

@@ -17,7 +17,8 @@ struct StoreFactoryTests {
     }
 
     @Test func theEnvironmentTwinIsRefusedTheSameWay() async throws {
-        let given = try await CLI.run(["migrate"], environment: ["PAPERBOY_DATABASE": "postgres://paperboy@db/paperboy"])
+        let given = try await CLI.run(
+            ["migrate"], environment: ["PAPERBOY_DATABASE": "postgres://paperboy@db/paperboy"])
         #expect(given.status == 64)
         #expect(given.stderr == "paperboy: bad setting --database (PAPERBOY_DATABASE): " + Self.notYet)
     }

@@ -46,7 +46,8 @@ final class SleepLog: @unchecked Sendable {
     let base = URL(string: "http://oai.test/oai2")!
 
     func harvester(
-        _ store: InMemoryStore, _ fetcher: ScriptedFetcher, sleeps: SleepLog, set: String? = nil, delay: Duration = .zero
+        _ store: InMemoryStore, _ fetcher: ScriptedFetcher, sleeps: SleepLog, set: String? = nil,
+        delay: Duration = .zero
     )
         -> Harvester
     {

@@ -11,6 +11,8 @@ struct FTSMarksTests {
         #expect(h.matchedWords == ["graph", "graphs"])
         #expect(h.plainText == "A graph of graphs.")
         #expect(FTSMarks.highlighted("").segments.isEmpty)
-        #expect(FTSMarks.highlighted("\u{E001}unopened").segments == [Highlighted.Segment(text: "unopened", isMatch: false)])
+        #expect(
+            FTSMarks.highlighted("\u{E001}unopened").segments == [Highlighted.Segment(text: "unopened", isMatch: false)]
+        )
     }
 }

@@ -61,7 +61,8 @@ struct VectorRowTests {
         let (store, keys) = try await Self.storeWithVectors()
         try await store.pool.write { db in
             try db.execute(
-                sql: "UPDATE paper_vectors SET vector = x'00' WHERE paper_rowid IN (?, ?)", arguments: [keys[0], keys[1]])
+                sql: "UPDATE paper_vectors SET vector = x'00' WHERE paper_rowid IN (?, ?)",
+                arguments: [keys[0], keys[1]])
         }
         #expect(try await store.embeddings(model: "m", after: 0, limit: 2).map(\.key) == [keys[2], keys[3]])
         #expect(try await store.embeddings(model: "m", after: 0, limit: 0).isEmpty)

@@ -517,7 +517,8 @@ struct EveryRouteTests {
     @Test func junkNeverBreaksARoute() async throws {
         let site = try await TestSite.make()
         let (router, routes) = try await buildSite(
-            store: site.store, searcher: site.keywordSearcher, config: site.config, registry: .init(), logger: TestSite.quietLogger,
+            store: site.store, searcher: site.keywordSearcher, config: site.config, registry: .init(),
+            logger: TestSite.quietLogger,
             now: { .now })
         let paths = try routes.filter { $0.methods.contains(.get) }.map { route in
             var path = route.route.pattern

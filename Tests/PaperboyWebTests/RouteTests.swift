@@ -80,7 +80,8 @@ struct RouteTests {
         let site = try await TestSite.make(papers: Fixtures.corpus + [encoded], config: config)
         let probe = RouteProbe()
         let (router, routes) = try await buildSite(
-            store: site.store, searcher: site.keywordSearcher, config: config, registry: .init(), logger: TestSite.quietLogger,
+            store: site.store, searcher: site.keywordSearcher, config: config, registry: .init(),
+            logger: TestSite.quietLogger,
             now: { .now }, probe: probe)
         #expect(Set(routes.map(\.route)) == Set(SiteRoute.allCases), "every route is registered, from SiteRoute")
         try await Application(router: router).test(.router) { client in
