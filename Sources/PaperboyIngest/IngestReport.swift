@@ -1,4 +1,5 @@
 import Foundation
+import PaperboyCore
 
 /// Where a rejected record stands in its input.
 public enum RecordPosition: Hashable, Sendable {
@@ -64,8 +65,7 @@ public struct IngestReport: Sendable, Hashable {
 
     /// Accepted records per second.
     public var recordsPerSecond: Double {
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        return seconds > 0 ? Double(records) / seconds : 0
+        elapsed > .zero ? Double(records) / elapsed.seconds : 0
     }
 }
 

@@ -84,15 +84,11 @@ struct Embed: AsyncParsableCommand {
                 try index.save(
                     to: VectorIndexFile.url(database: common.databasePath, modelID: modelID), modelID: modelID)
             }
-            let seconds = max(0.001, Self.seconds(ContinuousClock.now - start))
+            let seconds = max(0.001, (ContinuousClock.now - start).seconds)
             print(
                 "embedded \(done) papers in \(String(format: "%.1f", seconds)) s (\(Ingest.whole(Double(done) / seconds))/s); "
                     + "\(index.count) vectors in the index")
         }
-    }
-
-    static func seconds(_ d: Duration) -> Double {
-        Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
     }
 }
 
