@@ -87,8 +87,7 @@ struct Harvest: AsyncParsableCommand {
                 try await holder.shutdown()
                 print(
                     "harvested \(report.records) records in \(report.pages) pages"
-                        + (report.resumed ? " (resumed)" : "") + ": \(report.inserted) new, \(report.updated) updated, "
-                        + "\(report.unchanged) unchanged, \(report.rejected) rejected, \(report.skipped) deleted; "
+                        + (report.resumed ? " (resumed)" : "") + ": \(report.counts); "
                         + "next harvest from \(report.lastCompleted?.description ?? "-")")
             } catch {
                 try? await holder.shutdown()

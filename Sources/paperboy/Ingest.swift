@@ -43,8 +43,7 @@ struct Ingest: AsyncParsableCommand {
             let seconds = String(format: "%.1f", report.elapsed.seconds)
             print(
                 "\(report.records) records in \(seconds) s (\(Self.whole(report.recordsPerSecond))/s): "
-                    + "\(report.inserted) new, \(report.updated) updated, \(report.unchanged) unchanged, "
-                    + "\(report.rejected) rejected, \(report.skipped) deleted records skipped")
+                    + "\(report.counts) records skipped")
             if report.rejected > 0 { throw Exit.dataError }
         }
     }
