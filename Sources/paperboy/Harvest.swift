@@ -44,7 +44,7 @@ struct HarvestOptions: ParsableArguments {
     func resolve() throws -> Resolved {
         Resolved(
             url: try Settings.url("oai-url", oaiURL, default: Self.defaultEndpoint),
-            set: Settings.optionalString("set", set))
+            set: Settings.string("set", set))
     }
 }
 
@@ -72,12 +72,8 @@ struct Harvest: AsyncParsableCommand {
         try await Paperboy.guarded {
             let logger = try common.logger("paperboy.harvest")
             let settings = try options.resolve()
-            let from = try Settings.parsed("from", from, default: nil as Day?, expected: "a date (YYYY-MM-DD)") {
-                Day(iso: $0)
-            }
-            let until = try Settings.parsed("until", until, default: nil as Day?, expected: "a date (YYYY-MM-DD)") {
-                Day(iso: $0)
-            }
+            let from = try Settings.day("from", from)
+            let until = try Settings.day("until", until)
             let store = try SQLiteStore(path: common.databasePath, logger: logger)
             try await store.migrate()
             let holder = HTTPClientHolder()

@@ -124,7 +124,7 @@ struct Eval: AsyncParsableCommand {
 
     func run() async throws {
         try await Paperboy.guarded {
-            guard let file = Settings.optionalString("queries", queries) else {
+            guard let file = Settings.string("queries", queries) else {
                 Paperboy.printError("eval needs --queries FILE")
                 throw Exit.usage
             }
