@@ -7,7 +7,7 @@ import PaperboyIngest
 import PaperboySQLite
 import PaperboySearch
 
-func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
+func seconds(_ d: Duration) -> Double { d.seconds }
 
 func percentile(_ values: [Double], _ p: Double) -> Double {
     let sorted = values.sorted()

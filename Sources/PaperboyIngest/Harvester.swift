@@ -69,21 +69,14 @@ public enum HarvestError: Error, Sendable, CustomStringConvertible {
     }
 }
 
-/// What a harvest did.
+/// What a harvest did: its ``RecordCounts`` (`report.inserted`, ...) and what only a harvest knows.
+@dynamicMemberLookup
 public struct HarvestReport: Sendable, Hashable {
     public var from: Day?
     public var until: Day?
     /// Responses (pages) processed.
     public var pages = 0
-    /// Records accepted and upserted.
-    public var records = 0
-    public var inserted = 0
-    public var updated = 0
-    public var unchanged = 0
-    /// Records that could not be used.
-    public var rejected = 0
-    /// Records marked deleted.
-    public var skipped = 0
+    public var counts = RecordCounts()
     /// True when the harvest continued from a stored resumption token.
     public var resumed = false
     /// True when a stored or issued token was refused (`badResumptionToken`) and the list was started over.
@@ -92,6 +85,11 @@ public struct HarvestReport: Sendable, Hashable {
     public var lastCompleted: Day?
 
     public init() {}
+
+    public subscript(dynamicMember counter: WritableKeyPath<RecordCounts, Int>) -> Int {
+        get { counts[keyPath: counter] }
+        set { counts[keyPath: counter] = newValue }
+    }
 }
 
 /// Harvests arXiv metadata incrementally over OAI-PMH (`ListRecords`, `arXivRaw`), page by page, storing the
@@ -209,9 +207,7 @@ public struct Harvester: Sendable {
             if !papers.isEmpty {
                 let summary = try await store.upsert(papers)
                 report.records += papers.count
-                report.inserted += summary.inserted
-                report.updated += summary.updated
-                report.unchanged += summary.unchanged
+                report.counts.add(summary)
             }
             if let next = response.resumptionToken?.token {
                 // A token that does not change would be asked for forever.

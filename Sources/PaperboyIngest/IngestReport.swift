@@ -1,4 +1,5 @@
 import Foundation
+import PaperboyCore
 
 /// Where a rejected record stands in its input.
 public enum RecordPosition: Hashable, Sendable {
@@ -40,18 +41,38 @@ public struct RecordRejection: Hashable, Sendable, CustomStringConvertible {
     }
 }
 
-/// What an ingest did.
-public struct IngestReport: Sendable, Hashable {
-    public var files = 0
+/// What became of the records an ingest or a harvest read; both reports count them alike.
+public struct RecordCounts: Sendable, Hashable, CustomStringConvertible {
     /// Records read and accepted (before merging).
     public var records = 0
     public var inserted = 0
     public var updated = 0
     public var unchanged = 0
-    /// Records that could not be used (all of them, also beyond ``rejections``).
+    /// Records that could not be used (all of them, also beyond a report's listed rejections).
     public var rejected = 0
     /// OAI-PMH records marked deleted.
     public var skipped = 0
+
+    public init() {}
+
+    /// Adds what the store did with accepted records.
+    public mutating func add(_ summary: UpsertSummary) {
+        inserted += summary.inserted
+        updated += summary.updated
+        unchanged += summary.unchanged
+    }
+
+    /// `3 new, 0 updated, 1 unchanged, 0 rejected, 2 deleted`, as `ingest` and `harvest` print it.
+    public var description: String {
+        "\(inserted) new, \(updated) updated, \(unchanged) unchanged, \(rejected) rejected, \(skipped) deleted"
+    }
+}
+
+/// What an ingest did: its ``RecordCounts`` (`report.inserted`, ...) and what only an ingest knows.
+@dynamicMemberLookup
+public struct IngestReport: Sendable, Hashable {
+    public var files = 0
+    public var counts = RecordCounts()
     /// The first ``IngestReport/maxListedRejections`` rejections, in input order.
     public var rejections: [RecordRejection] = []
     /// Bytes read from the inputs (compressed bytes for gzip).
@@ -62,10 +83,14 @@ public struct IngestReport: Sendable, Hashable {
 
     public init() {}
 
+    public subscript(dynamicMember counter: WritableKeyPath<RecordCounts, Int>) -> Int {
+        get { counts[keyPath: counter] }
+        set { counts[keyPath: counter] = newValue }
+    }
+
     /// Accepted records per second.
     public var recordsPerSecond: Double {
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        return seconds > 0 ? Double(records) / seconds : 0
+        elapsed > .zero ? Double(counts.records) / elapsed.seconds : 0
     }
 }
 

@@ -25,7 +25,9 @@ struct HarvestOptions: ParsableArguments {
             Harvester(store: store, baseURL: url, set: set, httpClient: client, logger: logger)
         }
 
-        func service(store: some PaperWriter & HarvestStateStore, client: HTTPClient, every: Duration, logger: Logger) -> HarvestService {
+        func service(store: some PaperWriter & HarvestStateStore, client: HTTPClient, every: Duration, logger: Logger)
+            -> HarvestService
+        {
             HarvestService(
                 harvester: harvester(store: store, client: client, logger: logger), interval: every, logger: logger
             ) { result in
@@ -43,7 +45,7 @@ struct HarvestOptions: ParsableArguments {
     func resolve() throws -> Resolved {
         Resolved(
             url: try Settings.url("oai-url", oaiURL, default: Self.defaultEndpoint),
-            set: Settings.optionalString("set", set))
+            set: Settings.string("set", set))
     }
 }
 
@@ -71,12 +73,8 @@ struct Harvest: AsyncParsableCommand {
         try await Paperboy.guarded {
             let logger = try common.logger("paperboy.harvest")
             let settings = try options.resolve()
-            let from = try Settings.parsed("from", from, default: nil as Day?, expected: "a date (YYYY-MM-DD)") {
-                Day(iso: $0)
-            }
-            let until = try Settings.parsed("until", until, default: nil as Day?, expected: "a date (YYYY-MM-DD)") {
-                Day(iso: $0)
-            }
+            let from = try Settings.day("from", from)
+            let until = try Settings.day("until", until)
             let store = try await common.openStore(logger: logger)
             let holder = HTTPClientHolder()
             do {
@@ -85,8 +83,7 @@ struct Harvest: AsyncParsableCommand {
                 try await holder.shutdown()
                 print(
                     "harvested \(report.records) records in \(report.pages) pages"
-                        + (report.resumed ? " (resumed)" : "") + ": \(report.inserted) new, \(report.updated) updated, "
-                        + "\(report.unchanged) unchanged, \(report.rejected) rejected, \(report.skipped) deleted; "
+                        + (report.resumed ? " (resumed)" : "") + ": \(report.counts); "
                         + "next harvest from \(report.lastCompleted?.description ?? "-")")
             } catch {
                 try? await holder.shutdown()

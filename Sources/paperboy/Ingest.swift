@@ -38,10 +38,10 @@ struct Ingest: AsyncParsableCommand {
             if report.rejected > report.rejections.count {
                 Paperboy.printError("… and \(report.rejected - report.rejections.count) more rejected records")
             }
+            let seconds = String(format: "%.1f", report.elapsed.seconds)
             print(
-                "\(report.records) records in \(Self.seconds(report.elapsed)) s (\(Self.whole(report.recordsPerSecond))/s): "
-                    + "\(report.inserted) new, \(report.updated) updated, \(report.unchanged) unchanged, "
-                    + "\(report.rejected) rejected, \(report.skipped) deleted records skipped")
+                "\(report.records) records in \(seconds) s (\(Self.whole(report.recordsPerSecond))/s): "
+                    + "\(report.counts) records skipped")
             if report.rejected > 0 { throw Exit.dataError }
         }
     }
@@ -49,10 +49,6 @@ struct Ingest: AsyncParsableCommand {
     /// A rate or a count of seconds as a whole number, whatever the Double (no trap on huge or NaN values).
     static func whole(_ value: Double) -> String {
         value.isFinite ? String(format: "%.0f", value) : "-"
-    }
-
-    static func seconds(_ d: Duration) -> String {
-        String(format: "%.1f", Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18)
     }
 }
 
@@ -86,8 +82,7 @@ final class ProgressMeter: Sendable {
             return true
         }
         guard due else { return }
-        let elapsed = now - start
-        let seconds = max(0.001, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+        let seconds = max(0.001, (now - start).seconds)
         var line = "\r\(count) \(unit), \(Ingest.whole(Double(count) / seconds))/s"
         if let fraction, fraction > 0 {
             line += ", \(Ingest.whole(fraction * 100))%, ETA \(Ingest.whole(seconds / fraction - seconds)) s"

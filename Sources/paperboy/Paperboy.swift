@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
-import PaperboyIngest
 import PaperboyCore
+import PaperboyIngest
 
 @main
 struct Paperboy: AsyncParsableCommand {

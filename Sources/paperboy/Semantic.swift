@@ -16,21 +16,28 @@ struct ModelOptions: ParsableArguments {
 
     var directory: String { Settings.string("model", model, default: Self.defaultDirectory) }
 
+    /// Loads the model and its vector index (read from its file beside the database, or rebuilt from the store), and
+    /// says which BLAS runs the model.
+    func loadEngine(store: any EmbeddingStore, database: String, logger: Logger) async throws
+        -> (engine: SemanticEngine, blas: String)
+    {
+        let embedder = try SentenceEmbedder.load(directory: URL(fileURLWithPath: directory), logger: logger)
+        let modelID = SemanticEngine.modelID(embedder.info)
+        let index = try await VectorIndexFile.open(
+            store: store, modelID: modelID, dimension: embedder.info.dimension, database: database, logger: logger)
+        logger.notice(
+            "semantic search on",
+            metadata: [
+                "model.id": "\(modelID)", "model.blas": "\(embedder.blasDescription)", "index.count": "\(index.count)",
+            ])
+        return (SemanticEngine(embedder: embedder, index: index), embedder.blasDescription)
+    }
+
     /// Loads the model and its vector index, or says why semantic search is off.
     func engine(store: any EmbeddingStore, database: String, logger: Logger) async -> (SemanticEngine?, String) {
         let directory = URL(fileURLWithPath: self.directory)
         do {
-            let embedder = try SentenceEmbedder.load(directory: directory, logger: logger)
-            let modelID = SemanticEngine.modelID(embedder.info)
-            let index = try await VectorIndexFile.open(
-                store: store, modelID: modelID, dimension: embedder.info.dimension, database: database, logger: logger)
-            logger.notice(
-                "semantic search on",
-                metadata: [
-                    "model.id": "\(modelID)", "model.blas": "\(embedder.blasDescription)",
-                    "index.count": "\(index.count)",
-                ])
-            return (SemanticEngine(embedder: embedder, index: index), "")
+            return (try await loadEngine(store: store, database: database, logger: logger).engine, "")
         } catch {
             // The log has the details (paths, the error); visitors see why in words that reveal nothing.
             logger.warning("semantic search off", metadata: ["error.message": "\(error)"])
@@ -57,21 +64,18 @@ struct Embed: AsyncParsableCommand {
         try await Paperboy.guarded {
             let logger = try common.logger("paperboy.embed")
             let store = try await common.openStore(logger: logger)
-            let embedder: SentenceEmbedder
+            let (engine, blas): (SemanticEngine, String)
             do {
-                embedder = try SentenceEmbedder.load(directory: URL(fileURLWithPath: model.directory), logger: logger)
+                (engine, blas) = try await model.loadEngine(store: store, database: common.databasePath, logger: logger)
             } catch {
                 Paperboy.printError("\(error)")
                 throw error is EmbeddingModelError ? Exit.dataError : Exit.ioError
             }
-            let modelID = SemanticEngine.modelID(embedder.info)
-            let index = try await VectorIndexFile.open(
-                store: store, modelID: modelID, dimension: embedder.info.dimension, database: common.databasePath,
-                logger: logger)
-            let engine = SemanticEngine(embedder: embedder, index: index)
+            let modelID = engine.modelID
+            let index = engine.index
             let papers = try await store.stats().papers
             let todo = max(0, papers - (try await store.embeddingCount(model: modelID)))
-            print("model \(modelID) (\(embedder.blasDescription)); about \(todo) of \(papers) papers to embed")
+            print("model \(modelID) (\(blas)); about \(todo) of \(papers) papers to embed")
             let meter = EmbedMeter(total: todo, enabled: isatty(STDERR_FILENO) == 1)
             let start = ContinuousClock.now
             let done = try await EmbeddingPipeline(store: store, engine: engine, logger: logger).run {
@@ -82,15 +86,11 @@ struct Embed: AsyncParsableCommand {
                 try index.save(
                     to: VectorIndexFile.url(database: common.databasePath, modelID: modelID), modelID: modelID)
             }
-            let seconds = max(0.001, Self.seconds(ContinuousClock.now - start))
+            let seconds = max(0.001, (ContinuousClock.now - start).seconds)
             print(
                 "embedded \(done) papers in \(String(format: "%.1f", seconds)) s (\(Ingest.whole(Double(done) / seconds))/s); "
                     + "\(index.count) vectors in the index")
         }
-    }
-
-    static func seconds(_ d: Duration) -> Double {
-        Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
     }
 }
 
@@ -126,7 +126,7 @@ struct Eval: AsyncParsableCommand {
 
     func run() async throws {
         try await Paperboy.guarded {
-            guard let file = Settings.optionalString("queries", queries) else {
+            guard let file = Settings.string("queries", queries) else {
                 Paperboy.printError("eval needs --queries FILE")
                 throw Exit.usage
             }

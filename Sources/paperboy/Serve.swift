@@ -73,30 +73,19 @@ struct Serve: AsyncParsableCommand {
                 throw SettingError(flag: "host", value: host, expected: "a host name or address")
             }
             let baseURL = try Settings.url("base-url", baseURL, default: defaultBase)
-            let proxies = Set(
-                Settings.optionalString("trusted-proxies", trustedProxies)?.split(separator: ",")
-                    .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } ?? [])
-            let ttl = try Settings.duration("cache-ttl", cacheTTL, default: .seconds(30)) ?? .seconds(30)
+            let proxies = Set(Settings.list("trusted-proxies", trustedProxies))
+            let metricsToken = Settings.string("metrics-token", metricsToken)
+            let ttl = try Settings.duration("cache-ttl", cacheTTL, default: .seconds(30))
             let cacheBytes = try Settings.bytes("cache-size", cacheSize, default: 64 << 20)
             let concurrency = try Settings.integer(
                 "search-concurrency", searchConcurrency, default: 4, in: 1...1024)
             let queue = try Settings.integer("search-queue", searchQueue, default: 32, in: 0...100_000)
             let perAddress = try Settings.integer(
                 "connections-per-address", connectionsPerAddress, default: 256, in: 0...1_000_000)
-            let idle = try Settings.duration("idle-timeout", idleTimeout, default: .seconds(30)) ?? .seconds(30)
-            if idle < .seconds(1) {
-                throw SettingError(
-                    flag: "idle-timeout", value: Settings.raw("idle-timeout", idleTimeout) ?? "",
-                    expected: "at least 1s")
-            }
+            let idle = try Settings.duration("idle-timeout", idleTimeout, default: .seconds(30), atLeast: .seconds(1))
             let noMigrate = try Settings.bool("no-migrate", noMigrate)
-            let every = try Settings.duration("harvest-every", harvestEvery, default: nil)
+            let every = try Settings.duration("harvest-every", harvestEvery, atLeast: .seconds(60))
             let harvestSettings = try harvest.resolve()
-            if let every, every < .seconds(60) {
-                throw SettingError(
-                    flag: "harvest-every", value: Settings.raw("harvest-every", harvestEvery) ?? "",
-                    expected: "at least 60s")
-            }
 
             let store = try await common.openStore(logger: logger, migrate: !noMigrate)
 
@@ -121,7 +110,7 @@ struct Serve: AsyncParsableCommand {
             }
             let config = WebConfiguration(
                 baseURL: baseURL, trustedProxies: proxies,
-                metricsToken: Settings.optionalString("metrics-token", metricsToken),
+                metricsToken: metricsToken,
                 cacheTTL: ttl, cacheBytes: cacheBytes, searchConcurrency: concurrency, searchQueue: queue,
                 connectionsPerAddress: perAddress, idleTimeout: idle)
             let app = try await buildApplication(

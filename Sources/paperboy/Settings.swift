@@ -23,32 +23,47 @@ struct SettingError: Error, CustomStringConvertible {
     }
 }
 
-/// Resolves settings: flag, then `PAPERBOY_*` environment twin, then default. Read once, at start.
+/// Resolves settings: the flag, then its `PAPERBOY_*` environment twin, then the default. Each setting has one name,
+/// the flag's (`base-url` is `--base-url` and `PAPERBOY_BASE_URL`); a command reads each of its settings once, at
+/// start, and a bad value throws ``SettingError`` naming both.
+///
+/// Hand-written, not swift-configuration's `ConfigReader`: its typed reads quietly fall back to the default on a value
+/// they cannot convert, ArgumentParser already holds the flags, and the checks and messages are ours (issue 9).
 enum Settings {
+    /// The `PAPERBOY_*` variables, read once; an empty one counts as unset.
+    private static let environment = ProcessInfo.processInfo.environment.filter {
+        $0.key.hasPrefix("PAPERBOY_") && !$0.value.isEmpty
+    }
+
     static func environmentName(_ flag: String) -> String {
         "PAPERBOY_" + flag.uppercased().replacingOccurrences(of: "-", with: "_")
     }
 
-    static func raw(_ flag: String, _ given: String?) -> String? {
-        if let given { return given }
-        let value = ProcessInfo.processInfo.environment[environmentName(flag)]
-        return value?.isEmpty == true ? nil : value
+    /// The flag as given, else its environment twin, else nil.
+    static func string(_ flag: String, _ given: String?) -> String? {
+        given ?? environment[environmentName(flag)]
     }
 
     static func string(_ flag: String, _ given: String?, default fallback: String) -> String {
-        raw(flag, given) ?? fallback
+        string(flag, given) ?? fallback
     }
 
-    static func optionalString(_ flag: String, _ given: String?) -> String? { raw(flag, given) }
+    /// A comma-separated list; blanks around and between items are dropped.
+    static func list(_ flag: String, _ given: String?) -> [String] {
+        (string(flag, given) ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty }
+    }
 
+    /// The value `parse` makes of the setting, `fallback` when it is not set; `expected` says what a good value is.
     static func parsed<T>(
         _ flag: String, _ given: String?, default fallback: T, expected: String, _ parse: (String) -> T?
     ) throws -> T {
-        guard let value = raw(flag, given) else { return fallback }
+        guard let value = string(flag, given) else { return fallback }
         guard let result = parse(value) else { throw SettingError(flag: flag, value: value, expected: expected) }
         return result
     }
 
+    /// An on/off flag: given on the command line it is on, else the environment says `true` or `false`.
     static func bool(_ flag: String, _ given: Bool) throws -> Bool {
         if given { return true }
         return try parsed(flag, nil, default: false, expected: "true or false") { value in
@@ -76,14 +91,26 @@ enum Settings {
         }
     }
 
-    /// `90s`, `30m`, `6h`, `1d` (or plain seconds).
-    static func duration(_ flag: String, _ given: String?, default fallback: Duration?) throws -> Duration? {
-        try parsed(flag, given, default: fallback, expected: "a duration such as 90s, 30m, 6h or 1d") { value in
-            parseDuration(value)
-        }
+    /// A duration (see ``parseDuration(_:)``) of at least `minimum`.
+    static func duration(
+        _ flag: String, _ given: String?, default fallback: Duration, atLeast minimum: Duration = .zero
+    )
+        throws -> Duration
+    {
+        try duration(flag, given, atLeast: minimum) ?? fallback
     }
 
-    /// A duration of at most 366 days.
+    /// A duration (see ``parseDuration(_:)``) of at least `minimum`, or nil when the setting is not set.
+    static func duration(_ flag: String, _ given: String?, atLeast minimum: Duration = .zero) throws -> Duration? {
+        let value = try parsed(
+            flag, given, default: nil as Duration?, expected: "a duration such as 90s, 30m, 6h or 1d", parseDuration)
+        if let value, value < minimum, let raw = string(flag, given) {
+            throw SettingError(flag: flag, value: raw, expected: "at least \(minimum.components.seconds)s")
+        }
+        return value
+    }
+
+    /// `90s`, `30m`, `6h`, `1d` or plain seconds, at most 366 days.
     static func parseDuration(_ value: String) -> Duration? {
         let units: [Character: Int64] = ["s": 1, "m": 60, "h": 3600, "d": 86_400]
         var digits = Substring(value)
@@ -97,13 +124,11 @@ enum Settings {
     }
 
     /// A whole number within `range`.
-    static func integer(_ flag: String, _ given: String?, default fallback: Int, in range: ClosedRange<Int>) throws
-        -> Int
+    static func integer(_ flag: String, _ given: String?, default fallback: Int, in range: ClosedRange<Int>)
+        throws -> Int
     {
-        try parsed(
-            flag, given, default: fallback, expected: "a whole number from \(range.lowerBound) to \(range.upperBound)"
-        ) {
-            value in
+        let expected = "a whole number from \(range.lowerBound) to \(range.upperBound)"
+        return try parsed(flag, given, default: fallback, expected: expected) { value in
             Int(value).flatMap { range.contains($0) ? $0 : nil }
         }
     }
@@ -112,21 +137,24 @@ enum Settings {
     static func bytes(_ flag: String, _ given: String?, default fallback: Int) throws -> Int {
         try parsed(flag, given, default: fallback, expected: "a size such as 64MB, 512KB or 1GB (at most 64GB)") {
             value in
-            let units: [(String, Int)] = [("GB", 1 << 30), ("MB", 1 << 20), ("KB", 1 << 10), ("B", 1)]
+            let units: [(suffix: String, size: Int)] = [("GB", 1 << 30), ("MB", 1 << 20), ("KB", 1 << 10), ("B", 1)]
             let upper = value.uppercased()
-            let (digits, unit) =
-                units.first { upper.hasSuffix($0.0) }.map { (upper.dropLast($0.0.count), $0.1) } ?? (
-                    Substring(upper), 1
-                )
+            let unit = units.first { upper.hasSuffix($0.suffix) }
+            let digits = upper.dropLast(unit?.suffix.count ?? 0)
             guard digits.count <= 12, let n = Int(digits), n >= 0 else { return nil }
-            let (total, overflow) = n.multipliedReportingOverflow(by: unit)
+            let (total, overflow) = n.multipliedReportingOverflow(by: unit?.size ?? 1)
             return overflow || total > 64 << 30 ? nil : total
         }
     }
 
-    static func logLevel(_ given: String?) throws -> Logger.Level {
+    /// A day, `YYYY-MM-DD`, or nil when the setting is not set.
+    static func day(_ flag: String, _ given: String?) throws -> Day? {
+        try parsed(flag, given, default: nil, expected: "a date (YYYY-MM-DD)") { Day(iso: $0) }
+    }
+
+    static func logLevel(_ flag: String, _ given: String?) throws -> Logger.Level {
         try parsed(
-            "log-level", given, default: .info, expected: "one of trace, debug, info, notice, warning, error, critical"
+            flag, given, default: .info, expected: "one of trace, debug, info, notice, warning, error, critical"
         ) {
             Logger.Level(rawValue: $0.lowercased())
         }
@@ -135,7 +163,8 @@ enum Settings {
 
 /// Options every command shares.
 struct CommonOptions: ParsableArguments {
-    @Option(help: "SQLite database file (PAPERBOY_DATABASE; default ./paperboy.sqlite). PostgreSQL is not supported yet.")
+    @Option(
+        help: "SQLite database file (PAPERBOY_DATABASE; default ./paperboy.sqlite). PostgreSQL is not supported yet.")
     var database: String?
 
     @Option(help: "trace, debug, info, notice, warning, error or critical (PAPERBOY_LOG_LEVEL; default info).")
@@ -153,7 +182,7 @@ struct CommonOptions: ParsableArguments {
 
     /// Sets up logging to standard error and returns the command's logger.
     func logger(_ label: String) throws -> Logger {
-        let level = try Settings.logLevel(logLevel)
+        let level = try Settings.logLevel("log-level", logLevel)
         LoggingSystem.bootstrap { name in
             var handler = StreamLogHandler.standardError(label: name)
             handler.logLevel = level

@@ -25,12 +25,13 @@ struct CLI {
     static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
 
-    static func run(_ arguments: [String], environment: [String: String] = [:], stdin: Data? = nil) async throws
-        -> Result
-    {
+    static func run(
+        _ arguments: [String], environment: [String: String] = [:], stdin: Data? = nil, directory: URL? = nil
+    ) async throws -> Result {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
+        if let directory { process.currentDirectoryURL = directory }
         var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("PAPERBOY_") }
         env["PAPERBOY_LOG_LEVEL"] = "error"
         for (k, v) in environment { env[k] = v }
@@ -111,7 +112,8 @@ struct CLITests {
         let result = try await CLI.run(["ingest", "--database", db, file.path])
         #expect(result.status == 65)
         #expect(result.stderr.contains("paperboy: \(file.path):2: missing field \"title\""))
-        #expect(result.stdout.contains("2 new, 0 updated, 0 unchanged, 1 rejected"))
+        #expect(result.stdout.hasPrefix("2 records in "))
+        #expect(result.stdout.hasSuffix("/s): 2 new, 0 updated, 0 unchanged, 1 rejected, 0 deleted records skipped\n"))
         let strict = try await CLI.run([
             "ingest", "--strict", "--database", dir.appendingPathComponent("s.sqlite").path, file.path,
         ])
@@ -151,8 +153,6 @@ struct CLITests {
         #expect(url.status == 64)
         #expect(
             url.stderr == "paperboy: bad setting --base-url (PAPERBOY_BASE_URL): “example.org” is not an http(s) URL\n")
-        let level = try await CLI.run(["migrate"], environment: ["PAPERBOY_LOG_LEVEL": "loud"])
-        #expect(level.status == 64)
         let unknown = try await CLI.run(["serve", "--no-such-flag"])
         #expect(unknown.status == 64)
     }
@@ -194,6 +194,72 @@ struct CLITests {
         let result = try await CLI.run(["serve"], environment: [variable: value])
         #expect(result.status == 64)
         #expect(result.stderr == "paperboy: bad setting \(message)\n")
+        let flag = "--" + variable.dropFirst("PAPERBOY_".count).lowercased().replacingOccurrences(of: "_", with: "-")
+        let given = try await CLI.run(["serve", "\(flag)=\(value)"])
+        #expect(given.status == 64)
+        #expect(given.stderr == "paperboy: bad setting \(message)\n")
+    }
+
+    /// The same message for a bad value, whether it comes from the flag or from the environment.
+    @Test(arguments: [
+        (
+            ["migrate"], "log-level", "loud",
+            "--log-level (PAPERBOY_LOG_LEVEL): “loud” is not one of trace, debug, info, notice, warning, error, critical"
+        ),
+        (["harvest"], "from", "2026-13-01", "--from (PAPERBOY_FROM): “2026-13-01” is not a date (YYYY-MM-DD)"),
+        (
+            ["harvest"], "oai-url", "ftp://example.org",
+            "--oai-url (PAPERBOY_OAI_URL): “ftp://example.org” is not an http(s) URL"
+        ),
+        (["eval"], "mode", "fuzzy", "--mode (PAPERBOY_MODE): “fuzzy” is not hybrid, keyword, semantic or all"),
+        (["serve"], "harvest-every", "30s", "--harvest-every (PAPERBOY_HARVEST_EVERY): “30s” is not at least 60s"),
+    ])
+    func aBadValueIsNamedTheSameFromAFlagOrTheEnvironment(
+        command: [String], setting: String, value: String, message: String
+    ) async throws {
+        let db = try CLI.temporaryDirectory().appendingPathComponent("p.sqlite").path
+        let variable = "PAPERBOY_" + setting.uppercased().replacingOccurrences(of: "-", with: "_")
+        let arguments = command + ["--database", db] + (command == ["eval"] ? ["--queries", "q.json"] : [])
+        let fromFlag = try await CLI.run(arguments + ["--\(setting)", value])
+        #expect(fromFlag.status == 64)
+        #expect(fromFlag.stderr == "paperboy: bad setting \(message)\n")
+        let fromEnvironment = try await CLI.run(arguments, environment: [variable: value])
+        #expect(fromEnvironment.status == 64)
+        #expect(fromEnvironment.stderr == "paperboy: bad setting \(message)\n")
+    }
+
+    @Test func anOnOffFlagTakesTrueOrFalseFromTheEnvironment() async throws {
+        let dir = try CLI.temporaryDirectory()
+        let db = dir.appendingPathComponent("p.sqlite").path
+        let result = try await CLI.run(["ingest", "--database", db, demo], environment: ["PAPERBOY_STRICT": "maybe"])
+        #expect(result.status == 64)
+        #expect(result.stderr == "paperboy: bad setting --strict (PAPERBOY_STRICT): “maybe” is not true or false\n")
+        let off = try await CLI.run(["ingest", "--database", db, demo], environment: ["PAPERBOY_STRICT": "off"])
+        #expect(off.status == 0, "\(off.stderr)")
+    }
+
+    /// Flag, then environment, then default; an empty variable counts as unset, and a flag wins even over a bad one.
+    @Test func settingsComeFromTheFlagThenTheEnvironmentThenTheDefault() async throws {
+        let dir = try CLI.temporaryDirectory()
+        let flag = dir.appendingPathComponent("flag.sqlite").path
+        let env = dir.appendingPathComponent("env.sqlite").path
+        let upToDate = ": schema up to date (2 migrations, last 0002_paper_vectors)\n"
+        let both = try await CLI.run(
+            ["migrate", "--database", flag], environment: ["PAPERBOY_DATABASE": env], directory: dir)
+        #expect(both.stdout == flag + upToDate, "\(both.stderr)")
+        let environment = try await CLI.run(["migrate"], environment: ["PAPERBOY_DATABASE": env], directory: dir)
+        #expect(environment.stdout == env + upToDate, "\(environment.stderr)")
+        let neither = try await CLI.run(["migrate"], directory: dir)
+        #expect(neither.stdout == "./paperboy.sqlite" + upToDate, "\(neither.stderr)")
+        let empty = try await CLI.run(["migrate"], environment: ["PAPERBOY_DATABASE": ""], directory: dir)
+        #expect(empty.stdout == "./paperboy.sqlite" + upToDate, "\(empty.stderr)")
+        #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("paperboy.sqlite").path))
+        let badLevel = ["PAPERBOY_LOG_LEVEL": "loud", "PAPERBOY_DATABASE": env]
+        let overBad = try await CLI.run(["migrate", "--log-level", "error"], environment: badLevel)
+        #expect(overBad.status == 0, "\(overBad.stderr)")
+        let emptyLevel = try await CLI.run(
+            ["migrate"], environment: ["PAPERBOY_LOG_LEVEL": "", "PAPERBOY_DATABASE": env])
+        #expect(emptyLevel.status == 0, "\(emptyLevel.stderr)")
     }
 
     @Test func flagsWinOverTheEnvironment() async throws {

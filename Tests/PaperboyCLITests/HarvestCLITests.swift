@@ -83,7 +83,10 @@ struct HarvestCLITests {
             let url = "http://127.0.0.1:\(client.port!)/oai"
             let first = try await CLI.run(["harvest", "--database", db, "--oai-url", url, "--from", "2026-11-18"])
             #expect(first.status == 0, "\(first.stderr)")
-            #expect(first.stdout.contains("harvested 3 records in 2 pages: 3 new"))
+            #expect(
+                first.stdout
+                    == "harvested 3 records in 2 pages: 3 new, 0 updated, 0 unchanged, 0 rejected, 0 deleted; "
+                    + "next harvest from 2026-11-20\n")
             let second = try await CLI.run(["harvest", "--database", db], environment: ["PAPERBOY_OAI_URL": url])
             #expect(second.status == 0, "\(second.stderr)")
             #expect(second.stdout.contains("harvested 0 records"))

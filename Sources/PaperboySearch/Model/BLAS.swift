@@ -1,4 +1,5 @@
 import Foundation
+import PaperboyCore
 
 #if canImport(Glibc)
     import Glibc
@@ -220,7 +221,6 @@ public final class BLASLibrary: @unchecked Sendable {
             iterations += 10
             elapsed = clock.now - start
         } while elapsed < budget
-        let secondsElapsed = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
-        return 2 * Double(m) * Double(n) * Double(k) * Double(iterations) / secondsElapsed / 1e9
+        return 2 * Double(m) * Double(n) * Double(k) * Double(iterations) / elapsed.seconds / 1e9
     }
 }

@@ -76,8 +76,7 @@ struct AccessLogMiddleware<Context: RemoteAddressRequestContext>: RouterMiddlewa
                     ClientAddress.resolve(
                         peer: context.remoteAddress?.ipAddress, forwardedFor: request.headers[.xForwardedFor],
                         trusted: trustedProxies) ?? "-"),
-                "http.duration_ms": .stringConvertible(
-                    Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000),
+                "http.duration_ms": .stringConvertible(elapsed.seconds * 1000),
             ])
         return response
     }
