@@ -54,6 +54,31 @@ struct JSONScanner: ~Copyable {
         b >= 0x20 && b < 0x7F ? "'\(Character(Unicode.Scalar(b)))'" : String(format: "byte 0x%02X", b)
     }
 
+    /// The members of an object whose `{` has been read: `body` reads each member's value (the scanner stands after
+    /// its `:`). Ends after the closing `}`.
+    mutating func readMembers(
+        _ body: (inout JSONScanner, UnsafeBufferPointer<UInt8>) throws(Failure) -> Void
+    ) throws(Failure) {
+        if peek() == UInt8(ascii: "}") {
+            i += 1
+            return
+        }
+        repeat {
+            let key = try readKey()
+            try expect(UInt8(ascii: ":"))
+            try body(&self, key)
+        } while try nextElement(close: UInt8(ascii: "}"))
+    }
+
+    /// The elements of an array whose `[` has been read: `body` reads each one. Ends after the closing `]`.
+    mutating func readElements(_ body: (inout JSONScanner) throws(Failure) -> Void) throws(Failure) {
+        if peek() == UInt8(ascii: "]") {
+            i += 1
+            return
+        }
+        repeat { try body(&self) } while try nextElement(close: UInt8(ascii: "]"))
+    }
+
     /// Consumes `,` (returns true) or the closing byte (returns false).
     mutating func nextElement(close: UInt8) throws(Failure) -> Bool {
         skipSpace()

@@ -125,30 +125,24 @@ public enum SnapshotParser {
         guard let first = s.peek() else { throw s.fail("empty line") }
         guard first == UInt8(ascii: "{") else { throw s.fail("expected '{' but found \(s.describe(first))") }
         s.i += 1
-        if s.peek() == UInt8(ascii: "}") {
-            s.i += 1
-        } else {
-            repeat {
-                let key = try s.readKey()
-                try s.expect(UInt8(ascii: ":"))
-                switch key.count {
-                case 2 where matches(key, "id"): f.id = try s.readOptionalString(field: "id")
-                case 3 where matches(key, "doi"): f.doi = try s.readOptionalString(field: "doi")
-                case 5 where matches(key, "title"): f.title = try s.readOptionalCollapsedString(field: "title")
-                case 7 where matches(key, "authors"): f.authors = try s.readOptionalString(field: "authors")
-                case 7 where matches(key, "license"): f.license = try s.readOptionalString(field: "license")
-                case 8 where matches(key, "abstract"): f.abstract = try s.readOptionalCollapsedString(field: "abstract")
-                case 8 where matches(key, "comments"): f.comments = try s.readOptionalString(field: "comments")
-                case 8 where matches(key, "versions"): try readVersions(&s, into: &f)
-                case 9 where matches(key, "submitter"): f.submitter = try s.readOptionalString(field: "submitter")
-                case 9 where matches(key, "report-no"): f.reportNo = try s.readOptionalString(field: "report-no")
-                case 10 where matches(key, "categories"): f.categories = try s.readOptionalString(field: "categories")
-                case 11 where matches(key, "journal-ref"): f.journalRef = try s.readOptionalString(field: "journal-ref")
-                case 11 where matches(key, "update_date"): f.updateDate = try s.readOptionalString(field: "update_date")
-                case 14 where matches(key, "authors_parsed"): f.authorsParsed = try readAuthorsParsed(&s)
-                default: try s.skipValue()
-                }
-            } while try s.nextElement(close: UInt8(ascii: "}"))
+        try s.readMembers { (s: inout JSONScanner, key) throws(JSONScanner.Failure) in
+            switch key.count {
+            case 2 where matches(key, "id"): f.id = try s.readOptionalString(field: "id")
+            case 3 where matches(key, "doi"): f.doi = try s.readOptionalString(field: "doi")
+            case 5 where matches(key, "title"): f.title = try s.readOptionalCollapsedString(field: "title")
+            case 7 where matches(key, "authors"): f.authors = try s.readOptionalString(field: "authors")
+            case 7 where matches(key, "license"): f.license = try s.readOptionalString(field: "license")
+            case 8 where matches(key, "abstract"): f.abstract = try s.readOptionalCollapsedString(field: "abstract")
+            case 8 where matches(key, "comments"): f.comments = try s.readOptionalString(field: "comments")
+            case 8 where matches(key, "versions"): try readVersions(&s, into: &f)
+            case 9 where matches(key, "submitter"): f.submitter = try s.readOptionalString(field: "submitter")
+            case 9 where matches(key, "report-no"): f.reportNo = try s.readOptionalString(field: "report-no")
+            case 10 where matches(key, "categories"): f.categories = try s.readOptionalString(field: "categories")
+            case 11 where matches(key, "journal-ref"): f.journalRef = try s.readOptionalString(field: "journal-ref")
+            case 11 where matches(key, "update_date"): f.updateDate = try s.readOptionalString(field: "update_date")
+            case 14 where matches(key, "authors_parsed"): f.authorsParsed = try readAuthorsParsed(&s)
+            default: try s.skipValue()
+            }
         }
         if let extra = s.peek() { throw s.fail("unexpected \(s.describe(extra)) after the object") }
     }
@@ -157,11 +151,7 @@ public enum SnapshotParser {
         f.versions = []
         if s.consumeNull() { return }
         try s.expect(UInt8(ascii: "["))
-        if s.peek() == UInt8(ascii: "]") {
-            s.i += 1
-            return
-        }
-        repeat {
+        try s.readElements { (s: inout JSONScanner) throws(JSONScanner.Failure) in
             guard f.versions.count < IngestLimits.maxVersions else {
                 throw JSONScanner.Failure(
                     message: "more than \(IngestLimits.maxVersions) versions", column: s.i + 1, isSyntax: false)
@@ -173,52 +163,38 @@ public enum SnapshotParser {
                 label = try s.readOptionalString(field: "versions")
             } else {
                 try s.expect(UInt8(ascii: "{"))
-                if s.peek() == UInt8(ascii: "}") {
-                    s.i += 1
-                } else {
-                    repeat {
-                        let key = try s.readKey()
-                        try s.expect(UInt8(ascii: ":"))
-                        if matches(key, "version") {
-                            label = try s.readOptionalString(field: "versions")
-                        } else if matches(key, "created") {
-                            created = try s.readOptionalString(field: "versions")
-                        } else {
-                            try s.skipValue()
-                        }
-                    } while try s.nextElement(close: UInt8(ascii: "}"))
+                try s.readMembers { (s: inout JSONScanner, key) throws(JSONScanner.Failure) in
+                    if matches(key, "version") {
+                        label = try s.readOptionalString(field: "versions")
+                    } else if matches(key, "created") {
+                        created = try s.readOptionalString(field: "versions")
+                    } else {
+                        try s.skipValue()
+                    }
                 }
             }
             f.versions.append((label, created))
-        } while try s.nextElement(close: UInt8(ascii: "]"))
+        }
     }
 
     static func readAuthorsParsed(_ s: inout JSONScanner) throws(JSONScanner.Failure) -> [[String]]? {
         if s.consumeNull() { return nil }
         try s.expect(UInt8(ascii: "["))
         var result: [[String]] = []
-        if s.peek() == UInt8(ascii: "]") {
-            s.i += 1
-            return result
-        }
-        repeat {
+        try s.readElements { (s: inout JSONScanner) throws(JSONScanner.Failure) in
             guard result.count < IngestLimits.maxAuthors else {
                 throw JSONScanner.Failure(
                     message: "more than \(IngestLimits.maxAuthors) authors", column: s.i + 1, isSyntax: false)
             }
             try s.expect(UInt8(ascii: "["))
             var parts: [String] = []
-            if s.peek() == UInt8(ascii: "]") {
-                s.i += 1
-            } else {
-                repeat {
-                    // Last name, first names, suffix; affiliations after them are not used.
-                    let part = try s.readOptionalString(field: "authors_parsed") ?? ""
-                    if parts.count < 3 { parts.append(part) }
-                } while try s.nextElement(close: UInt8(ascii: "]"))
+            try s.readElements { (s: inout JSONScanner) throws(JSONScanner.Failure) in
+                // Last name, first names, suffix; affiliations after them are not used.
+                let part = try s.readOptionalString(field: "authors_parsed") ?? ""
+                if parts.count < 3 { parts.append(part) }
             }
             result.append(parts)
-        } while try s.nextElement(close: UInt8(ascii: "]"))
+        }
         return result
     }
 }
