@@ -73,12 +73,9 @@ extension SQLiteStore {
         for row in rows { sizes[row.bm25, default: 0] += 1 }
         let tied = rows.filter { (sizes[$0.bm25] ?? 0) > 1 }.map(\.key)
         var ids: [PaperKey: String] = [:]
-        for start in stride(from: 0, to: tied.count, by: 500) {
-            let chunk = Array(tied[start..<min(tied.count, start + 500)])
-            let placeholders = Array(repeating: "?", count: chunk.count).joined(separator: ", ")
+        for chunk in KeyList.chunks(tied) {
             for row in try Row.fetchAll(
-                db, sql: "SELECT rowid, id FROM papers WHERE rowid IN (\(placeholders))",
-                arguments: StatementArguments(chunk))
+                db, sql: "SELECT rowid, id FROM papers WHERE rowid IN (\(chunk.placeholders))", arguments: chunk.keys)
             {
                 ids[try row.decode(atIndex: 0)] = try row.decode(atIndex: 1)
             }
@@ -101,24 +98,35 @@ extension SQLiteStore {
     public func highlights(_ query: SearchQuery, keys: [PaperKey]) async throws -> [PaperKey: Highlights] {
         let match = FTSExpression(query)
         guard !match.isEmpty, !keys.isEmpty else { return [:] }
-        let placeholders = Array(repeating: "?", count: keys.count).joined(separator: ", ")
         return try await pool.read { db in
             var marked: [PaperKey: Highlights] = [:]
-            for row in try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT rowid, highlight(papers_fts, 0, char(57344), char(57345)),
-                        snippet(papers_fts, 2, char(57344), char(57345), '…', 40)
-                    FROM papers_fts WHERE papers_fts MATCH ? AND rowid IN (\(placeholders))
-                    """,
-                arguments: StatementArguments([match.text] + keys.map { $0 as any DatabaseValueConvertible }))
-            {
-                let title: String? = try row.decode(atIndex: 1)
-                let snippet: String? = try row.decode(atIndex: 2)
-                marked[try row.decode(atIndex: 0)] = Highlights(
-                    title: FTSMarks.highlighted(title ?? ""), abstract: FTSMarks.highlighted(snippet ?? ""))
+            for chunk in KeyList.chunks(keys) {
+                for row in try Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT rowid, highlight(papers_fts, 0, char(57344), char(57345)),
+                            snippet(papers_fts, 2, char(57344), char(57345), '…', 40)
+                        FROM papers_fts WHERE papers_fts MATCH ? AND rowid IN (\(chunk.placeholders))
+                        """,
+                    arguments: [match.text] + chunk.keys)
+                {
+                    let title: String? = try row.decode(atIndex: 1)
+                    let snippet: String? = try row.decode(atIndex: 2)
+                    marked[try row.decode(atIndex: 0)] = Highlights(
+                        title: FTSMarks.highlighted(title ?? ""), abstract: FTSMarks.highlighted(snippet ?? ""))
+                }
             }
             return marked
+        }
+    }
+}
+
+/// Keys for `rowid IN (...)`, in chunks of at most 500 (well under SQLite's limit on bound values).
+enum KeyList {
+    static func chunks(_ keys: [PaperKey]) -> [(placeholders: String, keys: StatementArguments)] {
+        stride(from: 0, to: keys.count, by: 500).map { start in
+            let chunk = keys[start..<min(keys.count, start + 500)]
+            return (Array(repeating: "?", count: chunk.count).joined(separator: ", "), StatementArguments(Array(chunk)))
         }
     }
 }

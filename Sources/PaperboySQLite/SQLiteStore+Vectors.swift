@@ -151,11 +151,10 @@ extension SQLiteStore {
         guard !keys.isEmpty else { return [:] }
         return try await pool.read { db in
             var result: [PaperKey: StoredPaper] = [:]
-            for chunk in stride(from: 0, to: keys.count, by: 500).map({ Array(keys[$0..<min(keys.count, $0 + 500)]) }) {
-                let placeholders = Array(repeating: "?", count: chunk.count).joined(separator: ", ")
+            for chunk in KeyList.chunks(keys) {
                 for paper in try PaperRow.fetchAll(
-                    db, sql: "SELECT \(PaperRow.columns) FROM papers WHERE rowid IN (\(placeholders))",
-                    arguments: StatementArguments(chunk))
+                    db, sql: "SELECT \(PaperRow.columns) FROM papers WHERE rowid IN (\(chunk.placeholders))",
+                    arguments: chunk.keys)
                 {
                     result[paper.rowid] = paper.paper
                 }
