@@ -35,6 +35,13 @@ struct PaperRow {
         try Array(Row.fetchCursor(db, sql: sql, arguments: arguments).map { try PaperRow(row: $0) })
     }
 
+    /// The first paper a prepared statement selecting ``columns`` finds, decoded while the statement steps (as in
+    /// ``fetchAll(_:sql:arguments:)``): upsert looks up every incoming paper this way.
+    static func fetchOne(_ statement: Statement, arguments: StatementArguments) throws -> PaperRow? {
+        // Decoded inside the cursor's `next()`: once the cursor is gone, the statement is reset and the row is empty.
+        try Row.fetchCursor(statement, arguments: arguments).map { try PaperRow(row: $0) }.next()
+    }
+
     /// Decodes a row selected with ``columns``, by column name. A missing column or a value of the wrong type (a
     /// database edited by hand) throws a `RowDecodingError` instead of trapping.
     init(row: Row) throws {

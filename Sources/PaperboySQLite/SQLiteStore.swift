@@ -90,8 +90,7 @@ public final class SQLiteStore: PaperboyStore {
                 // New papers (the common case in a load) cost one insert; a conflict means it is stored already.
                 if try insert(db, incoming, indexing: indexing) {
                     summary.inserted += 1
-                } else if let row = try Row.fetchOne(find, arguments: [incoming.id.rawValue]) {
-                    let stored = try PaperRow(row: row)
+                } else if let stored = try PaperRow.fetchOne(find, arguments: [incoming.id.rawValue]) {
                     let merged = stored.paper.paper.merged(with: incoming)
                     if merged == stored.paper.paper {
                         summary.unchanged += 1
@@ -184,8 +183,9 @@ public final class SQLiteStore: PaperboyStore {
 
     public func paper(id: PaperID) async throws -> StoredPaper? {
         try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT \(PaperRow.columns) FROM papers WHERE id = ?", arguments: [id.rawValue])
-                .map { try PaperRow(row: $0).paper }
+            try PaperRow.fetchAll(
+                db, sql: "SELECT \(PaperRow.columns) FROM papers WHERE id = ?", arguments: [id.rawValue]
+            ).first?.paper
         }
     }
 
