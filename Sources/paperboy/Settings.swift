@@ -152,9 +152,9 @@ enum Settings {
         try parsed(flag, given, default: nil, expected: "a date (YYYY-MM-DD)") { Day(iso: $0) }
     }
 
-    static func logLevel(_ flag: String, _ given: String?) throws -> Logger.Level {
+    static func logLevel(_ given: String?) throws -> Logger.Level {
         try parsed(
-            flag, given, default: .info, expected: "one of trace, debug, info, notice, warning, error, critical"
+            "log-level", given, default: .info, expected: "one of trace, debug, info, notice, warning, error, critical"
         ) {
             Logger.Level(rawValue: $0.lowercased())
         }
@@ -182,7 +182,7 @@ struct CommonOptions: ParsableArguments {
 
     /// Sets up logging to standard error and returns the command's logger.
     func logger(_ label: String) throws -> Logger {
-        let level = try Settings.logLevel("log-level", logLevel)
+        let level = try Settings.logLevel(logLevel)
         LoggingSystem.bootstrap { name in
             var handler = StreamLogHandler.standardError(label: name)
             handler.logLevel = level

@@ -31,13 +31,6 @@ struct StoreLocation {
         backend = .sqlite(path: value)
     }
 
-    /// The base name of files kept beside the database (the vector index of each model).
-    var sidecarBase: String {
-        switch backend {
-        case .sqlite(let path): path
-        }
-    }
-
     /// Whether the database already exists (a backup of nothing is an error, not a new empty database).
     var exists: Bool {
         switch backend {
