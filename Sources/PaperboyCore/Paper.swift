@@ -95,15 +95,18 @@ public struct Paper: Hashable, Sendable {
     }
 }
 
-/// A paper as the store serves it: metadata plus the community counts.
+/// A paper as the store serves it: metadata plus what the community added (counts, the submitter).
 public struct StoredPaper: Hashable, Sendable {
     public var paper: Paper
     public var upvotes: Int
     public var numComments: Int
+    /// The user who submitted the paper to the daily list, if anybody did (never arXiv's own `submitter`).
+    public var submittedBy: Person?
 
-    public init(paper: Paper, upvotes: Int = 0, numComments: Int = 0) {
+    public init(paper: Paper, upvotes: Int = 0, numComments: Int = 0, submittedBy: Person? = nil) {
         self.paper = paper
         self.upvotes = upvotes
         self.numComments = numComments
+        self.submittedBy = submittedBy
     }
 }

@@ -167,6 +167,10 @@ public struct Highlights: Sendable, Hashable {
     }
 }
 
+/// What the web layer asks of a store: papers to read (and to store a submitted one), accounts, the community and
+/// the site secret.
+public typealias SiteStore = PaperCatalog & PaperWriter & AccountStore & CommunityStore & SecretStore
+
 /// Every role of a complete store, as the `paperboy` commands open it.
 public typealias PaperboyStore = PaperCatalog & PaperWriter & HarvestStateStore & StoreMaintenance & KeyedPapers
     & EmbeddingStore & KeywordIndex

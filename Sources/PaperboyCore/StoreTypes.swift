@@ -23,8 +23,8 @@ public struct UpsertSummary: Hashable, Sendable {
 public enum ListingSort: String, Sendable, CaseIterable {
     /// Newest featured first.
     case publishedAt
-    /// Most upvoted first, then newest.
-    case trending
+    /// Most upvoted first, then newest. ("Trending" is a score of votes and age: ``CommunityStore/trending``.)
+    case upvotes
 }
 
 /// A page of results: the items and the total count that matched.

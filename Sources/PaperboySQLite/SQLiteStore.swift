@@ -195,7 +195,7 @@ public final class SQLiteStore: PaperboyStore {
         let order =
             switch sort {
             case .publishedAt: "featured_at DESC, id DESC"
-            case .trending: "upvotes DESC, featured_at DESC, id DESC"
+            case .upvotes: "upvotes DESC, featured_at DESC, id DESC"
             }
         // Over every day, leave the day out of the query so that the time index serves the order.
         let everything = days == ListingPeriod.everything

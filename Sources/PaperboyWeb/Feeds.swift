@@ -58,7 +58,7 @@ struct FeedRoutes<Store: PaperCatalog>: Sendable {
     func daily() async throws -> Rendered {
         var papers: [StoredPaper] = []
         if let newest = try await site.store.newestDay() {
-            papers = try await site.store.listing(days: newest...newest, sort: .trending, offset: 0, limit: 200).items
+            papers = try await site.store.listing(days: newest...newest, sort: .upvotes, offset: 0, limit: 200).items
         }
         return rss(
             title: "\(config.siteName): daily papers", link: SiteURL.home.absolute(config),

@@ -128,7 +128,7 @@ public enum PaperStoreConformance {
             let byTime = try await store.listing(days: day...day, sort: .publishedAt, offset: 0, limit: 50)
             #expect(ids(byTime.items) == ["2611.00002", "2611.00001"])
             #expect(byTime.total == 2)
-            let trending = try await store.listing(days: day...day, sort: .trending, offset: 0, limit: 50)
+            let trending = try await store.listing(days: day...day, sort: .upvotes, offset: 0, limit: 50)
             #expect(ids(trending.items) == ["2611.00002", "2611.00001"])
             let page2 = try await store.listing(days: day...day, sort: .publishedAt, offset: 1, limit: 1)
             #expect(ids(page2.items) == ["2611.00001"])

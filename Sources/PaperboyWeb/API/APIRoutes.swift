@@ -29,6 +29,12 @@ enum JSON {
     }
 }
 
+/// The `sort` of `/api/daily_papers`, by Hugging Face's names.
+enum APISort: String, CaseIterable {
+    case publishedAt
+    case trending
+}
+
 /// The JSON API in Hugging Face's shapes.
 struct APIRoutes<Store: PaperCatalog>: Sendable {
     let site: Site<Store>
@@ -64,7 +70,7 @@ struct APIRoutes<Store: PaperCatalog>: Sendable {
     func dailyPapers(_ request: Request) async throws -> Rendered {
         let limit = try Parameters(request: request).integer("limit", in: 1...100, default: 50)
         let page = try Parameters(request: request).zeroBasedPage("p", perPage: limit)
-        let sort = try Parameters(request: request).choice("sort", default: ListingSort.publishedAt) { _ in
+        let sort = try Parameters(request: request).choice("sort", default: APISort.publishedAt) { _ in
             APIError.badRequest("sort must be publishedAt or trending")
         }
         let days: ClosedRange<Day>
@@ -79,7 +85,8 @@ struct APIRoutes<Store: PaperCatalog>: Sendable {
         }
         // Community submissions arrive with accounts; until then no paper has a submitter on this site.
         if request.query("submitter") != nil { return try JSON.rendered([APIDailyItem]()) }
-        let result = try await site.store.listing(days: days, sort: sort, offset: page * limit, limit: limit)
+        let result = try await site.store.listing(
+            days: days, sort: sort == .trending ? .upvotes : .publishedAt, offset: page * limit, limit: limit)
         return try JSON.rendered(result.items.map { APIDailyItem($0) })
     }
 

@@ -106,7 +106,7 @@ extension PageRoutes {
 
     func listing(period: ListingPeriod, window: PageWindow) async throws -> Rendered {
         let result = try await site.store.listing(
-            days: period.days, sort: .trending, offset: window.offset, limit: window.limit)
+            days: period.days, sort: .upvotes, offset: window.offset, limit: window.limit)
         var previous: ListingPeriod?
         var next: ListingPeriod?
         switch period {
