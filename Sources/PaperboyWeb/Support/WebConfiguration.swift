@@ -23,12 +23,15 @@ public struct WebConfiguration: Sendable {
     public var connectionsPerAddress: Int
     /// How long a connection may stay idle, which includes sending a request's headers slowly.
     public var idleTimeout: Duration
+    /// Accounts, votes, submissions and trending.
+    public var community: CommunitySettings
 
     public init(
         baseURL: URL = URL(string: "http://127.0.0.1:8080")!, trustedProxies: Set<String> = [],
         metricsToken: String? = nil, cacheTTL: Duration = .seconds(30), cacheBytes: Int = 64 << 20,
         siteName: String = "Paperboy", requestLimits: RequestLimits = RequestLimits(), searchConcurrency: Int = 4,
-        searchQueue: Int = 32, connectionsPerAddress: Int = 256, idleTimeout: Duration = .seconds(30)
+        searchQueue: Int = 32, connectionsPerAddress: Int = 256, idleTimeout: Duration = .seconds(30),
+        community: CommunitySettings = CommunitySettings()
     ) {
         self.baseURL = baseURL
         self.trustedProxies = trustedProxies
@@ -41,6 +44,7 @@ public struct WebConfiguration: Sendable {
         self.searchQueue = searchQueue
         self.connectionsPerAddress = connectionsPerAddress
         self.idleTimeout = idleTimeout
+        self.community = community
     }
 
     /// The public URL without a trailing slash: what every absolute link starts with.
@@ -53,5 +57,45 @@ public struct WebConfiguration: Sendable {
     public var pathPrefix: String {
         let path = baseURL.path
         return path == "/" ? "" : (path.hasSuffix("/") ? String(path.dropLast()) : path)
+    }
+}
+
+/// The community's settings: sign-up, two-factor policy, the signing secret, submissions, trending, rate limits.
+public struct CommunitySettings: Sendable {
+    /// `--signup open|closed`: whether anybody may create an account on the site (the CLI always may).
+    public var signupOpen: Bool
+    /// `--require-2fa staff|off`: moderators and admins must turn on two-factor sign-in before their browser session
+    /// may use moderation or admin pages.
+    public var requireTwoFactorForStaff: Bool
+    /// The secret that signs sessions, CSRF tokens and links (`--secret-file` or `PAPERBOY_SECRET`); nil: the one
+    /// kept in the store (made once, shared by every node).
+    public var secret: [UInt8]?
+    /// Successful submissions a user may make per UTC day (`--submit-limit`).
+    public var submitLimit: Int
+    /// How old (by its v1) a paper may be to be submitted (`--submit-window-days`).
+    public var submitWindowDays: Int
+    /// Trending looks at papers featured this many days back (`--trending-days`).
+    public var trendingDays: Int
+    /// How fast age outweighs votes in trending (`--trending-gravity`).
+    public var trendingGravity: Double
+    /// Rate limits on sign-in, sign-up, votes and other writes (`--rate-limits on|off`; off for benchmarks).
+    public var rateLimits: Bool
+    /// The bcrypt cost of new password hashes (at least 10).
+    public var passwordCost: Int
+
+    public init(
+        signupOpen: Bool = true, requireTwoFactorForStaff: Bool = true, secret: [UInt8]? = nil, submitLimit: Int = 5,
+        submitWindowDays: Int = 14, trendingDays: Int = 7, trendingGravity: Double = 1.5, rateLimits: Bool = true,
+        passwordCost: Int = Credentials.defaultCost
+    ) {
+        self.signupOpen = signupOpen
+        self.requireTwoFactorForStaff = requireTwoFactorForStaff
+        self.secret = secret
+        self.submitLimit = submitLimit
+        self.submitWindowDays = submitWindowDays
+        self.trendingDays = trendingDays
+        self.trendingGravity = trendingGravity
+        self.rateLimits = rateLimits
+        self.passwordCost = passwordCost
     }
 }
