@@ -9,10 +9,14 @@ import PaperboyCore
 import Prometheus
 import ServiceLifecycle
 
-/// The request context: Hummingbird's core storage plus the connected peer, for client addresses.
+/// The request context: Hummingbird's core storage, the connected peer (for client addresses) and who is signed in.
 public struct AppRequestContext: RequestContext, RemoteAddressRequestContext {
     public var coreContext: CoreRequestContextStorage
     public let remoteAddress: SocketAddress?
+    /// The signed-in user, set by ``ViewerMiddleware``.
+    public var viewer: Viewer?
+    /// A bearer token was sent and refused (ignored on public routes; 401 where an account is needed).
+    public var credentialsRejected = false
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
@@ -21,25 +25,34 @@ public struct AppRequestContext: RequestContext, RemoteAddressRequestContext {
 }
 
 /// Everything the routes share.
-struct Site<Store: PaperCatalog>: Sendable {
+struct Site<Store: SiteStore>: Sendable {
     let store: Store
     let searcher: any PaperSearcher
+    /// Where a submitted paper the store does not hold is fetched from (the arXiv API).
+    let lookup: any PaperLookup
     let config: WebConfiguration
     let templates: Templates
     let cache: ResponseCache
+    let accounts: AccountService
     let registry: PrometheusCollectorRegistry
     let logger: Logger
+
+    /// The wall clock (sessions, votes, submissions, trending); tests pin it.
+    var now: @Sendable () -> Date { accounts.now }
 }
 
 /// Builds the router without a server, so tests run it in-process and `serve` runs it for real.
-/// `now` is the clock the response cache expires answers on (tests move it).
+/// `now` is the clock the response cache and rate limits run on, `clock` the wall clock of sessions, votes and
+/// trending (tests move both).
 public func buildRouter(
-    store: some PaperCatalog, searcher: any PaperSearcher, config: WebConfiguration,
+    store: some SiteStore, searcher: any PaperSearcher, lookup: any PaperLookup, config: WebConfiguration,
     registry: PrometheusCollectorRegistry = .init(), logger: Logger = Logger(label: "paperboy.web"),
-    now: @escaping @Sendable () -> ContinuousClock.Instant = { ContinuousClock.now }
+    now: @escaping @Sendable () -> ContinuousClock.Instant = { ContinuousClock.now },
+    clock: @escaping @Sendable () -> Date = { Date() }
 ) async throws -> Router<AppRequestContext> {
     try await buildSite(
-        store: store, searcher: searcher, config: config, registry: registry, logger: logger, now: now
+        store: store, searcher: searcher, lookup: lookup, config: config, registry: registry, logger: logger,
+        now: now, clock: clock
     ).router
 }
 
@@ -47,17 +60,27 @@ public func buildRouter(
 /// later is covered by the same checks. `probe`, for tests, runs outside every other middleware and sees which
 /// route answered (`context.endpointPath`).
 func buildSite(
-    store: some PaperCatalog, searcher: any PaperSearcher, config: WebConfiguration,
+    store: some SiteStore, searcher: any PaperSearcher, lookup: any PaperLookup, config: WebConfiguration,
     registry: PrometheusCollectorRegistry, logger: Logger, now: @escaping @Sendable () -> ContinuousClock.Instant,
+    clock: @escaping @Sendable () -> Date,
     probe: (any MiddlewareProtocol<Request, Response, AppRequestContext>)? = nil
 ) async throws -> (router: Router<AppRequestContext>, routes: [(route: SiteRoute, methods: Set<HTTPRequest.Method>)]) {
     let gate = AdmissionGate(concurrency: config.searchConcurrency, queue: config.searchQueue)
+    // Never a built-in secret: the configured one, else one made once and kept in the store for every node.
+    let secret: [UInt8]
+    if let configured = config.community.secret {
+        secret = configured
+    } else {
+        secret = try await store.siteSecret(storingIfAbsent: Credentials.randomBytes(32))
+    }
+    let accounts = AccountService(
+        store: store, secret: secret, config: config, now: clock, monotonic: now, logger: logger)
     let site = Site(
-        store: store, searcher: GatedSearcher(base: searcher, gate: gate),
+        store: store, searcher: GatedSearcher(base: searcher, gate: gate), lookup: lookup,
         config: config, templates: try await Templates.load(),
         cache: ResponseCache(
             ttl: config.cacheTTL, registry: registry, capacityBytes: config.cacheBytes, now: now),
-        registry: registry, logger: logger)
+        accounts: accounts, registry: registry, logger: logger)
     let router = Router(context: AppRequestContext.self, options: .autoGenerateHeadEndpoints)
     if let probe { router.add(middleware: probe) }
     // Outermost first: metrics and the access log see every answer, errors included.
@@ -66,11 +89,16 @@ func buildSite(
     router.add(middleware: SecurityHeadersMiddleware())
     router.add(middleware: ErrorAnswerMiddleware(logger: logger))
     router.add(middleware: RequestLimitsMiddleware(limits: config.requestLimits))
+    // Any origin may call the API, never with credentials (no cookies): a token in `Authorization` is the way in.
     router.add(
         middleware: CORSMiddleware(
-            allowOrigin: .all, allowHeaders: [.accept, .ifNoneMatch], allowMethods: [.get, .head, .options]))
+            allowOrigin: .all,
+            allowHeaders: [.accept, .ifNoneMatch, .authorization, .contentType, .xCSRFToken],
+            allowMethods: [.get, .head, .options, .post, .put, .patch, .delete], allowCredentials: false))
+    router.add(middleware: ViewerMiddleware(accounts: accounts))
     let routes = RouteTable(config.pathPrefix.isEmpty ? router.group() : router.group(RouterPath(config.pathPrefix)))
     PageRoutes(site: site).register(on: routes)
+    SignInRoutes(site: site).register(on: routes)
     APIRoutes(site: site).register(on: routes)
     FeedRoutes(site: site).register(on: routes)
     MetaRoutes(site: site).register(on: routes)
@@ -80,12 +108,12 @@ func buildSite(
 
 /// The whole server: router, address and the services that live with it (stopped together on SIGTERM).
 public func buildApplication(
-    store: some PaperCatalog, searcher: any PaperSearcher, config: WebConfiguration, host: String, port: Int,
-    registry: PrometheusCollectorRegistry = .init(), services: [any Service] = [],
+    store: some SiteStore, searcher: any PaperSearcher, lookup: any PaperLookup, config: WebConfiguration,
+    host: String, port: Int, registry: PrometheusCollectorRegistry = .init(), services: [any Service] = [],
     logger: Logger = Logger(label: "paperboy.web")
 ) async throws -> some ApplicationProtocol {
     let router = try await buildRouter(
-        store: store, searcher: searcher, config: config, registry: registry, logger: logger)
+        store: store, searcher: searcher, lookup: lookup, config: config, registry: registry, logger: logger)
     let limiter = ConnectionLimiter(perAddress: config.connectionsPerAddress, exempt: config.trustedProxies)
     var http = HTTP1Channel.Configuration(
         additionalChannelHandlers: [limiter.handler()], idleTimeout: TimeAmount(config.idleTimeout))

@@ -29,7 +29,7 @@ enum XML {
 }
 
 /// RSS 2.0 feeds: the daily list, a category, a search.
-struct FeedRoutes<Store: PaperCatalog>: Sendable {
+struct FeedRoutes<Store: SiteStore>: Sendable {
     let site: Site<Store>
     static var size: Int { 50 }
 

@@ -6,7 +6,7 @@ import PaperboyCore
 import Prometheus
 
 /// Health, metrics, robots, sitemap and the OpenAPI document.
-struct MetaRoutes<Store: PaperCatalog>: Sendable {
+struct MetaRoutes<Store: SiteStore>: Sendable {
     let site: Site<Store>
     var config: WebConfiguration { site.config }
 

@@ -36,7 +36,7 @@ enum APISort: String, CaseIterable {
 }
 
 /// The JSON API in Hugging Face's shapes.
-struct APIRoutes<Store: PaperCatalog>: Sendable {
+struct APIRoutes<Store: SiteStore>: Sendable {
     let site: Site<Store>
 
     func register(on routes: RouteTable) {

@@ -11,15 +11,21 @@ struct CoauthorView {
 
 /// An author's papers, newest first, and their co-authors (`author.mustache`).
 struct AuthorPageModel {
-    let site: SiteChrome
+    var site: SiteChrome
     let feed: FeedLink?
     let canonical: String?
     let name: String
     let countText: String
     let coauthors: [CoauthorView]
     let hasCoauthors: Bool
-    let cards: [CardView]
+    var cards: [CardView]
     let pagination: PaginationView?
+}
+
+extension AuthorPageModel: PersonalPage {
+    mutating func eachVote(_ body: (inout VoteView) -> Void) {
+        for index in cards.indices { body(&cards[index].vote) }
+    }
 }
 
 extension AuthorPageModel {
@@ -43,13 +49,13 @@ extension AuthorPageModel {
 
 extension PageRoutes {
     /// `/authors/{name}` (a name may hold a slash).
-    func author(_ parameter: String, _ request: Request) async throws -> Rendered {
+    func author(_ parameter: String, _ request: Request, _ visit: Visit) async throws -> Rendered {
         let name = QueryString.segment(parameter)
         let window = try PageWindow(request)
         let result = try await site.store.papers(byAuthor: name, offset: window.offset, limit: window.limit)
         guard result.total > 0 else { throw PageError.notFound("No papers by “\(name)” are here.") }
         let coauthors = try await site.store.coauthors(of: name, limit: 20)
         let model = AuthorPageModel(config: config, name: name, window: window, result: result, coauthors: coauthors)
-        return try html(model, "author")
+        return try await html(model, "author", visit)
     }
 }

@@ -3,14 +3,20 @@ import PaperboyCore
 
 /// The papers of an arXiv category, newest first, with its feed (`category.mustache`).
 struct CategoryPageModel {
-    let site: SiteChrome
+    var site: SiteChrome
     let feed: FeedLink?
     let canonical: String?
     let name: String
     let countText: String
     let feedURL: String
-    let cards: [CardView]
+    var cards: [CardView]
     let pagination: PaginationView?
+}
+
+extension CategoryPageModel: PersonalPage {
+    mutating func eachVote(_ body: (inout VoteView) -> Void) {
+        for index in cards.indices { body(&cards[index].vote) }
+    }
 }
 
 extension CategoryPageModel {
@@ -26,11 +32,12 @@ extension CategoryPageModel {
 
 extension PageRoutes {
     /// `/categories/{category}`.
-    func category(_ parameter: String, _ request: Request) async throws -> Rendered {
+    func category(_ parameter: String, _ request: Request, _ visit: Visit) async throws -> Rendered {
         let name = QueryString.segment(parameter)
         let window = try PageWindow(request)
         let result = try await site.store.papers(inCategory: name, offset: window.offset, limit: window.limit)
         guard result.total > 0 else { throw PageError.notFound("No papers in category “\(name)” are here.") }
-        return try html(CategoryPageModel(config: config, name: name, window: window, result: result), "category")
+        return try await html(
+            CategoryPageModel(config: config, name: name, window: window, result: result), "category", visit)
     }
 }

@@ -17,12 +17,14 @@ struct PageError: Error {
 
 /// The error page (`error.mustache`): a heading and what went wrong.
 struct ErrorPageModel {
-    let site: SiteChrome
+    var site: SiteChrome
     let feed: FeedLink?
     let canonical: String?
     let heading: String
     let message: String
 }
+
+extension ErrorPageModel: PersonalPage {}
 
 extension ErrorPageModel {
     init(config: WebConfiguration, error: PageError) {
@@ -31,9 +33,9 @@ extension ErrorPageModel {
 }
 
 extension PageRoutes {
-    func errorPage(_ error: PageError) throws -> Rendered {
-        Rendered(
-            status: error.status, contentType: Rendered.html,
-            text: try site.templates.render(ErrorPageModel(config: config, error: error), "error"))
+    func errorPage(_ error: PageError, _ visit: Visit) async throws -> Rendered {
+        var page = try await html(ErrorPageModel(config: config, error: error), "error", visit)
+        page.status = error.status
+        return page
     }
 }

@@ -10,7 +10,7 @@ struct PeriodTab {
 
 /// The daily list and its week and month views (`listing.mustache`): the front page and `/papers`.
 struct ListingPageModel {
-    let site: SiteChrome
+    var site: SiteChrome
     let feed: FeedLink?
     let canonical: String?
     let heading: String
@@ -20,9 +20,15 @@ struct ListingPageModel {
     let nextURL: String?
     let nextLabel: String?
     let countText: String
-    let cards: [CardView]
+    var cards: [CardView]
     let emptyText: String
     let pagination: PaginationView?
+}
+
+extension ListingPageModel: PersonalPage {
+    mutating func eachVote(_ body: (inout VoteView) -> Void) {
+        for index in cards.indices { body(&cards[index].vote) }
+    }
 }
 
 extension ListingPageModel {
@@ -85,26 +91,26 @@ extension ListingPageModel {
 
 extension PageRoutes {
     /// The front page: the newest day with papers.
-    func home() async throws -> Rendered {
+    func home(_ visit: Visit) async throws -> Rendered {
         guard let newest = try await site.store.newestDay() else {
             let window = PageWindow(page: 1)
             let model = ListingPageModel(
                 config: config, period: nil, window: window,
                 result: ResultPage(items: [], total: 0, offset: 0, limit: window.limit), previous: nil, next: nil,
                 emptyText: "No papers yet. Load some with `paperboy ingest FILE` or `paperboy harvest`.")
-            return try html(model, "listing")
+            return try await html(model, "listing", visit)
         }
-        return try await listing(period: .day(newest), window: PageWindow(page: 1))
+        return try await listing(period: .day(newest), window: PageWindow(page: 1), visit)
     }
 
     /// `/papers?date=|week=|month=`; without a period, the front page.
-    func listing(_ request: Request) async throws -> Rendered {
+    func listing(_ request: Request, _ visit: Visit) async throws -> Rendered {
         let window = try PageWindow(request)
-        guard let period = try Parameters(request: request).period() else { return try await home() }
-        return try await listing(period: period, window: window)
+        guard let period = try Parameters(request: request).period() else { return try await home(visit) }
+        return try await listing(period: period, window: window, visit)
     }
 
-    func listing(period: ListingPeriod, window: PageWindow) async throws -> Rendered {
+    func listing(period: ListingPeriod, window: PageWindow, _ visit: Visit) async throws -> Rendered {
         let result = try await site.store.listing(
             days: period.days, sort: .upvotes, offset: window.offset, limit: window.limit)
         var previous: ListingPeriod?
@@ -122,6 +128,6 @@ extension PageRoutes {
         let model = ListingPageModel(
             config: config, period: period, window: window, result: result, previous: previous, next: next,
             emptyText: "No papers were listed on \(Format.period(period)).")
-        return try html(model, "listing")
+        return try await html(model, "listing", visit)
     }
 }

@@ -4,24 +4,120 @@ import PaperboyCore
 
 // What the pages share: the layout's data (site chrome, feed link), paper cards, paging and text formats.
 
-/// What every page's layout shows: the site's name and links, and the search box's value.
+/// What every page's layout shows: the site's name and links, the search box's value and who is signed in.
 struct SiteChrome {
     let name: String
     let home: String
     let search: String
+    let trending: String
+    let submit: String
+    let login: String
+    let signup: String?
     let stylesheet: String
     let dailyFeed: String
     let api: String
     let query: String
+    /// The signed-in user's links (set by ``PageRoutes/html(_:_:_:)``; anonymous pages have none).
+    var account: AccountChrome?
 
     init(_ config: WebConfiguration, query: String = "") {
         name = config.siteName
         home = SiteURL.home.path(config)
         search = config.pathPrefix + SiteRoute.search.pattern
+        trending = SiteURL.trending().path(config)
+        submit = SiteURL.submit.path(config)
+        login = SiteURL.login(next: nil).path(config)
+        signup = config.community.signupOpen ? SiteURL.signup(next: nil).path(config) : nil
         stylesheet = SiteURL.stylesheet.path(config)
         dailyFeed = SiteURL.dailyFeed.path(config)
         api = SiteURL.openAPI.path(config)
         self.query = query
+    }
+}
+
+/// The header's links for a signed-in user, with the sign-out form.
+struct AccountChrome {
+    let username: String
+    let fullname: String
+    let avatar: String
+    let settings: String
+    let logout: String
+    let csrf: String
+
+    init(_ viewer: Viewer, config: WebConfiguration) {
+        username = viewer.account.username
+        fullname = viewer.account.fullname
+        avatar = SiteURL.avatar(username: viewer.account.username).path(config)
+        settings = SiteURL.settings.path(config)
+        logout = SiteURL.logout.path(config)
+        csrf = viewer.csrfToken
+    }
+}
+
+/// A paper's upvote control: for anonymous visitors a link to sign in (pages keep no per-visitor state), for a
+/// signed-in user a form that casts or removes their vote (`POST /vote`, with the CSRF token).
+struct VoteView {
+    let paperID: PaperID
+    let upvotes: Int
+    let login: String
+    var form: VoteForm?
+
+    init(_ stored: StoredPaper, config: WebConfiguration) {
+        paperID = stored.paper.id
+        upvotes = stored.upvotes
+        login = SiteURL.login(next: SiteURL.paper(stored.paper.id).path(config)).path(config)
+    }
+}
+
+struct VoteForm {
+    let action: String
+    let paper: String
+    let csrf: String
+    let next: String
+    let upvoted: Bool
+    /// What pressing the button does: `up` or `remove`.
+    let change: String
+    let label: String
+}
+
+/// A request as a page sees it: who is signed in (browser sessions only: a page shows no forms to a token) and the
+/// path it came to (where a vote form returns).
+struct Visit {
+    let viewer: Viewer?
+    let path: String
+
+    init(_ request: Request, _ context: AppRequestContext) {
+        viewer = context.viewer.flatMap { $0.viaToken ? nil : $0 }
+        path = request.uri.description
+    }
+
+    init(viewer: Viewer?, path: String) {
+        self.viewer = viewer
+        self.path = path
+    }
+}
+
+/// A page model whose layout and vote controls show the signed-in user.
+protocol PersonalPage {
+    var site: SiteChrome { get set }
+    /// Calls `body` with every vote control on the page.
+    mutating func eachVote(_ body: (inout VoteView) -> Void)
+}
+
+extension PersonalPage {
+    mutating func eachVote(_ body: (inout VoteView) -> Void) {}
+}
+
+/// Who submitted a paper to the daily list, with their avatar.
+struct SubmitterView {
+    let username: String
+    let fullname: String
+    let avatar: String
+
+    init(_ person: Person, config: WebConfiguration) {
+        username = person.username
+        fullname = person.fullname
+        avatar = SiteURL.avatar(username: person.username).path(config)
     }
 }
 
@@ -61,7 +157,8 @@ struct CardView {
     let categories: [NameLink]
     let date: String
     let isoDate: String
-    let upvotes: Int
+    var vote: VoteView
+    let submittedBy: SubmitterView?
     let abstractSegments: [SegmentView]
     let absURL: String
     let pdfURL: String
@@ -82,7 +179,8 @@ struct CardView {
         categories = NameLink.categories(paper.categories, config: config)
         date = Format.longDate(paper.featuredDay)
         isoDate = paper.featuredDay.description
-        upvotes = stored.upvotes
+        vote = VoteView(stored, config: config)
+        submittedBy = stored.submittedBy.map { SubmitterView($0, config: config) }
         abstractSegments = CardView.segments(abstract ?? Highlighted(plain: paper.abstract))
         absURL = SiteURL.arxivAbstract(paper.id)
         pdfURL = SiteURL.arxivPDF(paper.id)

@@ -12,7 +12,7 @@ struct VersionView {
 
 /// A paper's own page (`paper.mustache`): everything arXiv says about it, similar papers and a citation.
 struct PaperPageModel {
-    let site: SiteChrome
+    var site: SiteChrome
     let feed: FeedLink?
     let canonical: String?
     let title: String
@@ -23,7 +23,9 @@ struct PaperPageModel {
     let published: String
     let isoPublished: String
     let featured: String?
-    let upvotes: Int
+    var vote: VoteView
+    /// The community member who submitted the paper to the daily list.
+    let submittedBy: SubmitterView?
     let absURL: String
     let pdfURL: String
     let markdownURL: String
@@ -35,11 +37,19 @@ struct PaperPageModel {
     let license: String?
     /// The license as a link, only when it is an http(s) URL.
     let licenseURL: String?
-    let submitter: String?
+    /// arXiv's own `submitter` field (who uploaded it to arXiv), not a Paperboy user.
+    let arxivSubmitter: String?
     let versions: [VersionView]
-    let similar: [CardView]
+    var similar: [CardView]
     let bibtex: String
     let hasSimilar: Bool
+}
+
+extension PaperPageModel: PersonalPage {
+    mutating func eachVote(_ body: (inout VoteView) -> Void) {
+        body(&vote)
+        for index in similar.indices { body(&similar[index].vote) }
+    }
 }
 
 extension PaperPageModel {
@@ -58,7 +68,8 @@ extension PaperPageModel {
             published: Format.longDate(Day(paper.published)),
             isoPublished: Timestamp.rfc3339(paper.published),
             featured: paper.featuredDay == Day(paper.published) ? nil : Format.longDate(paper.featuredDay),
-            upvotes: stored.upvotes,
+            vote: VoteView(stored, config: config),
+            submittedBy: stored.submittedBy.map { SubmitterView($0, config: config) },
             absURL: SiteURL.arxivAbstract(id),
             pdfURL: SiteURL.arxivPDF(id),
             markdownURL: SiteURL.paperMarkdown(id).path(config),
@@ -69,7 +80,7 @@ extension PaperPageModel {
             reportNo: paper.reportNo,
             license: paper.license,
             licenseURL: paper.license.flatMap(SiteURL.externalLink),
-            submitter: paper.submitter,
+            arxivSubmitter: paper.submitter,
             versions: paper.versions.map { v in
                 VersionView(
                     label: "v\(v.number)", url: SiteURL.arxivAbstract(id) + "v\(v.number)",
@@ -83,7 +94,7 @@ extension PaperPageModel {
 
 extension PageRoutes {
     /// `/papers/{id}` (old ids hold a slash, and a version suffix is allowed), and `/papers/{id}.md`.
-    func paper(_ parameter: String) async throws -> Rendered {
+    func paper(_ parameter: String, _ visit: Visit) async throws -> Rendered {
         var raw = QueryString.segment(parameter)
         let wantsMarkdown = raw.hasSuffix(".md")
         if wantsMarkdown { raw.removeLast(3) }
@@ -105,7 +116,7 @@ extension PageRoutes {
             headers[.cacheControl] = "no-store"
         }
         let similar = found.map { CardView($0.paper, config: config, similarity: $0.similarity) }
-        var page = try html(PaperPageModel(config: config, stored: stored, similar: similar), "paper")
+        var page = try await html(PaperPageModel(config: config, stored: stored, similar: similar), "paper", visit)
         page.headers = headers
         return page
     }

@@ -11,7 +11,7 @@ struct SearchModeTab {
 /// The search form's results (`search.mustache`), with what was wrong with the query and whether semantic search
 /// is on.
 struct SearchPageModel {
-    let site: SiteChrome
+    var site: SiteChrome
     let feed: FeedLink?
     let canonical: String?
     let query: String?
@@ -22,7 +22,7 @@ struct SearchPageModel {
     let modes: [SearchModeTab]
     let mode: String
     let semanticNote: String?
-    let cards: [CardView]
+    var cards: [CardView]
     let pagination: PaginationView?
 }
 
@@ -65,9 +65,15 @@ extension SearchPageModel {
     }
 }
 
+extension SearchPageModel: PersonalPage {
+    mutating func eachVote(_ body: (inout VoteView) -> Void) {
+        for index in cards.indices { body(&cards[index].vote) }
+    }
+}
+
 extension PageRoutes {
     /// `/search?q=&mode=&page=`.
-    func search(_ request: Request) async throws -> Rendered {
+    func search(_ request: Request, _ visit: Visit) async throws -> Rendered {
         let text = try Parameters(request: request).searchText()
         let window = try PageWindow(request)
         let mode = try Parameters(request: request).choice("mode", default: SearchMode.hybrid) {
@@ -80,6 +86,6 @@ extension PageRoutes {
         let model = SearchPageModel(
             config: config, text: text, query: query, mode: mode, window: window, outcome: outcome,
             semantic: await site.searcher.semanticStatus())
-        return try html(model, "search")
+        return try await html(model, "search", visit)
     }
 }

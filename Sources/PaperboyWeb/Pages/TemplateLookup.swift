@@ -13,7 +13,8 @@ extension CardView: MustacheParent {
         case "categories": categories
         case "date": date
         case "isoDate": isoDate
-        case "upvotes": upvotes
+        case "vote": vote
+        case "submittedBy": submittedBy
         case "abstractSegments": abstractSegments
         case "absURL": absURL
         case "pdfURL": pdfURL
@@ -86,6 +87,43 @@ struct FastHTMLContentType: MustacheContentType {
                 }
             }
             return String(decoding: out, as: UTF8.self)
+        }
+    }
+}
+
+extension VoteView: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "upvotes": upvotes
+        case "login": login
+        case "form": form
+        default: nil
+        }
+    }
+}
+
+extension VoteForm: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "action": action
+        case "paper": paper
+        case "csrf": csrf
+        case "next": next
+        case "upvoted": upvoted
+        case "change": change
+        case "label": label
+        default: nil
+        }
+    }
+}
+
+extension SubmitterView: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "username": username
+        case "fullname": fullname
+        case "avatar": avatar
+        default: nil
         }
     }
 }

@@ -84,6 +84,7 @@ struct AccessLogMiddleware<Context: RemoteAddressRequestContext>: RouterMiddlewa
 
 extension HTTPField.Name {
     static let xForwardedFor = HTTPField.Name("X-Forwarded-For")!
+    static let xCSRFToken = HTTPField.Name("X-CSRF-Token")!
 }
 
 /// The address of the client behind any trusted proxies.

@@ -83,28 +83,32 @@ public final class ResponseCache: Sendable {
         misses = Metrics.Counter(label: MetricNames.responseCache, dimensions: [("result", "miss")], factory: factory)
     }
 
-    /// Answers a GET: from the cache when `cacheable` and fresh, else by running `produce`.
+    /// Answers a GET: from the cache when `cacheable` and fresh, else by running `produce`. A request that carries
+    /// credentials (a session cookie or an `Authorization` header) is personal: it neither reads nor fills the cache,
+    /// and its answer says `Cache-Control: private, no-store`. An answer that sets a cookie or says `no-store` is not
+    /// kept.
     func respond(
         to request: Request, cacheable: Bool = true, _ produce: () async throws -> Rendered
     ) async throws -> Response {
-        let useCache = cacheable && ttl > .zero
+        let personal = AccountService.carriesCredentials(request)
+        let useCache = cacheable && ttl > .zero && !personal
         let key = request.uri.description
         if useCache {
             let now = now()
             if let answer = answers.withLock({ $0.get(key, now: now) }) {
                 hits.increment()
-                return finish(answer, request: request)
+                return finish(answer, request: request, personal: false)
             }
             misses.increment()
         }
         let answer = EncodedAnswer(try await produce())
         if useCache, answer.rendered.status == .ok || answer.rendered.status == .notFound,
-            answer.rendered.headers[.cacheControl] != "no-store"
+            answer.rendered.headers[.cacheControl] != "no-store", answer.rendered.headers[.setCookie] == nil
         {
             let expires = now().advanced(by: ttl)
             answers.withLock { $0.put(key, answer, expires: expires) }
         }
-        return finish(answer, request: request)
+        return finish(answer, request: request, personal: personal)
     }
 
     /// Forgets every cached answer (after a write the visitor expects to see at once).
@@ -115,11 +119,14 @@ public final class ResponseCache: Sendable {
     /// What the cache holds now: answers and bytes (for tests and metrics).
     var cacheUsage: (count: Int, bytes: Int) { answers.withLock { ($0.count, $0.bytes) } }
 
-    func finish(_ answer: EncodedAnswer, request: Request) -> Response {
+    func finish(_ answer: EncodedAnswer, request: Request, personal: Bool) -> Response {
         var headers = answer.rendered.headers
         headers[.contentType] = answer.rendered.contentType
-        headers[.vary] = "Accept-Encoding"
-        if headers[.cacheControl] == nil {
+        // The answer depends on who asks: a browser must not show its cached anonymous page after signing in.
+        headers[.vary] = "Accept-Encoding, Cookie, Authorization"
+        if personal || headers[.setCookie] != nil {
+            headers[.cacheControl] = "private, no-store"
+        } else if headers[.cacheControl] == nil {
             headers[.cacheControl] = "public, max-age=\(ttl.components.seconds)"
         }
         // The gzip and identity forms are different representations, so they carry different ETags.

@@ -12,7 +12,20 @@ enum SiteRoute: String, CaseIterable, Sendable {
     case author = "/authors/**"
     case category = "/categories/{category}"
     case search = "/search"
+    case trending = "/trending"
     case stylesheet = "/static/paperboy.css"
+    case avatar = "/avatars/{file}"
+    // Accounts and the community's forms
+    case login = "/login"
+    case loginTwoFactor = "/login/2fa"
+    case signup = "/signup"
+    case logout = "/logout"
+    case settings = "/settings"
+    case settingsExport = "/settings/export.json"
+    /// The settings forms post here (`profile`, `password`, `tokens`, ...).
+    case settingsAction = "/settings/{action}"
+    case submit = "/submit"
+    case vote = "/vote"
     // Feeds
     case dailyFeed = "/feeds/daily.xml"
     case categoryFeed = "/feeds/categories/{file}"
@@ -20,8 +33,10 @@ enum SiteRoute: String, CaseIterable, Sendable {
     // JSON API
     case apiDailyPapers = "/api/daily_papers"
     case apiSearch = "/api/papers/search"
+    case apiSubmit = "/api/papers/submit"
     case apiPapers = "/api/papers"
-    /// A paper, or its similar papers (`/api/papers/{id}/similar`); ids may hold a slash.
+    /// A paper, its similar papers (`/api/papers/{id}/similar`) or its upvote (`/api/papers/{id}/upvote`); ids may
+    /// hold a slash.
     case apiPaper = "/api/papers/**"
     // Operations
     case health = "/health"
@@ -60,6 +75,18 @@ public enum SiteURL: Sendable, Hashable {
     case author(String, page: Int = 1)
     case category(String, page: Int = 1)
     case search(String, mode: SearchMode = .hybrid, page: Int = 1)
+    case trending(page: Int = 1)
+    /// The sign-in page, coming back to `next` (a path of this site) afterwards.
+    case login(next: String?)
+    case loginTwoFactor(next: String?)
+    case signup(next: String?)
+    case logout
+    case settings
+    case settingsExport
+    case settingsAction(String)
+    case submit
+    case vote
+    case avatar(username: String)
     case dailyFeed
     case categoryFeed(String)
     case searchFeed(String)
@@ -79,6 +106,17 @@ public enum SiteURL: Sendable, Hashable {
         case .author: .author
         case .category: .category
         case .search: .search
+        case .trending: .trending
+        case .login: .login
+        case .loginTwoFactor: .loginTwoFactor
+        case .signup: .signup
+        case .logout: .logout
+        case .settings: .settings
+        case .settingsExport: .settingsExport
+        case .settingsAction: .settingsAction
+        case .submit: .submit
+        case .vote: .vote
+        case .avatar: .avatar
         case .dailyFeed: .dailyFeed
         case .categoryFeed: .categoryFeed
         case .searchFeed: .searchFeed
@@ -94,7 +132,14 @@ public enum SiteURL: Sendable, Hashable {
     public var relative: String {
         let route = route
         return switch self {
-        case .home, .dailyFeed, .stylesheet, .openAPI, .health, .sitemap: route.pattern
+        case .home, .dailyFeed, .stylesheet, .openAPI, .health, .sitemap, .logout, .settings, .settingsExport,
+            .submit, .vote:
+            route.pattern
+        case .trending(let page): route.pattern + SiteURL.page(page, "?")
+        case .login(let next), .loginTwoFactor(let next), .signup(let next):
+            route.pattern + (next.map { "?next=\(SiteURL.query($0))" } ?? "")
+        case .settingsAction(let action): route.path(SiteURL.segment(action))
+        case .avatar(let username): route.path(SiteURL.segment(username) + ".svg")
         case .listing(let period, let page):
             route.pattern + "?\(period.queryItem.name)=\(period.queryItem.value)" + SiteURL.page(page, "&")
         case .paper(let id): route.path(id.rawValue)
