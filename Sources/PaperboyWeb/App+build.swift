@@ -99,6 +99,7 @@ func buildSite(
     let routes = RouteTable(config.pathPrefix.isEmpty ? router.group() : router.group(RouterPath(config.pathPrefix)))
     PageRoutes(site: site).register(on: routes)
     SignInRoutes(site: site).register(on: routes)
+    CommunityRoutes(site: site).register(on: routes)
     APIRoutes(site: site).register(on: routes)
     FeedRoutes(site: site).register(on: routes)
     MetaRoutes(site: site).register(on: routes)

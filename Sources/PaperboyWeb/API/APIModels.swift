@@ -33,8 +33,12 @@ struct APIPaper: Codable, Equatable {
     let license: String?
     let arxivUrl: String
     let pdfUrl: String
+    /// Who submitted the paper to the daily list (omitted when nobody did).
+    let submittedOnDailyBy: APIUser?
+    /// Whether the signed-in caller voted for it (omitted for anonymous calls).
+    let upvoted: Bool?
 
-    init(_ stored: StoredPaper) {
+    init(_ stored: StoredPaper, config: WebConfiguration, upvoted: Bool? = nil) {
         // The fields the daily item's paper carries too, written one way for both.
         let common = APIDailyPaper(stored)
         id = common.id
@@ -57,7 +61,44 @@ struct APIPaper: Codable, Equatable {
         license = p.license
         arxivUrl = SiteURL.arxivAbstract(p.id)
         pdfUrl = SiteURL.arxivPDF(p.id)
+        submittedOnDailyBy = stored.submittedBy.map { APIUser($0, config: config) }
+        self.upvoted = upvoted
     }
+}
+
+/// A user as Hugging Face's API shows one (`submittedBy`): `user` and `name` are the username.
+struct APIUser: Codable, Equatable {
+    let user: String
+    let name: String
+    let fullname: String
+    let avatarUrl: String
+    let type: String
+
+    init(_ person: Person, config: WebConfiguration) {
+        user = person.username
+        name = person.username
+        fullname = person.fullname
+        avatarUrl = SiteURL.avatar(username: person.username).absolute(config)
+        type = "user"
+    }
+}
+
+/// The answer of `POST` / `DELETE /api/papers/{id}/upvote`.
+struct APIVote: Codable, Equatable {
+    let upvotes: Int
+    let upvoted: Bool
+}
+
+/// The body of `POST /api/papers/submit`.
+struct APISubmitRequest: Decodable {
+    let paper_id: String
+    let comment: String?
+}
+
+/// 409 of a submission: the error and the daily item somebody submitted before.
+struct APIConflict: Encodable {
+    let error: String
+    let item: APIDailyItem
 }
 
 /// The `paper` inside a daily item.
@@ -111,8 +152,14 @@ struct APIDailyItem: Codable, Equatable {
     let numComments: Int
     let score: Double?
     let why: APIWhy?
+    /// Who submitted the paper to the daily list (omitted when nobody did).
+    let submittedBy: APIUser?
+    /// Whether the signed-in caller voted for it (omitted for anonymous calls).
+    let upvoted: Bool?
 
-    init(_ stored: StoredPaper, score: Double? = nil, why: APIWhy? = nil) {
+    init(
+        _ stored: StoredPaper, config: WebConfiguration, upvoted: Bool? = nil, score: Double? = nil, why: APIWhy? = nil
+    ) {
         let p = stored.paper
         paper = APIDailyPaper(stored)
         title = p.title
@@ -121,6 +168,8 @@ struct APIDailyItem: Codable, Equatable {
         numComments = stored.numComments
         self.score = score
         self.why = why
+        submittedBy = stored.submittedBy.map { APIUser($0, config: config) }
+        self.upvoted = upvoted
     }
 }
 

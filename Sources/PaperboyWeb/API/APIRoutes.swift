@@ -4,13 +4,27 @@ import Hummingbird
 import NIOCore
 import PaperboyCore
 
-/// A client error in the JSON API: `{"error": "..."}` with its status.
+/// A client error in the JSON API: `{"error": "..."}` with its status (and headers such as `WWW-Authenticate`).
 struct APIError: Error {
     let status: HTTPResponse.Status
     let message: String
+    var headers: HTTPFields = [:]
 
     static func badRequest(_ message: String) -> APIError { APIError(status: .badRequest, message: message) }
     static func notFound(_ message: String) -> APIError { APIError(status: .notFound, message: message) }
+
+    /// 401 where an account is needed, saying how to authenticate.
+    static func unauthorized(rejected: Bool) -> APIError {
+        var headers = HTTPFields()
+        headers[.wwwAuthenticate] =
+            rejected ? "Bearer realm=\"paperboy\", error=\"invalid_token\"" : "Bearer realm=\"paperboy\""
+        return APIError(
+            status: .unauthorized,
+            message: rejected
+                ? "the token is not valid (revoked, mistyped or its account disabled)"
+                : "sign in or send a personal access token (Authorization: Bearer pb_...)",
+            headers: headers)
+    }
 }
 
 enum JSON {
@@ -39,10 +53,18 @@ enum APISort: String, CaseIterable {
 struct APIRoutes<Store: SiteStore>: Sendable {
     let site: Site<Store>
 
+    static var upvoteSuffix: String { "/upvote" }
+
     func register(on routes: RouteTable) {
-        routes.get(.apiDailyPapers) { request, _ in try await api(request) { try await dailyPapers(request) } }
-        routes.get(.apiSearch) { request, _ in try await api(request) { try await search(request) } }
-        routes.get(.apiPapers) { request, _ in try await api(request) { try await allPapers(request) } }
+        routes.get(.apiDailyPapers) { request, context in
+            try await api(request) { try await dailyPapers(request, context.viewer) }
+        }
+        routes.get(.apiSearch) { request, context in
+            try await api(request) { try await search(request, context.viewer) }
+        }
+        routes.get(.apiPapers) { request, context in
+            try await api(request) { try await allPapers(request, context.viewer) }
+        }
         routes.get(.apiPaper) { request, context in
             try await api(request) {
                 let parameter = try SiteRoute.apiPaper.parameter(in: context)
@@ -50,47 +72,125 @@ struct APIRoutes<Store: SiteStore>: Sendable {
                 if parameter.hasSuffix(similarSuffix), parameter.count > similarSuffix.count {
                     return try await similar(try paperID(parameter.dropLast(similarSuffix.count)), request)
                 }
-                return try await paper(try paperID(parameter))
+                return try await paper(try paperID(parameter), context.viewer)
             }
+        }
+        for method in [HTTPRequest.Method.post, .delete] {
+            routes.on(.apiPaper, method: method) { request, context in
+                try await api(request, cacheable: false) {
+                    let parameter = try SiteRoute.apiPaper.parameter(in: context)
+                    let suffix = APIRoutes.upvoteSuffix
+                    guard parameter.hasSuffix(suffix), parameter.count > suffix.count else {
+                        throw APIError.notFound("no such endpoint: use /api/papers/{id}/upvote")
+                    }
+                    let viewer = try account(request, context)
+                    return try await upvote(try paperID(parameter.dropLast(suffix.count)), up: method == .post, viewer)
+                }
+            }
+        }
+        routes.on(.apiSubmit, method: .post) { request, context in
+            try await api(request, cacheable: false) { try await submit(request, try account(request, context)) }
         }
     }
 
-    func api(_ request: Request, _ produce: @escaping () async throws -> Rendered) async throws -> Response {
-        try await site.cache.respond(to: request) {
+    func api(_ request: Request, cacheable: Bool = true, _ produce: @escaping () async throws -> Rendered)
+        async throws -> Response
+    {
+        try await site.cache.respond(to: request, cacheable: cacheable) {
             do {
                 return try await produce()
             } catch let error as APIError {
-                return try JSON.rendered(APIErrorBody(error: error.message), status: error.status)
+                return try JSON.rendered(APIErrorBody(error: error.message), status: error.status, headers: error.headers)
             } catch let problem as ParameterProblem {
                 return try JSON.rendered(APIErrorBody(error: problem.message), status: .badRequest)
+            } catch let refusal as CommunityRefusal {
+                var headers = HTTPFields()
+                if let wait = refusal.retryAfter { headers[.retryAfter] = String(wait.retryAfterSeconds) }
+                if let existing = refusal.existing {
+                    let item = APIDailyItem(existing, config: site.config)
+                    return try JSON.rendered(
+                        APIConflict(error: refusal.message, item: item), status: refusal.status, headers: headers)
+                }
+                return try JSON.rendered(APIErrorBody(error: refusal.message), status: refusal.status, headers: headers)
             }
         }
     }
 
-    func dailyPapers(_ request: Request) async throws -> Rendered {
+    /// The signed-in caller where an account is needed: 401 without one; a browser session must also send its
+    /// CSRF token in `X-CSRF-Token` (a bearer token needs none).
+    func account(_ request: Request, _ context: AppRequestContext) throws -> Viewer {
+        guard let viewer = context.viewer else { throw APIError.unauthorized(rejected: context.credentialsRejected) }
+        guard site.accounts.checkCSRF(viewer, token: request.headers[.xCSRFToken]) else {
+            throw APIError(
+                status: .forbidden, message: "a signed-in browser must send its CSRF token in X-CSRF-Token")
+        }
+        return viewer
+    }
+
+    /// Which of `papers` the viewer voted for; nil for anonymous calls (the field is then left out).
+    func voted(_ viewer: Viewer?, _ papers: [StoredPaper]) async throws -> Set<PaperID>? {
+        guard let viewer else { return nil }
+        guard !papers.isEmpty else { return [] }
+        return try await site.store.votedPapers(accountID: viewer.account.id, among: papers.map(\.paper.id))
+    }
+
+    func upvote(_ id: PaperID, up: Bool, _ viewer: Viewer) async throws -> Rendered {
+        let state = try await CommunityActions(site: site).vote(viewer, paper: id, up: up)
+        return try JSON.rendered(APIVote(upvotes: state.upvotes, upvoted: state.upvoted))
+    }
+
+    func submit(_ request: Request, _ viewer: Viewer) async throws -> Rendered {
+        let body: ByteBuffer
+        do {
+            body = try await request.body.collect(upTo: 16 * 1024)
+        } catch {
+            throw APIError(status: .contentTooLarge, message: "the body may hold at most 16 KB")
+        }
+        let decoded: APISubmitRequest
+        do {
+            decoded = try JSONDecoder().decode(APISubmitRequest.self, from: Data(buffer: body))
+        } catch {
+            throw APIError.badRequest("send JSON: {\"paper_id\": \"2511.01234\", \"comment\": \"optional\"}")
+        }
+        let stored = try await CommunityActions(site: site).submit(
+            viewer, rawID: decoded.paper_id, comment: decoded.comment)
+        return try JSON.rendered(APIDailyItem(stored, config: site.config, upvoted: false), status: .created)
+    }
+
+    func dailyPapers(_ request: Request, _ viewer: Viewer?) async throws -> Rendered {
         let limit = try Parameters(request: request).integer("limit", in: 1...100, default: 50)
         let page = try Parameters(request: request).zeroBasedPage("p", perPage: limit)
         let sort = try Parameters(request: request).choice("sort", default: APISort.publishedAt) { _ in
             APIError.badRequest("sort must be publishedAt or trending")
         }
-        let days: ClosedRange<Day>
-        if let period = try Parameters(request: request).period() {
-            days = period.days
-        } else if sort == .trending {
-            // Trending without a period means the last 30 days that lead up to the newest paper.
-            guard let newest = try await site.store.newestDay() else { return try JSON.rendered([APIDailyItem]()) }
-            days = newest.adding(days: -29)...newest
-        } else {
-            days = ListingPeriod.everything
+        let period = try Parameters(request: request).period()
+        let submitter = request.query("submitter").map { $0.lowercased() }
+        if let submitter, case .failure = Username.normalize(submitter) {
+            // No account can have this name (reserved names included: nobody submits as them).
+            return try JSON.rendered([APIDailyItem]())
         }
-        // Community submissions arrive with accounts; until then no paper has a submitter on this site.
-        if request.query("submitter") != nil { return try JSON.rendered([APIDailyItem]()) }
-        let result = try await site.store.listing(
-            days: days, sort: sort == .trending ? .upvotes : .publishedAt, offset: page * limit, limit: limit)
-        return try JSON.rendered(result.items.map { APIDailyItem($0) })
+        let result: ResultPage<StoredPaper>
+        // With a period, "trending" orders by votes then newest; without one it is the trending list itself.
+        let listingSort: ListingSort = sort == .trending ? .upvotes : .publishedAt
+        if let submitter {
+            result = try await site.store.papers(
+                submittedBy: submitter, days: period?.days ?? ListingPeriod.everything, sort: listingSort,
+                offset: page * limit, limit: limit)
+        } else if let period {
+            result = try await site.store.listing(
+                days: period.days, sort: listingSort, offset: page * limit, limit: limit)
+        } else if sort == .trending {
+            result = try await site.trending(offset: page * limit, limit: limit)
+        } else {
+            result = try await site.store.listing(
+                days: ListingPeriod.everything, sort: .publishedAt, offset: page * limit, limit: limit)
+        }
+        let voted = try await voted(viewer, result.items)
+        return try JSON.rendered(
+            result.items.map { APIDailyItem($0, config: site.config, upvoted: voted?.contains($0.paper.id)) })
     }
 
-    func search(_ request: Request) async throws -> Rendered {
+    func search(_ request: Request, _ viewer: Viewer?) async throws -> Rendered {
         let limit = try Parameters(request: request).integer("limit", in: 1...120, default: 50)
         let mode = try Parameters(request: request).choice("mode", default: SearchMode.hybrid) { _ in
             APIError.badRequest("mode must be hybrid, keyword or semantic")
@@ -100,10 +200,11 @@ struct APIRoutes<Store: SiteStore>: Sendable {
         let outcome = try await site.searcher.search(query, mode: mode, offset: 0, limit: limit)
         var headers = HTTPFields()
         headers[HTTPField.Name("X-Search-Mode")!] = outcome.mode.rawValue
+        let voted = try await voted(viewer, outcome.page.items.map(\.paper))
         return try JSON.rendered(
             outcome.page.items.map { hit in
                 APIDailyItem(
-                    hit.paper, score: hit.score,
+                    hit.paper, config: site.config, upvoted: voted?.contains(hit.paper.paper.id), score: hit.score,
                     why: APIWhy(mode: outcome.mode.rawValue, matchedTerms: hit.matchedTerms, similarity: hit.similarity)
                 )
             }, headers: headers)
@@ -123,7 +224,7 @@ struct APIRoutes<Store: SiteStore>: Sendable {
             })
     }
 
-    func allPapers(_ request: Request) async throws -> Rendered {
+    func allPapers(_ request: Request, _ viewer: Viewer?) async throws -> Rendered {
         let limit = try Parameters(request: request).integer("limit", in: 1...1000, default: 100)
         var cursor: PaperCursor?
         if let raw = request.query("cursor") {
@@ -138,7 +239,10 @@ struct APIRoutes<Store: SiteStore>: Sendable {
             let link = SiteURL.apiPapers(after: next, limit: limit).absolute(site.config)
             headers[HTTPField.Name("Link")!] = "<\(link)>; rel=\"next\""
         }
-        return try JSON.rendered(page.papers.map(APIPaper.init), headers: headers)
+        let voted = try await voted(viewer, page.papers)
+        return try JSON.rendered(
+            page.papers.map { APIPaper($0, config: site.config, upvoted: voted?.contains($0.paper.id)) },
+            headers: headers)
     }
 
     func paperID(_ parameter: some StringProtocol) throws -> PaperID {
@@ -147,8 +251,9 @@ struct APIRoutes<Store: SiteStore>: Sendable {
         return id
     }
 
-    func paper(_ id: PaperID) async throws -> Rendered {
+    func paper(_ id: PaperID, _ viewer: Viewer?) async throws -> Rendered {
         guard let stored = try await site.store.paper(id: id) else { throw APIError.notFound("paper \(id) not found") }
-        return try JSON.rendered(APIPaper(stored))
+        let voted = try await voted(viewer, [stored])
+        return try JSON.rendered(APIPaper(stored, config: site.config, upvoted: voted?.contains(id)))
     }
 }
