@@ -504,7 +504,7 @@ struct PaginationTests {
 struct EveryRouteTests {
     /// A value for each path parameter pattern; a new pattern fails the test until it has one.
     static let samples: [String: String] = [
-        "{category}": "cs.LG", "{file}": "cs.LG.xml", "**": "2611.00001",
+        "{category}": "cs.LG", "{file}": "cs.LG.xml", "**": "2611.00001", "{action}": "profile",
     ]
     static let names = ["date", "week", "month", "page", "p", "limit", "q", "mode", "sort", "cursor", "submitter", "x"]
     static let values = [
@@ -517,9 +517,8 @@ struct EveryRouteTests {
     @Test func junkNeverBreaksARoute() async throws {
         let site = try await TestSite.make()
         let (router, routes) = try await buildSite(
-            store: site.store, searcher: site.keywordSearcher, config: site.config, registry: .init(),
-            logger: TestSite.quietLogger,
-            now: { .now })
+            store: site.store, searcher: site.keywordSearcher, lookup: StubLookup(), config: site.config,
+            registry: .init(), logger: TestSite.quietLogger, now: { .now }, clock: { Date() })
         let paths = try routes.filter { $0.methods.contains(.get) }.map { route in
             var path = route.route.pattern
             for (pattern, value) in Self.samples { path = path.replacingOccurrences(of: pattern, with: value) }

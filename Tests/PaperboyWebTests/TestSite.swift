@@ -15,8 +15,12 @@ struct TestSite {
     let store: SQLiteStore
     let config: WebConfiguration
 
+    /// Tests hash passwords at bcrypt's lowest allowed cost, to stay fast.
+    static let testCommunity = CommunitySettings(passwordCost: Credentials.minimumCost)
+
     static func make(
-        papers: [Paper] = Fixtures.corpus, config: WebConfiguration = WebConfiguration(cacheTTL: .zero)
+        papers: [Paper] = Fixtures.corpus,
+        config: WebConfiguration = WebConfiguration(cacheTTL: .zero, community: TestSite.testCommunity)
     ) async throws -> TestSite {
         let store = try SQLiteStore.temporary()
         try await store.migrate()
@@ -25,11 +29,14 @@ struct TestSite {
     }
 
     func run(
-        searcher: (any PaperSearcher)? = nil, now: @escaping @Sendable () -> ContinuousClock.Instant = { .now },
+        searcher: (any PaperSearcher)? = nil, lookup: any PaperLookup = StubLookup(),
+        now: @escaping @Sendable () -> ContinuousClock.Instant = { .now },
+        clock: @escaping @Sendable () -> Date = { Date() },
         logger: Logger = TestSite.quietLogger, _ body: @Sendable (any TestClientProtocol) async throws -> Void
     ) async throws {
         let router = try await buildRouter(
-            store: store, searcher: searcher ?? keywordSearcher, config: config, logger: logger, now: now)
+            store: store, searcher: searcher ?? keywordSearcher, lookup: lookup, config: config, logger: logger,
+            now: now, clock: clock)
         try await Application(router: router).test(.router, body)
     }
 
@@ -39,8 +46,8 @@ struct TestSite {
     /// Serves the site on a real socket (for what only a connection shows: missing Host, slow senders).
     func runLive(_ body: @Sendable (_ port: Int) async throws -> Void) async throws {
         let app = try await buildApplication(
-            store: store, searcher: keywordSearcher, config: config, host: "127.0.0.1", port: 0,
-            logger: TestSite.quietLogger)
+            store: store, searcher: keywordSearcher, lookup: StubLookup(), config: config, host: "127.0.0.1",
+            port: 0, logger: TestSite.quietLogger)
         try await app.test(.live) { client in
             guard let port = client.port else { throw TestSiteError.noPort }
             try await body(port)
@@ -56,6 +63,29 @@ struct TestSite {
 
 enum TestSiteError: Error {
     case noPort
+}
+
+/// arXiv as the submit tests need it: the papers it knows, or unreachable; it counts the lookups.
+final class StubLookup: PaperLookup, @unchecked Sendable {
+    private let lock = NSLock()
+    private var papers: [PaperID: Paper]
+    private var down: Bool
+    private var calls = 0
+
+    init(_ papers: [Paper] = [], unavailable: Bool = false) {
+        self.papers = Dictionary(papers.map { ($0.id, $0) }, uniquingKeysWith: { $1 })
+        down = unavailable
+    }
+
+    var lookups: Int { lock.withLock { calls } }
+
+    func lookUp(_ id: PaperID) async throws -> Paper? {
+        try lock.withLock {
+            calls += 1
+            if down { throw PaperLookupUnavailable("stub is down") }
+            return papers[id]
+        }
+    }
 }
 
 /// A logger that keeps what it is given, for tests that check what the server logs.
@@ -93,6 +123,18 @@ struct Fetched {
 extension TestClientProtocol {
     func get(_ uri: String, headers: HTTPFields = [:]) async throws -> Fetched {
         try await execute(uri: uri, method: .get, headers: headers) { response in
+            Fetched(
+                status: response.status, headers: response.headers, body: String(buffer: response.body),
+                bytes: response.body)
+        }
+    }
+
+    /// Any request, its answer kept whole.
+    func send(
+        _ uri: String, method: HTTPRequest.Method, headers: HTTPFields = [:], body: String? = nil
+    ) async throws -> Fetched {
+        try await execute(uri: uri, method: method, headers: headers, body: body.map { ByteBuffer(string: $0) })
+        { response in
             Fetched(
                 status: response.status, headers: response.headers, body: String(buffer: response.body),
                 bytes: response.body)
