@@ -58,7 +58,8 @@ final class TestBrowser: Sendable {
     func submitForm(on page: String, to action: String, _ fields: [String: String]) async throws -> Fetched {
         let html = try await get(page).body
         var fields = fields
-        fields["csrf_token"] = try #require(TestBrowser.csrfToken(in: html), "no csrf_token on \(page)")
+        let token: String = try #require(TestBrowser.csrfToken(in: html), "no csrf_token on \(page)")
+        fields["csrf_token"] = token
         return try await post(action, fields)
     }
 
@@ -119,5 +120,5 @@ func bearer(_ token: String) -> HTTPFields {
 
 /// A JSON object from an answer's body.
 func object(_ fetched: Fetched) throws -> [String: Any] {
-    try #require(try JSONSerialization.jsonObject(with: Data(fetched.body.utf8)) as? [String: Any], fetched.body)
+    try #require(try JSONSerialization.jsonObject(with: Data(fetched.body.utf8)) as? [String: Any], "\(fetched.body)")
 }

@@ -23,6 +23,21 @@ PORT="${PAPERBOY_TEST_PORT:-18080}"
 
 "$BIN" ingest --database "$TMP/db.sqlite" "$DATA_DIR/seed-papers.jsonl" "$DATA_DIR/arxiv-sample-200.jsonl"
 
+# A paper outside both files, for the community test to submit (moving a fixture paper's listing day would change
+# the listings the other tests compute from the files), and a user with a personal access token to submit it.
+python3 - "$DATA_DIR/seed-papers.jsonl" >"$TMP/extra.jsonl" <<'PY'
+import json, sys
+record = json.loads(open(sys.argv[1]).readline())
+record.update(id="2612.90001", title="A Paper Submitted by the Community",
+              versions=[{"version": "v1", "created": "Tue, 1 Dec 2026 10:00:00 GMT"}], update_date="2026-12-01")
+print(json.dumps(record))
+PY
+"$BIN" ingest --database "$TMP/db.sqlite" --log-level warning "$TMP/extra.jsonl" >/dev/null
+printf 'correct horse battery\n' | "$BIN" user create --database "$TMP/db.sqlite" --username hfuser \
+    --email hfuser@example.org --fullname "HF User" --password-stdin >/dev/null
+PAPERBOY_TEST_TOKEN="$("$BIN" user token create hfuser --database "$TMP/db.sqlite" --name hf-suite | tail -n 1)"
+export PAPERBOY_TEST_TOKEN
+
 MODEL="${PAPERBOY_MODEL:-$REPO/models/all-MiniLM-L6-v2}"
 if [[ ! -f "$MODEL/model.safetensors" ]]; then
     echo "$0: the embedding model is not installed in $MODEL: run scripts/install-model.sh" >&2
@@ -33,7 +48,9 @@ fi
 serve_and_test() {
     local mode="$1"
     shift
-    "$BIN" serve --database "$TMP/db.sqlite" --port "$PORT" "$@" >"$TMP/serve-$mode.log" 2>&1 &
+    # Submissions of old papers are allowed here: the fixtures are years old.
+    "$BIN" serve --database "$TMP/db.sqlite" --port "$PORT" --submit-window-days 3650 "$@" \
+        >"$TMP/serve-$mode.log" 2>&1 &
     SERVER_PID=$!
     wait_healthy "http://127.0.0.1:$PORT" "$SERVER_PID" "$TMP/serve-$mode.log" || return 1
     local status=0

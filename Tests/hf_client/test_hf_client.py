@@ -198,6 +198,52 @@ def test_daily_papers_by_an_unknown_submitter_is_empty(api):
     assert list(api.list_daily_papers(submitter="nobody-here", token=False)) == []
 
 
+# MARK: the community, as the client reads it
+
+
+COMMUNITY_PAPER = "2612.90001"  # ingested by run.sh beside the fixtures, submitted here
+
+
+def _post(path: str, body: dict, token: str) -> tuple[int, dict]:
+    import urllib.error
+    import urllib.request
+
+    request = urllib.request.Request(
+        URL + path, data=json.dumps(body).encode(), method="POST",
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+@pytest.mark.skipif(not os.environ.get("PAPERBOY_TEST_TOKEN"), reason="run.sh makes the user and token")
+def test_the_client_reads_who_submitted_a_paper(api):
+    token = os.environ["PAPERBOY_TEST_TOKEN"]
+    status, body = _post("/api/papers/submit", {"paper_id": COMMUNITY_PAPER, "comment": "From the suite"}, token)
+    # The keyword pass submits it; the hybrid pass, on the same database, finds it submitted already.
+    assert status in (201, 409), body
+    item = body if status == 201 else body["item"]
+    assert item["submittedBy"]["user"] == "hfuser"
+
+    [paper] = list(api.list_daily_papers(submitter="hfuser", token=False))
+    assert paper.id == COMMUNITY_PAPER
+    assert paper.submitted_by is not None
+    assert paper.submitted_by.username == "hfuser"
+    assert paper.submitted_by.fullname == "HF User"
+    assert paper.submitted_by.avatar_url == f"{URL}/avatars/hfuser.svg"
+
+    info = api.paper_info(COMMUNITY_PAPER)
+    assert info.submitted_by is not None
+    assert info.submitted_by.username == "hfuser"
+
+    status, vote = _post(f"/api/papers/{COMMUNITY_PAPER}/upvote", {}, token)
+    assert status == 200 and vote == {"upvoted": True, "upvotes": 1}
+    # Papers nobody submitted carry no submitter.
+    assert api.paper_info(SEED[0]["id"]).submitted_by is None
+
+
 # MARK: paper_info
 
 

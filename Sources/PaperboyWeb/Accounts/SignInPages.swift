@@ -315,32 +315,23 @@ struct AccountFields {
     }
 }
 
-/// Email addresses as accounts take them: ASCII, at most 254 characters, one `@` with text on both sides, a dot in
-/// the domain, no blanks or control characters.
+/// Email addresses as accounts take them (the rules are ``Credentials/emailProblem(_:)``'s, which the CLI shares).
 public enum EmailAddress {
+    /// The address without surrounding blanks, or nil when it cannot be an account's.
     public static func check(_ raw: String) -> String? {
         let email = raw.trimmingCharacters(in: .whitespaces)
-        guard email.utf8.count <= 254, email.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7F }) else {
-            return nil
-        }
-        let parts = email.split(separator: "@", omittingEmptySubsequences: false)
-        guard parts.count == 2, !parts[0].isEmpty, parts[1].contains("."), !parts[1].hasPrefix("."),
-            !parts[1].hasSuffix("."), !email.contains("<"), !email.contains(">"), !email.contains("\"")
-        else { return nil }
-        return email
+        return Credentials.emailProblem(email) == nil ? email : nil
     }
 }
 
-/// Display names: 1 to 100 characters, no control characters (shown escaped like every text).
+/// Display names (the rules are ``Credentials/fullnameProblem(_:)``'s, which the CLI shares).
 public enum DisplayName {
-    public static let problem = "Display name: 1 to 100 characters, without control characters."
+    public static let problem = "Display name: 1 to 50 characters, not only spaces, without control characters."
 
+    /// The name without surrounding blanks, or nil when it cannot be a display name.
     public static func check(_ raw: String) -> String? {
         let name = raw.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard (1...100).contains(name.count),
-            !name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
-        else { return nil }
-        return name
+        return Credentials.fullnameProblem(name) == nil ? name : nil
     }
 }
 
