@@ -157,7 +157,7 @@ let package = Package(
         .testTarget(
             name: "PaperboyCLITests",
             dependencies: [
-                "paperboy", "PaperboySQLite", "PaperboyCore",
+                "paperboy", "PaperboySQLite", "PaperboyCore", "PaperboyWeb",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],

@@ -173,4 +173,4 @@ public typealias SiteStore = PaperCatalog & PaperWriter & AccountStore & Communi
 
 /// Every role of a complete store, as the `paperboy` commands open it.
 public typealias PaperboyStore = PaperCatalog & PaperWriter & HarvestStateStore & StoreMaintenance & KeyedPapers
-    & EmbeddingStore & KeywordIndex
+    & EmbeddingStore & KeywordIndex & AccountStore & CommunityStore & SecretStore

@@ -21,10 +21,21 @@ struct PaperRow {
     static let columns = columns(prefix: "")
 
     /// The SELECT list, each column named by an alias (SQLite does not promise a name otherwise), its table
-    /// given by `prefix` ("p.").
+    /// given by `prefix` ("p."; none for a query `FROM papers`). The submitter comes from a scalar subquery (a
+    /// primary-key lookup, skipped when nobody submitted the paper), so every query reading papers carries it without
+    /// a join.
     static func columns(prefix: String) -> String {
-        Columns.allCases.map { "\(prefix)\($0.rawValue) AS \($0.rawValue)" }.joined(separator: ", ")
+        let table = prefix.isEmpty ? "papers." : prefix
+        let submitter = """
+            CASE WHEN \(table)submitted_by IS NULL THEN NULL ELSE (SELECT u.username || char(10) || u.fullname \
+            FROM users u WHERE u.id = \(table)submitted_by) END AS \(submitterColumn)
+            """
+        return (Columns.allCases.map { "\(prefix)\($0.rawValue) AS \($0.rawValue)" } + [submitter])
+            .joined(separator: ", ")
     }
+
+    /// The alias of the submitter's username and display name, separated by a newline (a username has none).
+    static let submitterColumn = "submitter_person"
 
     let rowid: Int64
     let paper: StoredPaper
@@ -64,9 +75,10 @@ struct PaperRow {
             reportNo: try row.decode(forColumn: Columns.reportNo), license: try row.decode(forColumn: Columns.license),
             updated: updated.map(PaperRow.date),
             featuredAt: PaperRow.date(featured))
+        let person: String? = try row.decode(forColumn: PaperRow.submitterColumn)
         self.paper = StoredPaper(
             paper: paper, upvotes: try row.decode(forColumn: Columns.upvotes),
-            numComments: try row.decode(forColumn: Columns.numComments))
+            numComments: try row.decode(forColumn: Columns.numComments), submittedBy: person.flatMap(PaperRow.person))
     }
 
     /// Arguments for the INSERT statement (id first) or the UPDATE statement (rowid last).
@@ -82,6 +94,12 @@ struct PaperRow {
 
     static func arguments(paper: Paper, rowid: Int64) -> StatementArguments {
         arguments(paper, includingID: false) + [rowid]
+    }
+
+    /// A submitter read as `username\nfullname`.
+    static func person(_ text: String) -> Person? {
+        guard let newline = text.firstIndex(of: "\n") else { return nil }
+        return Person(username: String(text[..<newline]), fullname: String(text[text.index(after: newline)...]))
     }
 
     static func authorsText(_ authors: [String]) -> String { authors.joined(separator: "\n") }

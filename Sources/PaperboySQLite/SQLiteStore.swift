@@ -21,6 +21,7 @@ public final class SQLiteStore: PaperboyStore {
             // 16 MB of page cache a connection (readers are many); the writer gets more below.
             try db.execute(sql: "PRAGMA cache_size = -16384")
             try db.execute(sql: "PRAGMA temp_store = MEMORY")
+            db.add(function: TrendingScore.function)
         }
         self.path = path
         self.logger = logger
@@ -141,7 +142,7 @@ public final class SQLiteStore: PaperboyStore {
         if indexing { try indexFTS(db, rowid: rowid, paper: new) }
     }
 
-    private func insertLinks(_ db: Database, rowid: Int64, paper: Paper) throws {
+    func insertLinks(_ db: Database, rowid: Int64, paper: Paper) throws {
         let at = PaperRow.millis(paper.featuredAt)
         let author = try db.cachedStatement(
             sql: "INSERT OR IGNORE INTO paper_authors (name, featured_at, paper_rowid) VALUES (?, ?, ?)")
@@ -157,7 +158,7 @@ public final class SQLiteStore: PaperboyStore {
         }
     }
 
-    private func deleteLinks(_ db: Database, rowid: Int64, paper: Paper) throws {
+    func deleteLinks(_ db: Database, rowid: Int64, paper: Paper) throws {
         let at = PaperRow.millis(paper.featuredAt)
         let author = try db.cachedStatement(
             sql: "DELETE FROM paper_authors WHERE name = ? AND featured_at = ? AND paper_rowid = ?")

@@ -79,6 +79,71 @@ enum Schema {
                     ) WITHOUT ROWID;
                     """)
         }
+        migrator.registerMigration("0003_community") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE users (
+                        id INTEGER PRIMARY KEY,
+                        username TEXT NOT NULL UNIQUE,  -- lower-case
+                        email TEXT NOT NULL,            -- as written
+                        email_key TEXT NOT NULL UNIQUE, -- lower-cased email: unique without regard to case
+                        fullname TEXT NOT NULL,
+                        role TEXT NOT NULL,             -- member, moderator or admin
+                        password_hash TEXT NOT NULL,    -- bcrypt
+                        totp_secret TEXT,               -- base32, when two-factor sign-in is on
+                        disabled INTEGER NOT NULL DEFAULT 0,
+                        created_at INTEGER NOT NULL     -- milliseconds since 1970, UTC
+                    );
+
+                    CREATE TABLE sessions (
+                        token_hash TEXT PRIMARY KEY,    -- hex SHA-256 of the session id
+                        user_id INTEGER NOT NULL REFERENCES users(id),
+                        created_at INTEGER NOT NULL,
+                        last_seen_at INTEGER NOT NULL,
+                        user_agent TEXT
+                    ) WITHOUT ROWID;
+                    CREATE INDEX sessions_by_user ON sessions(user_id);
+                    CREATE INDEX sessions_by_created ON sessions(created_at);
+                    CREATE INDEX sessions_by_seen ON sessions(last_seen_at);
+
+                    CREATE TABLE access_tokens (
+                        id INTEGER PRIMARY KEY,
+                        user_id INTEGER NOT NULL REFERENCES users(id),
+                        name TEXT NOT NULL,
+                        token_hash TEXT NOT NULL UNIQUE, -- hex SHA-256 of the token
+                        created_at INTEGER NOT NULL,
+                        last_used_at INTEGER
+                    );
+                    CREATE INDEX access_tokens_by_user ON access_tokens(user_id);
+
+                    CREATE TABLE recovery_codes (
+                        user_id INTEGER NOT NULL REFERENCES users(id),
+                        code_hash TEXT NOT NULL,        -- hex SHA-256 of the code
+                        PRIMARY KEY (user_id, code_hash)
+                    ) WITHOUT ROWID;
+
+                    CREATE TABLE votes (
+                        user_id INTEGER NOT NULL REFERENCES users(id),
+                        paper_rowid INTEGER NOT NULL REFERENCES papers(rowid),
+                        created_at INTEGER NOT NULL,
+                        PRIMARY KEY (user_id, paper_rowid)
+                    ) WITHOUT ROWID;
+                    CREATE INDEX votes_by_paper ON votes(paper_rowid);
+
+                    CREATE TABLE submissions (
+                        paper_rowid INTEGER PRIMARY KEY REFERENCES papers(rowid),
+                        user_id INTEGER REFERENCES users(id), -- NULL once the account is deleted
+                        submitted_at INTEGER NOT NULL,
+                        comment TEXT
+                    );
+                    CREATE INDEX submissions_by_user ON submissions(user_id, submitted_at);
+
+                    -- The user who submitted the paper to the daily list (never arXiv's own submitter).
+                    ALTER TABLE papers ADD COLUMN submitted_by INTEGER REFERENCES users(id);
+                    CREATE INDEX papers_by_submitter ON papers(submitted_by, featured_day)
+                        WHERE submitted_by IS NOT NULL;
+                    """)
+        }
         return migrator
     }
 }

@@ -12,10 +12,12 @@ struct Paperboy: AsyncParsableCommand {
             Every option has an environment twin: PAPERBOY_ and the option in upper snake case \
             (--base-url is PAPERBOY_BASE_URL). An option given on the command line wins over the environment.
 
-            Exit codes: 0 success, 64 usage, 65 bad input data, 69 remote service unavailable, \
-            70 internal error, 74 I/O error.
+            Exit codes: 0 success, 64 usage, 65 bad input data, 67 unknown user or token (`user` commands), \
+            69 remote service unavailable, 70 internal error, 74 I/O error.
             """,
-        subcommands: [Serve.self, Migrate.self, Backup.self, Ingest.self, Harvest.self, Embed.self, Eval.self]
+        subcommands: [
+            Serve.self, Migrate.self, Backup.self, Ingest.self, Harvest.self, Embed.self, Eval.self, UserCommand.self,
+        ]
     )
 
     /// Runs a command body, turning known errors into messages and sysexits codes.
@@ -30,6 +32,9 @@ struct Paperboy: AsyncParsableCommand {
         } catch let error as IngestError {
             printError(error.description)
             throw ExitCode(error.exitCode)
+        } catch let error as UserCommandError {
+            printError(error.description)
+            throw error.exitCode
         } catch let error as HarvestError {
             printError(error.description)
             throw ExitCode(error.exitCode)

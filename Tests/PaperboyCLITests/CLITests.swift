@@ -243,7 +243,7 @@ struct CLITests {
         let dir = try CLI.temporaryDirectory()
         let flag = dir.appendingPathComponent("flag.sqlite").path
         let env = dir.appendingPathComponent("env.sqlite").path
-        let upToDate = ": schema up to date (2 migrations, last 0002_paper_vectors)\n"
+        let upToDate = ": schema up to date (3 migrations, last 0003_community)\n"
         let both = try await CLI.run(
             ["migrate", "--database", flag], environment: ["PAPERBOY_DATABASE": env], directory: dir)
         #expect(both.stdout == flag + upToDate, "\(both.stderr)")
@@ -267,7 +267,7 @@ struct CLITests {
         let result = try await CLI.run(
             ["migrate", "--database", db], environment: ["PAPERBOY_DATABASE": "/nonexistent/dir/p.sqlite"])
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.stdout == "\(db): schema up to date (2 migrations, last 0002_paper_vectors)\n")
+        #expect(result.stdout == "\(db): schema up to date (3 migrations, last 0003_community)\n")
     }
 
     @Test func backupIsAConsistentCopy() async throws {

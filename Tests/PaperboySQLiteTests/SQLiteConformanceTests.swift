@@ -31,6 +31,16 @@ struct SQLiteConformanceTests {
         try await check.run(try SQLiteStore.temporary())
     }
 
+    @Test(arguments: PaperStoreConformance.accounts)
+    func accounts(_ check: RoleCheck<any PaperStoreConformance.Accounts>) async throws {
+        try await check.run(try SQLiteStore.temporary())
+    }
+
+    @Test(arguments: PaperStoreConformance.community)
+    func community(_ check: RoleCheck<any PaperStoreConformance.Community>) async throws {
+        try await check.run(try SQLiteStore.temporary())
+    }
+
     @Test func backupCopiesTheLiveDatabase() async throws {
         let store = try SQLiteStore.temporary()
         try await store.migrate()

@@ -19,6 +19,31 @@ public enum Credentials {
         passwordBytes.contains(password.utf8.count) ? nil : "a password is 10 to 72 bytes long"
     }
 
+    /// Why `email` cannot be an account's address, or nil when it can: one `@` between a local part (at most 64 bytes)
+    /// and a domain with a dot, at most 254 bytes, no spaces, control characters or `<>()[],;:"\`.
+    public static func emailProblem(_ email: String) -> String? {
+        let forbidden = Set("<>()[],;:\"\\".unicodeScalars)
+        let parts = email.split(separator: "@", omittingEmptySubsequences: false)
+        guard email.utf8.count <= 254, parts.count == 2, !parts[0].isEmpty, parts[0].utf8.count <= 64,
+            !email.unicodeScalars.contains(where: {
+                $0.properties.isWhitespace || $0.properties.generalCategory == .control || forbidden.contains($0)
+            })
+        else { return "an email address is name@domain, without spaces" }
+        let labels = parts[1].split(separator: ".", omittingEmptySubsequences: false)
+        guard labels.count >= 2, labels.allSatisfy({ !$0.isEmpty }) else {
+            return "an email address is name@domain, with a domain such as example.org"
+        }
+        return nil
+    }
+
+    /// A display name is 1 to 50 characters, not only spaces, without control characters (newlines included).
+    public static func fullnameProblem(_ name: String) -> String? {
+        guard (1...50).contains(name.count), !name.trimmingCharacters(in: .whitespaces).isEmpty,
+            !name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
+        else { return "a display name is 1 to 50 characters, not only spaces, without control characters" }
+        return nil
+    }
+
     /// bcrypt of the password, computed on NIO's thread pool, off the event loop.
     public static func hashPassword(_ password: String, cost: Int = defaultCost) async throws -> String {
         let cost = UInt8(clamping: max(minimumCost, min(cost, 31)))

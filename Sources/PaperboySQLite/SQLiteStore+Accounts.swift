@@ -1,0 +1,377 @@
+import Foundation
+import GRDB
+import PaperboyCore
+
+// Accounts, sessions, personal access tokens, recovery codes and the site secret (migration 0003). Each change is one
+// write transaction; the checks for a taken username or email run inside it, where no other writer can interleave.
+
+extension SQLiteStore {
+    public func createAccount(_ account: NewAccount) async throws -> Account {
+        try await pool.write { db in
+            if try Bool.fetchOne(db, sql: "SELECT 1 FROM users WHERE username = ?", arguments: [account.username])
+                ?? false
+            {
+                throw AccountConflict.username
+            }
+            if try Bool.fetchOne(
+                db, sql: "SELECT 1 FROM users WHERE email_key = ?", arguments: [AccountRow.emailKey(account.email)])
+                ?? false
+            {
+                throw AccountConflict.email
+            }
+            try db.execute(
+                sql: """
+                    INSERT INTO users (username, email, email_key, fullname, role, password_hash, disabled, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?, 0, ?)
+                    """,
+                arguments: [
+                    account.username, account.email, AccountRow.emailKey(account.email), account.fullname,
+                    account.role.rawValue, account.passwordHash, PaperRow.millis(account.createdAt),
+                ])
+            let id = db.lastInsertedRowID
+            guard let created = try AccountRow.fetchOne(db, where: "u.id = ?", [id]) else {
+                throw StoredRowError(description: "the account just created (id \(id)) cannot be read back")
+            }
+            return created
+        }
+    }
+
+    public func account(id: Int64) async throws -> Account? {
+        try await pool.read { db in try AccountRow.fetchOne(db, where: "u.id = ?", [id]) }
+    }
+
+    public func account(username: String) async throws -> Account? {
+        try await pool.read { db in try AccountRow.fetchOne(db, where: "u.username = ?", [username]) }
+    }
+
+    public func account(email: String) async throws -> Account? {
+        try await pool.read { db in
+            try AccountRow.fetchOne(db, where: "u.email_key = ?", [AccountRow.emailKey(email)])
+        }
+    }
+
+    public func updateAccount(id: Int64, _ change: AccountChange) async throws -> Account? {
+        try await pool.write { db in
+            guard try AccountRow.fetchOne(db, where: "u.id = ?", [id]) != nil else { return nil }
+            switch change {
+            case .password(let hash, let keeping):
+                try db.execute(sql: "UPDATE users SET password_hash = ? WHERE id = ?", arguments: [hash, id])
+                try db.execute(
+                    sql: "DELETE FROM sessions WHERE user_id = ? AND token_hash IS NOT ?", arguments: [id, keeping])
+            case .email(let email):
+                let key = AccountRow.emailKey(email)
+                if try Bool.fetchOne(
+                    db, sql: "SELECT 1 FROM users WHERE email_key = ? AND id <> ?", arguments: [key, id]) ?? false
+                {
+                    throw AccountConflict.email
+                }
+                try db.execute(
+                    sql: "UPDATE users SET email = ?, email_key = ? WHERE id = ?", arguments: [email, key, id])
+            case .fullname(let name):
+                try db.execute(sql: "UPDATE users SET fullname = ? WHERE id = ?", arguments: [name, id])
+            case .role(let role):
+                try db.execute(sql: "UPDATE users SET role = ? WHERE id = ?", arguments: [role.rawValue, id])
+            case .disabled(let disabled):
+                try db.execute(sql: "UPDATE users SET disabled = ? WHERE id = ?", arguments: [disabled, id])
+                if disabled { try db.execute(sql: "DELETE FROM sessions WHERE user_id = ?", arguments: [id]) }
+            case .twoFactor(let secret, let codes):
+                try db.execute(sql: "UPDATE users SET totp_secret = ? WHERE id = ?", arguments: [secret, id])
+                try db.execute(sql: "DELETE FROM recovery_codes WHERE user_id = ?", arguments: [id])
+                if secret != nil {
+                    let insert = try db.cachedStatement(
+                        sql: "INSERT OR IGNORE INTO recovery_codes (user_id, code_hash) VALUES (?, ?)")
+                    for code in codes { try insert.execute(arguments: [id, code]) }
+                }
+            }
+            return try AccountRow.fetchOne(db, where: "u.id = ?", [id])
+        }
+    }
+
+    public func useRecoveryCode(accountID: Int64, codeHash: String) async throws -> Bool {
+        try await pool.write { db in
+            try db.execute(
+                sql: "DELETE FROM recovery_codes WHERE user_id = ? AND code_hash = ?", arguments: [accountID, codeHash])
+            return db.changesCount == 1
+        }
+    }
+
+    public func recoveryCodeCount(accountID: Int64) async throws -> Int {
+        try await pool.read { db in
+            try Int.fetchOne(db, sql: "SELECT count(*) FROM recovery_codes WHERE user_id = ?", arguments: [accountID])
+                ?? 0
+        }
+    }
+
+    public func deleteAccount(id: Int64) async throws -> Bool {
+        try await pool.write { db in
+            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM users WHERE id = ?", arguments: [id]) ?? false else {
+                return false
+            }
+            // Each voted paper loses the account's vote, in this transaction with the vote rows.
+            try db.execute(
+                sql: """
+                    UPDATE papers SET upvotes = max(upvotes - 1, 0)
+                    WHERE rowid IN (SELECT paper_rowid FROM votes WHERE user_id = ?)
+                    """,
+                arguments: [id])
+            try db.execute(sql: "DELETE FROM votes WHERE user_id = ?", arguments: [id])
+            try db.execute(sql: "DELETE FROM sessions WHERE user_id = ?", arguments: [id])
+            try db.execute(sql: "DELETE FROM access_tokens WHERE user_id = ?", arguments: [id])
+            try db.execute(sql: "DELETE FROM recovery_codes WHERE user_id = ?", arguments: [id])
+            // Submitted papers stay featured where they are, without a submitter.
+            try db.execute(sql: "UPDATE submissions SET user_id = NULL WHERE user_id = ?", arguments: [id])
+            try db.execute(sql: "UPDATE papers SET submitted_by = NULL WHERE submitted_by = ?", arguments: [id])
+            try db.execute(sql: "DELETE FROM users WHERE id = ?", arguments: [id])
+            return true
+        }
+    }
+
+    // MARK: Sessions
+
+    public func createSession(_ session: SessionRecord) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, user_agent)
+                    VALUES (?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    session.tokenHash, session.accountID, PaperRow.millis(session.createdAt),
+                    PaperRow.millis(session.lastSeenAt), session.userAgent,
+                ])
+        }
+    }
+
+    public func session(tokenHash: String) async throws -> (session: SessionRecord, account: Account)? {
+        try await pool.read { db in
+            let sql = """
+                SELECT \(SessionColumns.select), \(AccountRow.columns)
+                FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?
+                """
+            guard let row = try Row.fetchOne(db, sql: sql, arguments: [tokenHash]) else { return nil }
+            return (try SessionColumns.session(row), try AccountRow.account(row))
+        }
+    }
+
+    public func touchSession(tokenHash: String, at: Date) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: "UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?",
+                arguments: [PaperRow.millis(at), tokenHash])
+        }
+    }
+
+    @discardableResult
+    public func endSession(tokenHash: String, accountID: Int64?) async throws -> Bool {
+        try await pool.write { db in
+            if let accountID {
+                try db.execute(
+                    sql: "DELETE FROM sessions WHERE token_hash = ? AND user_id = ?", arguments: [tokenHash, accountID])
+            } else {
+                try db.execute(sql: "DELETE FROM sessions WHERE token_hash = ?", arguments: [tokenHash])
+            }
+            return db.changesCount == 1
+        }
+    }
+
+    public func sessions(accountID: Int64) async throws -> [SessionRecord] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT \(SessionColumns.select) FROM sessions s WHERE s.user_id = ?
+                    ORDER BY s.last_seen_at DESC, s.created_at DESC, s.token_hash
+                    """,
+                arguments: [accountID]
+            ).map(SessionColumns.session)
+        }
+    }
+
+    @discardableResult
+    public func endExpiredSessions(createdBefore: Date, idleBefore: Date) async throws -> Int {
+        try await pool.write { db in
+            try db.execute(
+                sql: "DELETE FROM sessions WHERE created_at < ? OR last_seen_at < ?",
+                arguments: [PaperRow.millis(createdBefore), PaperRow.millis(idleBefore)])
+            return db.changesCount
+        }
+    }
+
+    // MARK: Personal access tokens
+
+    public func createToken(accountID: Int64, name: String, tokenHash: String, at: Date) async throws -> AccessToken {
+        try await pool.write { db in
+            try db.execute(
+                sql: "INSERT INTO access_tokens (user_id, name, token_hash, created_at) VALUES (?, ?, ?, ?)",
+                arguments: [accountID, name, tokenHash, PaperRow.millis(at)])
+            return AccessToken(
+                id: db.lastInsertedRowID, accountID: accountID, name: name, tokenHash: tokenHash,
+                createdAt: PaperRow.date(PaperRow.millis(at)))
+        }
+    }
+
+    public func token(hash: String) async throws -> (token: AccessToken, account: Account)? {
+        try await pool.read { db in
+            let sql = """
+                SELECT \(TokenColumns.select), \(AccountRow.columns)
+                FROM access_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?
+                """
+            guard let row = try Row.fetchOne(db, sql: sql, arguments: [hash]) else { return nil }
+            return (try TokenColumns.token(row), try AccountRow.account(row))
+        }
+    }
+
+    public func touchToken(id: Int64, at: Date) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: "UPDATE access_tokens SET last_used_at = ? WHERE id = ?", arguments: [PaperRow.millis(at), id])
+        }
+    }
+
+    public func tokens(accountID: Int64) async throws -> [AccessToken] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT \(TokenColumns.select) FROM access_tokens t WHERE t.user_id = ?
+                    ORDER BY t.created_at DESC, t.id DESC
+                    """,
+                arguments: [accountID]
+            ).map(TokenColumns.token)
+        }
+    }
+
+    @discardableResult
+    public func revokeToken(id: Int64, accountID: Int64?) async throws -> Bool {
+        try await pool.write { db in
+            if let accountID {
+                try db.execute(
+                    sql: "DELETE FROM access_tokens WHERE id = ? AND user_id = ?", arguments: [id, accountID])
+            } else {
+                try db.execute(sql: "DELETE FROM access_tokens WHERE id = ?", arguments: [id])
+            }
+            return db.changesCount == 1
+        }
+    }
+}
+
+extension SQLiteStore {
+    public func siteSecret(storingIfAbsent candidate: [UInt8]) async throws -> [UInt8] {
+        let stored = try await pool.write { db in
+            // The first writer's secret stays; every later caller reads it.
+            try db.execute(
+                sql: "INSERT OR IGNORE INTO paperboy_meta (key, value) VALUES ('site_secret', ?)",
+                arguments: [Hex.encode(candidate)])
+            return try String.fetchOne(db, sql: "SELECT value FROM paperboy_meta WHERE key = 'site_secret'")
+        }
+        guard let stored, let secret = Hex.decode(stored) else {
+            throw StoredRowError(description: "the stored site secret is not hexadecimal")
+        }
+        return secret
+    }
+}
+
+/// A stored value that cannot be what it should (a database edited by hand).
+struct StoredRowError: Error, CustomStringConvertible {
+    let description: String
+}
+
+/// An account read from `users u`, its columns aliased `account_*` so that it can share a row with a session or token.
+enum AccountRow {
+    static let columns = """
+        u.id AS account_id, u.username AS account_username, u.email AS account_email, \
+        u.fullname AS account_fullname, u.role AS account_role, u.password_hash AS account_password_hash, \
+        u.totp_secret AS account_totp_secret, u.disabled AS account_disabled, u.created_at AS account_created_at
+        """
+
+    static func emailKey(_ email: String) -> String { email.lowercased() }
+
+    static func fetchOne(_ db: Database, where condition: String, _ arguments: StatementArguments) throws -> Account? {
+        try Row.fetchOne(db, sql: "SELECT \(columns) FROM users u WHERE \(condition)", arguments: arguments)
+            .map(account)
+    }
+
+    static func account(_ row: Row) throws -> Account {
+        let roleName: String = try row.decode(forColumn: "account_role")
+        guard let role = UserRole(rawValue: roleName) else {
+            throw StoredRowError(description: "unknown role “\(roleName)” in users")
+        }
+        return Account(
+            id: try row.decode(forColumn: "account_id"), username: try row.decode(forColumn: "account_username"),
+            email: try row.decode(forColumn: "account_email"), fullname: try row.decode(forColumn: "account_fullname"),
+            role: role, passwordHash: try row.decode(forColumn: "account_password_hash"),
+            totpSecret: try row.decode(forColumn: "account_totp_secret"),
+            disabled: try row.decode(forColumn: "account_disabled"),
+            createdAt: PaperRow.date(try row.decode(forColumn: "account_created_at")))
+    }
+}
+
+/// A session read from `sessions s`.
+enum SessionColumns {
+    static let select = """
+        s.token_hash AS session_token_hash, s.user_id AS session_user_id, s.created_at AS session_created_at, \
+        s.last_seen_at AS session_last_seen_at, s.user_agent AS session_user_agent
+        """
+
+    static func session(_ row: Row) throws -> SessionRecord {
+        SessionRecord(
+            tokenHash: try row.decode(forColumn: "session_token_hash"),
+            accountID: try row.decode(forColumn: "session_user_id"),
+            createdAt: PaperRow.date(try row.decode(forColumn: "session_created_at")),
+            lastSeenAt: PaperRow.date(try row.decode(forColumn: "session_last_seen_at")),
+            userAgent: try row.decode(forColumn: "session_user_agent"))
+    }
+}
+
+/// A personal access token read from `access_tokens t`.
+enum TokenColumns {
+    static let select = """
+        t.id AS token_id, t.user_id AS token_user_id, t.name AS token_name, t.token_hash AS token_hash, \
+        t.created_at AS token_created_at, t.last_used_at AS token_last_used_at
+        """
+
+    static func token(_ row: Row) throws -> AccessToken {
+        let lastUsed: Int64? = try row.decode(forColumn: "token_last_used_at")
+        return AccessToken(
+            id: try row.decode(forColumn: "token_id"), accountID: try row.decode(forColumn: "token_user_id"),
+            name: try row.decode(forColumn: "token_name"), tokenHash: try row.decode(forColumn: "token_hash"),
+            createdAt: PaperRow.date(try row.decode(forColumn: "token_created_at")),
+            lastUsedAt: lastUsed.map(PaperRow.date))
+    }
+}
+
+/// Bytes as lower-case hexadecimal text, and back.
+enum Hex {
+    static func encode(_ bytes: [UInt8]) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var text = [UInt8]()
+        text.reserveCapacity(bytes.count * 2)
+        for byte in bytes {
+            text.append(digits[Int(byte >> 4)])
+            text.append(digits[Int(byte & 0x0f)])
+        }
+        return String(decoding: text, as: UTF8.self)
+    }
+
+    static func decode(_ text: String) -> [UInt8]? {
+        let chars = Array(text.utf8)
+        guard chars.count % 2 == 0 else { return nil }
+        func nibble(_ c: UInt8) -> UInt8? {
+            switch c {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): c - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): c - UInt8(ascii: "A") + 10
+            default: nil
+            }
+        }
+        var bytes = [UInt8]()
+        bytes.reserveCapacity(chars.count / 2)
+        var i = 0
+        while i < chars.count {
+            guard let high = nibble(chars[i]), let low = nibble(chars[i + 1]) else { return nil }
+            bytes.append(high << 4 | low)
+            i += 2
+        }
+        return bytes
+    }
+}
