@@ -38,7 +38,7 @@ struct SettingsTests {
         _ username: String = "alice", site: TestSite? = nil,
         _ body: @Sendable (TestBrowser, any TestClientProtocol, PinnedDate, TestSite) async throws -> Void
     ) async throws {
-        let site = try await site ?? SettingsTests.site()
+        let site = if let site { site } else { try await SettingsTests.site() }
         let clock = PinnedDate(start)
         try await site.run(clock: { clock.now() }) { client in
             let browser = TestBrowser(client)
@@ -99,7 +99,7 @@ struct SettingsTests {
             let bobsToken = try #require(TestBrowser.csrfToken(in: try await other.get("/settings").body))
             let crossed = try await browser.post(
                 "/settings/delete",
-                form: [
+                [
                     "csrf_token": bobsToken, "confirm_username": "alice", "current_password": SettingsTests.password,
                 ])
             #expect(crossed.status == .forbidden)
@@ -264,12 +264,12 @@ struct SettingsTests {
             #expect(wrong.body.contains(key), "the same key is offered again")
             let forged = try await browser.post(
                 "/settings/2fa-confirm",
-                form: ["csrf_token": token, "setup": "1_AAAA.9999999999.forged", "code": "000000"])
+                ["csrf_token": token, "setup": "1_AAAA.9999999999.forged", "code": "000000"])
             #expect(forged.body.contains("The set-up expired. Start it again."))
 
             let confirmed = try await browser.post(
                 "/settings/2fa-confirm",
-                form: ["csrf_token": token, "setup": sealed, "code": SettingsTests.code(secret, at: clock.now())])
+                ["csrf_token": token, "setup": sealed, "code": SettingsTests.code(secret, at: clock.now())])
             #expect(confirmed.status == .ok)
             let codes = TestBrowser.texts(between: #"<li class="recovery-code">"#, and: "<", in: confirmed.body)
             #expect(codes.count == 10)
@@ -376,13 +376,8 @@ struct SettingsTests {
             #expect(settings.status == .forbidden)
             #expect(settings.body.contains("Sign in with a browser"))
 
-            let id = try #require(
-                try await site.store.tokens(
-                    accountID: try #require(
-                        try await site.store.account(username: "alice")
-                    ).id
-                ).first
-            ).id
+            let alice = try #require(try await site.store.account(username: "alice"))
+            let id = try #require(try await site.store.tokens(accountID: alice.id).first).id
             let revoked = try await SettingsTests.submit(browser, "token-revoke", ["token_id": String(id)])
             #expect(revoked.status == .ok)
             #expect(revoked.body.contains("Token revoked."))
@@ -417,7 +412,7 @@ struct SettingsTests {
             let secret = try SettingsTests.base32Decode(key)
             let confirmed = try await browser.post(
                 "/settings/2fa-confirm",
-                form: [
+                [
                     "csrf_token": try #require(TestBrowser.csrfToken(in: setup.body)),
                     "setup": try #require(TestBrowser.hiddenValue("setup", in: setup.body)),
                     "code": SettingsTests.code(secret, at: clock.now()),
