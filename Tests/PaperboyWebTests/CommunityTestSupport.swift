@@ -119,5 +119,5 @@ func bearer(_ token: String) -> HTTPFields {
 
 /// A JSON object from an answer's body.
 func object(_ fetched: Fetched) throws -> [String: Any] {
-    try #require(try JSONSerialization.jsonObject(with: Data(fetched.body.utf8)) as? [String: Any], fetched.body)
+    try #require(try JSONSerialization.jsonObject(with: Data(fetched.body.utf8)) as? [String: Any], "\(fetched.body)")
 }

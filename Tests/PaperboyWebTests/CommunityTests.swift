@@ -286,8 +286,9 @@ struct CommunityTests {
 
     @Test func trendingWeighsVotesByAge() async throws {
         let site = try await TestSite.make()
-        var tokens: [String] = []
-        for i in 0..<3 { tokens.append(try await site.member("fan\(i)").token) }
+        var fans: [String] = []
+        for i in 0..<3 { fans.append(try await site.member("fan\(i)").token) }
+        let tokens = fans
         try await site.run(clock: Self.clock) { client in
             // Trending counts hours to the end of the newest day (2026-11-21T00:00Z). 2611.00003 (featured
             // 2026-11-19T15:00Z) gets 3 votes, 2611.00001 (2026-11-20T09:00Z) gets 2: with gravity 1.5 the newer one
