@@ -168,6 +168,7 @@ let package = Package(
             dependencies: [
                 "PaperboyWeb", "PaperboySQLite", "PaperboyIngest", "PaperboyCore", "PaperStoreConformance",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HummingbirdOTP", package: "hummingbird-auth"),
                 .product(name: "PropertyBased", package: "swift-property-based"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -100,6 +100,8 @@ func buildSite(
     PageRoutes(site: site).register(on: routes)
     SignInRoutes(site: site).register(on: routes)
     CommunityRoutes(site: site).register(on: routes)
+    SettingsRoutes(site: site).register(on: routes)
+    AvatarRoutes(site: site).register(on: routes)
     APIRoutes(site: site).register(on: routes)
     FeedRoutes(site: site).register(on: routes)
     MetaRoutes(site: site).register(on: routes)

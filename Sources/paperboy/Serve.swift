@@ -114,8 +114,8 @@ struct Serve: AsyncParsableCommand {
                 cacheTTL: ttl, cacheBytes: cacheBytes, searchConcurrency: concurrency, searchQueue: queue,
                 connectionsPerAddress: perAddress, idleTimeout: idle)
             let app = try await buildApplication(
-                store: store, searcher: searcher, config: config, host: host, port: port, registry: registry,
-                services: services,
+                store: store, searcher: searcher, lookup: UnwiredLookup(), config: config, host: host, port: port,
+                registry: registry, services: services,
                 logger: logger)
             logger.notice(
                 "serving",
@@ -127,4 +127,9 @@ struct Serve: AsyncParsableCommand {
             try await client?.shutdown()
         }
     }
+}
+
+/// Temporary (community-settings branch only, so that the tree builds): arXiv lookups are wired by the CLI branch.
+struct UnwiredLookup: PaperLookup {
+    func lookUp(_ id: PaperID) async throws -> Paper? { throw PaperLookupUnavailable("not wired in this build") }
 }

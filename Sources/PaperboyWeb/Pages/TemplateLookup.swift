@@ -51,6 +51,11 @@ extension SiteChrome: MustacheParent {
         case "name": self.name
         case "home": home
         case "search": search
+        case "trending": trending
+        case "submit": submit
+        case "login": login
+        case "signup": signup
+        case "account": account
         case "stylesheet": stylesheet
         case "dailyFeed": dailyFeed
         case "api": api
