@@ -106,7 +106,13 @@ struct MetaTests {
 
     /// Every documented path answers, and every JSON answer has exactly the documented properties.
     @Test func openAPIDocumentMatchesTheImplementation() async throws {
-        try await TestSite.make().run { client in
+        let site = try await TestSite.make()
+        // A submitted paper, so that answers carry the submitter's object too.
+        let submitter = try await site.member("metauser").account
+        _ = try await site.store.submit(
+            Submission(
+                paper: PaperID("2611.00002")!, accountID: submitter.id, at: Date(timeIntervalSince1970: 1_795_262_400)))
+        try await site.run { client in
             let doc = try #require(try await client.json("/openapi.json") as? [String: Any])
             #expect(doc["openapi"] as? String == "3.1.0")
             #expect((doc["servers"] as? [[String: String]])?.first?["url"] == "http://127.0.0.1:8080")
@@ -114,9 +120,11 @@ struct MetaTests {
             #expect(
                 Set(paths.keys) == [
                     "/api/daily_papers", "/api/papers/search", "/api/papers", "/api/papers/{id}",
-                    "/api/papers/{id}/similar",
+                    "/api/papers/{id}/similar", "/api/papers/{id}/upvote", "/api/papers/submit",
                     "/health",
                 ])
+            let schemes = (doc["components"] as? [String: Any])?["securitySchemes"] as? [String: [String: String]]
+            #expect(schemes?["bearer"]?["scheme"] == "bearer")
             let schemas = try #require((doc["components"] as? [String: Any])?["schemas"] as? [String: [String: Any]])
             let samples: [(String, String)] = [
                 ("/api/daily_papers?date=2026-11-20", "DailyItem"),

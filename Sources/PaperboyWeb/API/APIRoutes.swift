@@ -75,14 +75,18 @@ struct APIRoutes<Store: SiteStore>: Sendable {
                 return try await paper(try paperID(parameter), context.viewer)
             }
         }
+        routes.methods(of: .apiPaper) { path in
+            path.hasSuffix(APIRoutes.upvoteSuffix) ? [.post, .delete] : [.get]
+        }
         for method in [HTTPRequest.Method.post, .delete] {
             routes.on(.apiPaper, method: method) { request, context in
-                try await api(request, cacheable: false) {
-                    let parameter = try SiteRoute.apiPaper.parameter(in: context)
-                    let suffix = APIRoutes.upvoteSuffix
-                    guard parameter.hasSuffix(suffix), parameter.count > suffix.count else {
-                        throw APIError.notFound("no such endpoint: use /api/papers/{id}/upvote")
-                    }
+                let parameter = try SiteRoute.apiPaper.parameter(in: context)
+                let suffix = APIRoutes.upvoteSuffix
+                // A paper itself is read-only: only its upvote takes POST and DELETE.
+                guard parameter.hasSuffix(suffix), parameter.count > suffix.count else {
+                    return RouteTable.notAllowed([.get])
+                }
+                return try await api(request, cacheable: false) {
                     let viewer = try account(request, context)
                     return try await upvote(try paperID(parameter.dropLast(suffix.count)), up: method == .post, viewer)
                 }

@@ -10,6 +10,9 @@ final class RouteTable {
     private let group: RouterGroup<AppRequestContext>
     private var methods: [SiteRoute: Set<HTTPRequest.Method>] = [:]
     private var routes: [SiteRoute] = []
+    /// For a catch-all route whose methods depend on the path (`/api/papers/{id}` reads, `/api/papers/{id}/upvote`
+    /// writes): the methods a given path takes.
+    private var methodsByPath: [SiteRoute: @Sendable (String) -> Set<HTTPRequest.Method>] = [:]
 
     /// The methods Paperboy answers 405 for on a path that does not take them.
     static let refusable: [HTTPRequest.Method] = [.get, .post, .put, .delete, .patch, .trace, .connect]
@@ -22,6 +25,22 @@ final class RouteTable {
         group.on(RouterPath(route.pattern), method: method, use: handler)
         if methods[route] == nil { routes.append(route) }
         methods[route, default: []].insert(method)
+    }
+
+    /// Says which of a route's methods each of its paths takes, so that 405 answers name the right ones.
+    func methods(of route: SiteRoute, byPath: @escaping @Sendable (String) -> Set<HTTPRequest.Method>) {
+        methodsByPath[route] = byPath
+    }
+
+    /// A 405 answer naming the methods a path takes.
+    static func notAllowed(_ methods: Set<HTTPRequest.Method>) -> Response {
+        let allow = RouteTable.allow(methods)
+        var headers = HTTPFields()
+        headers[.allow] = allow
+        headers[.contentType] = Rendered.plain
+        return Response(
+            status: .methodNotAllowed, headers: headers,
+            body: ResponseBody(byteBuffer: ByteBuffer(string: "Method not allowed; this URL takes \(allow).\n")))
     }
 
     /// The routes as registered, in order, with their methods.
@@ -41,22 +60,16 @@ final class RouteTable {
         for route in routes {
             let path = RouterPath(route.pattern)
             let taken = methods[route] ?? []
-            let allow = RouteTable.allow(taken)
+            let byPath = methodsByPath[route]
             for method in RouteTable.refusable where !taken.contains(method) {
-                group.on(path, method: method) { _, _ in
-                    var headers = HTTPFields()
-                    headers[.allow] = allow
-                    headers[.contentType] = Rendered.plain
-                    return Response(
-                        status: .methodNotAllowed, headers: headers,
-                        body: ResponseBody(
-                            byteBuffer: ByteBuffer(string: "Method not allowed; this URL takes \(allow).\n")))
+                group.on(path, method: method) { request, _ in
+                    RouteTable.notAllowed(byPath?(request.uri.path) ?? taken)
                 }
             }
             if !taken.contains(.options) {
-                group.on(path, method: .options) { _, _ in
+                group.on(path, method: .options) { request, _ in
                     var headers = HTTPFields()
-                    headers[.allow] = allow
+                    headers[.allow] = RouteTable.allow(byPath?(request.uri.path) ?? taken)
                     return Response(status: .noContent, headers: headers)
                 }
             }
