@@ -390,13 +390,18 @@ struct Pacer {
     }
 
     mutating func wait() async throws {
-        guard let last, minimumDelay > .zero else { return }
+        let remaining = remainingDelay()
+        if remaining > .zero { try await sleep(remaining) }
+    }
+
+    /// How long the next request must wait (zero when it may start now).
+    func remainingDelay() -> Duration {
+        guard let last, minimumDelay > .zero else { return .zero }
         let elapsed = now().timeIntervalSince(last)
         // A clock that jumps gives any number; only 0 to the minimum delay matters.
         let elapsedMilliseconds = (elapsed * 1000).rounded()
         let clamped = elapsedMilliseconds.isFinite ? min(max(elapsedMilliseconds, 0), 1e12) : 0
-        let remaining = minimumDelay - .milliseconds(Int64(clamped))
-        if remaining > .zero { try await sleep(remaining) }
+        return max(minimumDelay - .milliseconds(Int64(clamped)), .zero)
     }
 
     mutating func sent() { last = now() }

@@ -10,7 +10,8 @@ struct Paperboy: AsyncParsableCommand {
         abstract: "Research-paper discovery: daily arXiv listings, search, API and feeds.",
         discussion: """
             Every option has an environment twin: PAPERBOY_ and the option in upper snake case \
-            (--base-url is PAPERBOY_BASE_URL). An option given on the command line wins over the environment.
+            (--base-url is PAPERBOY_BASE_URL). An option given on the command line wins over the environment. \
+            A secret is never an option: it comes from a file (--secret-file) or the environment (PAPERBOY_SECRET).
 
             Exit codes: 0 success, 64 usage, 65 bad input data, 67 unknown user or token (`user` commands), \
             69 remote service unavailable, 70 internal error, 74 I/O error.

@@ -26,8 +26,11 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Comma-separated proxy addresses whose X-Forwarded-For is believed (PAPERBOY_TRUSTED_PROXIES).")
     var trustedProxies: String?
 
-    @Option(help: "Bearer token required by /metrics (PAPERBOY_METRICS_TOKEN; default: open).")
-    var metricsToken: String?
+    @Option(
+        help: ArgumentHelp(
+            "File holding the bearer token /metrics then requires (PAPERBOY_METRICS_TOKEN_FILE; default: open).",
+            discussion: "Or the token itself in PAPERBOY_METRICS_TOKEN (environment only)."))
+    var metricsTokenFile: String?
 
     @Option(
         help: "How long anonymous pages are cached, e.g. 30s; 0 turns caching off (PAPERBOY_CACHE_TTL; default 30s).")
@@ -58,11 +61,15 @@ struct Serve: AsyncParsableCommand {
     @Flag(help: "Do not migrate the database at start, for fleets that migrate once (PAPERBOY_NO_MIGRATE).")
     var noMigrate = false
 
+    @OptionGroup var community: CommunityOptions
     @OptionGroup var harvest: HarvestOptions
     @OptionGroup var model: ModelOptions
 
     @Option(help: "Harvest OAI-PMH on this schedule, e.g. 6h (PAPERBOY_HARVEST_EVERY; default off).")
     var harvestEvery: String?
+
+    /// The shortest `/metrics` token accepted.
+    static let minimumMetricsTokenBytes = 16
 
     func run() async throws {
         try await Paperboy.guarded {
@@ -74,7 +81,8 @@ struct Serve: AsyncParsableCommand {
             }
             let baseURL = try Settings.url("base-url", baseURL, default: defaultBase)
             let proxies = Set(Settings.list("trusted-proxies", trustedProxies))
-            let metricsToken = Settings.string("metrics-token", metricsToken)
+            let metricsToken = try SecretSetting.token(
+                "metrics-token", file: metricsTokenFile, minimumBytes: Self.minimumMetricsTokenBytes)
             let ttl = try Settings.duration("cache-ttl", cacheTTL, default: .seconds(30))
             let cacheBytes = try Settings.bytes("cache-size", cacheSize, default: 64 << 20)
             let concurrency = try Settings.integer(
@@ -86,6 +94,8 @@ struct Serve: AsyncParsableCommand {
             let noMigrate = try Settings.bool("no-migrate", noMigrate)
             let every = try Settings.duration("harvest-every", harvestEvery, atLeast: .seconds(60))
             let harvestSettings = try harvest.resolve()
+            let communitySettings = try community.resolve()
+            let arxivAPI = try community.arxivAPI()
 
             let store = try await common.openStore(logger: logger, migrate: !noMigrate)
 
@@ -93,12 +103,11 @@ struct Serve: AsyncParsableCommand {
             MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
 
             var services: [any Service] = []
-            var client: HTTPClientHolder?
+            // For harvests and for looking submitted papers up in the arXiv API.
+            let client = HTTPClientHolder()
             if let every {
-                let holder = HTTPClientHolder()
-                client = holder
                 services.append(
-                    harvestSettings.service(store: store, client: holder.client, every: every, logger: logger))
+                    harvestSettings.service(store: store, client: client.client, every: every, logger: logger))
             }
             let (engine, offReason) = await model.engine(store: store, database: common.databasePath, logger: logger)
             let searcher = HybridSearcher(store: store, engine: engine, offReason: offReason)
@@ -112,24 +121,24 @@ struct Serve: AsyncParsableCommand {
                 baseURL: baseURL, trustedProxies: proxies,
                 metricsToken: metricsToken,
                 cacheTTL: ttl, cacheBytes: cacheBytes, searchConcurrency: concurrency, searchQueue: queue,
-                connectionsPerAddress: perAddress, idleTimeout: idle)
-            let app = try await buildApplication(
-                store: store, searcher: searcher, lookup: UnwiredLookup(), config: config, host: host, port: port,
-                registry: registry, services: services,
-                logger: logger)
-            logger.notice(
-                "serving",
-                metadata: [
-                    "http.address": "\(host):\(port)", "site.base_url": "\(baseURL)",
-                    "db.path": "\(common.databasePath)",
-                ])
-            try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
-            try await client?.shutdown()
+                connectionsPerAddress: perAddress, idleTimeout: idle, community: communitySettings)
+            do {
+                let app = try await buildApplication(
+                    store: store, searcher: searcher,
+                    lookup: CommunityOptions.paperLookup(url: arxivAPI, client: client.client), config: config,
+                    host: host, port: port, registry: registry, services: services, logger: logger)
+                logger.notice(
+                    "serving",
+                    metadata: [
+                        "http.address": "\(host):\(port)", "site.base_url": "\(baseURL)",
+                        "db.path": "\(common.databasePath)", "arxiv.api_url": "\(arxivAPI)",
+                    ])
+                try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+            } catch {
+                try? await client.shutdown()
+                throw error
+            }
+            try await client.shutdown()
         }
     }
-}
-
-/// Temporary (community-settings branch only, so that the tree builds): arXiv lookups are wired by the CLI branch.
-struct UnwiredLookup: PaperLookup {
-    func lookUp(_ id: PaperID) async throws -> Paper? { throw PaperLookupUnavailable("not wired in this build") }
 }

@@ -14,13 +14,23 @@ enum Exit {
 
 /// A setting with a bad value: names the flag and its environment twin.
 struct SettingError: Error, CustomStringConvertible {
-    let flag: String
-    let value: String
-    let expected: String
+    /// How the message names the setting: `--port (PAPERBOY_PORT)`.
+    let setting: String
+    /// What is wrong with it: `“http” is not a port number (1-65535)`.
+    let problem: String
 
-    var description: String {
-        "bad setting --\(flag) (\(Settings.environmentName(flag))): “\(value)” is not \(expected)"
+    init(flag: String, value: String, expected: String) {
+        setting = "--\(flag) (\(Settings.environmentName(flag)))"
+        problem = "“\(value)” is not \(expected)"
     }
+
+    /// A message that does not repeat the value (a secret's).
+    init(setting: String, problem: String) {
+        self.setting = setting
+        self.problem = problem
+    }
+
+    var description: String { "bad setting \(setting): \(problem)" }
 }
 
 /// Resolves settings: the flag, then its `PAPERBOY_*` environment twin, then the default. Each setting has one name,
