@@ -72,7 +72,10 @@ public struct ArxivLookup: PaperLookup {
                 throw error
             } catch HarvestError.badResponse(_, let reason) {
                 throw PaperLookupUnavailable(reason)
-            } catch let error as HTTPClientError where error == .deadlineExceeded {
+            } catch let error as HTTPClientError
+                where error == .deadlineExceeded || error == .connectTimeout || error == .readTimeout
+                    || error == .getConnectionFromPoolTimeout
+            {
                 throw PaperLookupUnavailable("no answer in time")
             } catch {
                 throw PaperLookupUnavailable("cannot connect: \(RecordCheck.excerpt(String(describing: error)))")
