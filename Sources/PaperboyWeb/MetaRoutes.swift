@@ -65,7 +65,8 @@ struct MetaRoutes<Store: SiteStore>: Sendable {
 
     func metrics(_ request: Request) async throws -> Response {
         if let token = config.metricsToken {
-            guard request.headers[.authorization] == "Bearer \(token)" else {
+            // Compared in constant time, so that answer times do not tell how much of a guess was right.
+            guard Credentials.constantTimeEqual(request.headers[.authorization] ?? "", "Bearer \(token)") else {
                 var headers = HTTPFields()
                 headers[.wwwAuthenticate] = "Bearer"
                 return Response(status: .unauthorized, headers: headers)

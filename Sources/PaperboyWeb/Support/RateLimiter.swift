@@ -18,8 +18,9 @@ struct RateRule: Sendable {
     static let loginPerAddress = RateRule(limit: 20, window: .seconds(15 * 60))
 }
 
-/// In-process rate limits: sliding windows of events per key, and sign-in blocks that double from 60 s up to an hour
-/// while failures go on. Nothing sleeps: a limited request is answered at once with how long to wait. Each node
+/// In-process rate limits: sliding windows of events per key, and sign-in blocks: when failures reach the limit
+/// within the window, the key is blocked, each block twice the one before (60 s up to an hour) until a day passes
+/// without failures or a sign-in succeeds. Nothing sleeps: a limited request is answered at once with how long to wait. Each node
 /// counts for itself. Memory is bounded: at most `maxKeys` keys, the stalest dropped first.
 final class RateLimiter: Sendable {
     struct Key: Hashable, Sendable {
@@ -30,12 +31,16 @@ final class RateLimiter: Sendable {
     private struct Track {
         var events: Deque<ContinuousClock.Instant> = []
         var blockedUntil: ContinuousClock.Instant?
+        /// Blocks so far; forgotten a day after the last failure (or at a successful sign-in).
         var strikes = 0
+        var lastFailure: ContinuousClock.Instant?
         var lastSeen: ContinuousClock.Instant
     }
 
     static let firstBlock = Duration.seconds(60)
     static let longestBlock = Duration.seconds(3600)
+    /// How long after the last failure earlier blocks stop making the next one longer.
+    static let strikeMemory = Duration.seconds(86_400)
 
     let enabled: Bool
     let maxKeys: Int
@@ -86,7 +91,9 @@ final class RateLimiter: Sendable {
         tracks.withLock { tracks in
             var track = tracks[key] ?? Track(lastSeen: now)
             RateLimiter.expire(&track, window: rule.window, now: now)
+            if let last = track.lastFailure, last.advanced(by: RateLimiter.strikeMemory) <= now { track.strikes = 0 }
             track.lastSeen = now
+            track.lastFailure = now
             track.events.append(now)
             if track.events.count >= rule.limit {
                 let factor = Int64(1) << Int64(min(track.strikes, 12))
@@ -99,6 +106,9 @@ final class RateLimiter: Sendable {
         }
     }
 
+    /// How many keys are tracked (tests check the bound).
+    var keyCount: Int { tracks.withLock { $0.count } }
+
     /// Forgets a key's failures after a successful sign-in.
     func succeeded(_ key: Key) {
         guard enabled else { return }
@@ -107,10 +117,7 @@ final class RateLimiter: Sendable {
 
     private static func expire(_ track: inout Track, window: Duration, now: ContinuousClock.Instant) {
         while let first = track.events.first, first.advanced(by: window) <= now { track.events.removeFirst() }
-        if let until = track.blockedUntil, until <= now, track.events.isEmpty {
-            track.blockedUntil = nil
-            track.strikes = 0
-        }
+        if let until = track.blockedUntil, until <= now { track.blockedUntil = nil }
     }
 
     private static func bound(_ tracks: inout [Key: Track], maxKeys: Int) {
