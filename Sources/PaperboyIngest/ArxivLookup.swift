@@ -74,7 +74,7 @@ public struct ArxivLookup: PaperLookup {
                 throw PaperLookupUnavailable(reason)
             } catch let error as HTTPClientError
                 where error == .deadlineExceeded || error == .connectTimeout || error == .readTimeout
-                    || error == .getConnectionFromPoolTimeout
+                || error == .getConnectionFromPoolTimeout
             {
                 throw PaperLookupUnavailable("no answer in time")
             } catch {

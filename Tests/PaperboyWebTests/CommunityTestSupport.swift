@@ -49,8 +49,10 @@ final class TestBrowser: Sendable {
     func post(_ uri: String, _ fields: [String: String], headers: HTTPFields = [:]) async throws -> Fetched {
         var headers = headers
         headers[.contentType] = "application/x-www-form-urlencoded"
-        let body = fields.sorted { $0.key < $1.key }.map { "\(TestBrowser.encode($0.key))=\(TestBrowser.encode($0.value))" }
-            .joined(separator: "&")
+        let body = fields.sorted { $0.key < $1.key }.map {
+            "\(TestBrowser.encode($0.key))=\(TestBrowser.encode($0.value))"
+        }
+        .joined(separator: "&")
         return try await send(uri, method: .post, headers: headers, body: body)
     }
 
@@ -101,7 +103,8 @@ extension TestSite {
         let account = try await store.createAccount(
             NewAccount(
                 username: username, email: "\(username)@example.org", fullname: username.capitalized, role: role,
-                passwordHash: try await Credentials.hashPassword("correct horse battery", cost: Credentials.minimumCost),
+                passwordHash: try await Credentials.hashPassword(
+                    "correct horse battery", cost: Credentials.minimumCost),
                 createdAt: Date(timeIntervalSince1970: 1_763_000_000)))
         let token = Credentials.newAccessToken()
         _ = try await store.createToken(

@@ -110,7 +110,8 @@ struct CommunityTests {
             #expect(bad.status == .unauthorized)
             #expect(bad.headers[.wwwAuthenticate] == "Bearer realm=\"paperboy\", error=\"invalid_token\"")
             #expect(
-                try object(bad)["error"] as? String == "the token is not valid (revoked, mistyped or its account disabled)")
+                try object(bad)["error"] as? String
+                    == "the token is not valid (revoked, mistyped or its account disabled)")
             let submit = try await client.send(
                 "/api/papers/submit", method: .post, body: #"{"paper_id": "2611.00001"}"#)
             #expect(submit.status == .unauthorized)
@@ -124,7 +125,9 @@ struct CommunityTests {
             try await browser.signUp("ada")
             let without = try await browser.send("/api/papers/2611.00001/upvote", method: .post)
             #expect(without.status == .forbidden)
-            #expect(try object(without)["error"] as? String == "a signed-in browser must send its CSRF token in X-CSRF-Token")
+            #expect(
+                try object(without)["error"] as? String
+                    == "a signed-in browser must send its CSRF token in X-CSRF-Token")
             let token = try #require(TestBrowser.csrfToken(in: try await browser.get("/").body))
             var headers = HTTPFields()
             headers[.xCSRFTokenForTests] = token
@@ -244,7 +247,10 @@ struct CommunityTests {
             // The submitter shows in the API (and filters it), and on the paper page, escaped.
             let mine = try #require(
                 try await client.json("/api/daily_papers?submitter=ada") as? [[String: Any]])
-            #expect(Set(mine.compactMap { ($0["paper"] as? [String: Any])?["id"] as? String }) == ["2611.00100", "2611.00001"])
+            #expect(
+                Set(mine.compactMap { ($0["paper"] as? [String: Any])?["id"] as? String }) == [
+                    "2611.00100", "2611.00001",
+                ])
             #expect((try await client.json("/api/daily_papers?submitter=bob") as? [[String: Any]])?.isEmpty == true)
             let paper = try object(try await client.get("/api/papers/2611.00100"))
             #expect((paper["submittedOnDailyBy"] as? [String: Any])?["user"] as? String == "ada")
@@ -252,7 +258,8 @@ struct CommunityTests {
             #expect(page.body.contains("Submitted to Paperboy by"))
             #expect(page.body.contains("A &lt;b&gt;Fresh&lt;/b&gt; Result"))
             let day = try #require(try await client.json("/api/daily_papers?date=2026-11-21") as? [[String: Any]])
-            #expect(day.contains { ($0["paper"] as? [String: Any])?["id"] as? String == "2611.00001" }, "moved to today")
+            #expect(
+                day.contains { ($0["paper"] as? [String: Any])?["id"] as? String == "2611.00001" }, "moved to today")
         }
     }
 
@@ -356,14 +363,22 @@ struct CommunityTests {
         try await site.run(clock: Self.clock) { client in
             let browser = TestBrowser(client)
             let cases: [([String: String], String)] = [
-                (["username": "<script>", "email": "a@example.org", "password": "long enough pw"],
-                    "Username: a username is 2 to 30 characters: letters a-z, digits, _ and -."),
-                (["username": "admin", "email": "a@example.org", "password": "long enough pw"],
-                    "Username: that username is reserved."),
-                (["username": "ok_name", "email": "no-at-sign", "password": "long enough pw"],
-                    "Email: enter an address such as name@example.org."),
-                (["username": "ok_name", "email": "a@example.org", "password": "short"],
-                    "Password: a password is 10 to 72 bytes long."),
+                (
+                    ["username": "<script>", "email": "a@example.org", "password": "long enough pw"],
+                    "Username: a username is 2 to 30 characters: letters a-z, digits, _ and -."
+                ),
+                (
+                    ["username": "admin", "email": "a@example.org", "password": "long enough pw"],
+                    "Username: that username is reserved."
+                ),
+                (
+                    ["username": "ok_name", "email": "no-at-sign", "password": "long enough pw"],
+                    "Email: enter an address such as name@example.org."
+                ),
+                (
+                    ["username": "ok_name", "email": "a@example.org", "password": "short"],
+                    "Password: a password is 10 to 72 bytes long."
+                ),
             ]
             for (fields, message) in cases {
                 let answer = try await browser.submitForm(on: "/signup", to: "/signup", fields)

@@ -133,8 +133,8 @@ extension TestClientProtocol {
     func send(
         _ uri: String, method: HTTPRequest.Method, headers: HTTPFields = [:], body: String? = nil
     ) async throws -> Fetched {
-        try await execute(uri: uri, method: method, headers: headers, body: body.map { ByteBuffer(string: $0) })
-        { response in
+        try await execute(uri: uri, method: method, headers: headers, body: body.map { ByteBuffer(string: $0) }) {
+            response in
             Fetched(
                 status: response.status, headers: response.headers, body: String(buffer: response.body),
                 bytes: response.body)

@@ -104,7 +104,8 @@ struct APIRoutes<Store: SiteStore>: Sendable {
             do {
                 return try await produce()
             } catch let error as APIError {
-                return try JSON.rendered(APIErrorBody(error: error.message), status: error.status, headers: error.headers)
+                return try JSON.rendered(
+                    APIErrorBody(error: error.message), status: error.status, headers: error.headers)
             } catch let problem as ParameterProblem {
                 return try JSON.rendered(APIErrorBody(error: problem.message), status: .badRequest)
             } catch let refusal as CommunityRefusal {

@@ -18,7 +18,8 @@ struct Signer: Sendable {
     /// Whether `signature` is `message`'s for `purpose` (compared in constant time).
     func verify(_ purpose: String, _ message: String, signature: String) -> Bool {
         guard signature.utf8.count <= 128, let mac = Base64URL.decode(signature) else { return false }
-        return HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: Data(Signer.input(purpose, message)), using: key)
+        return HMAC<SHA256>.isValidAuthenticationCode(
+            mac, authenticating: Data(Signer.input(purpose, message)), using: key)
     }
 
     /// A token that carries `payload` (no `.` in it) until `expires`: `payload.expiry.signature`.

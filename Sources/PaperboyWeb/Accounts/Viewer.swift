@@ -92,7 +92,9 @@ final class AccountService: Sendable {
         if now.timeIntervalSince(session.lastSeenAt) >= AccountService.touchEvery {
             try await store.touchSession(tokenHash: hash, at: now)
         }
-        return (Viewer(account: account, sessionHash: hash, tokenID: nil, csrfToken: csrfToken(sessionHash: hash)), false)
+        return (
+            Viewer(account: account, sessionHash: hash, tokenID: nil, csrfToken: csrfToken(sessionHash: hash)), false
+        )
     }
 
     func csrfToken(sessionHash: String) -> String { signer.sign("csrf", sessionHash) }

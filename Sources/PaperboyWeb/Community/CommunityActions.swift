@@ -96,7 +96,8 @@ struct CommunityActions<Store: SiteStore>: Sendable {
             _ = try await site.store.upsert([paper])
         }
         let outcome = try await site.store.submit(
-            Submission(paper: id, accountID: viewer.account.id, at: now, comment: comment?.isEmpty == true ? nil : comment))
+            Submission(
+                paper: id, accountID: viewer.account.id, at: now, comment: comment?.isEmpty == true ? nil : comment))
         switch outcome {
         case .submitted(let result):
             stored = result

@@ -77,9 +77,10 @@ struct CommunityRoutes<Store: SiteStore>: Sendable {
         return .redirect(to: NextPath.safe(form["next"], config: config) ?? SiteURL.paper(id).path(config))
     }
 
-    func submitPage(_ viewer: Viewer, status: HTTPResponse.Status = .ok, problem: String? = nil,
-        existing: StoredPaper? = nil, form: Form? = nil) async throws -> Rendered
-    {
+    func submitPage(
+        _ viewer: Viewer, status: HTTPResponse.Status = .ok, problem: String? = nil,
+        existing: StoredPaper? = nil, form: Form? = nil
+    ) async throws -> Rendered {
         let model = SubmitPageModel(
             site: SiteChrome(config), action: SiteURL.submit.path(config), csrf: viewer.csrfToken,
             windowDays: config.community.submitWindowDays, limit: config.community.submitLimit, problem: problem,
