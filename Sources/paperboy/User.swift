@@ -37,6 +37,15 @@ struct UserCommand: AsyncParsableCommand {
             CreateUser.self, SetPassword.self, TokenCommand.self, DisableUser.self, EnableUser.self, SetRole.self,
         ])
 
+    /// Opens the store and runs `body` with it and the account named `username`.
+    static func withAccount(
+        _ username: String, _ common: CommonOptions,
+        _ body: (any PaperboyStore, Account) async throws -> Void
+    ) async throws {
+        let store = try await common.openStore(logger: try common.logger("paperboy.user"))
+        try await body(store, try await account(username, in: store))
+    }
+
     /// The account named `name` (compared lower-cased, as usernames are stored).
     static func account(_ name: String, in store: some AccountStore) async throws -> Account {
         guard let account = try await store.account(username: name.lowercased()) else {
@@ -152,13 +161,12 @@ struct SetPassword: AsyncParsableCommand {
     func run() async throws {
         try await Paperboy.guarded {
             let password = try UserCommand.readPassword()
-            let logger = try common.logger("paperboy.user")
-            let store = try await common.openStore(logger: logger)
-            let account = try await UserCommand.account(username, in: store)
-            let hash = try await Credentials.hashPassword(password)
-            guard try await store.updateAccount(id: account.id, .password(hash: hash, keepingSession: nil)) != nil
-            else { throw UserCommandError.unknown("no user named “\(username)”") }
-            print("set the password of \(account.username); its sessions have ended")
+            try await UserCommand.withAccount(username, common) { store, account in
+                let hash = try await Credentials.hashPassword(password)
+                guard try await store.updateAccount(id: account.id, .password(hash: hash, keepingSession: nil)) != nil
+                else { throw UserCommandError.unknown("no user named “\(username)”") }
+                print("set the password of \(account.username); its sessions have ended")
+            }
         }
     }
 }
@@ -187,14 +195,13 @@ struct CreateToken: AsyncParsableCommand {
             guard (1...100).contains(label.count),
                 !label.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
             else { throw UserCommandError.badInput("a token name is 1 to 100 characters, without control characters") }
-            let logger = try common.logger("paperboy.user")
-            let store = try await common.openStore(logger: logger)
-            let account = try await UserCommand.account(username, in: store)
-            let token = Credentials.newAccessToken()
-            let stored = try await store.createToken(
-                accountID: account.id, name: label, tokenHash: Credentials.storedHash(token), at: Date())
-            print("created token \(stored.id) “\(stored.name)” for \(account.username); it is shown only once:")
-            print(token)
+            try await UserCommand.withAccount(username, common) { store, account in
+                let token = Credentials.newAccessToken()
+                let stored = try await store.createToken(
+                    accountID: account.id, name: label, tokenHash: Credentials.storedHash(token), at: Date())
+                print("created token \(stored.id) “\(stored.name)” for \(account.username); it is shown only once:")
+                print(token)
+            }
         }
     }
 }
@@ -210,18 +217,18 @@ struct ListTokens: AsyncParsableCommand {
 
     func run() async throws {
         try await Paperboy.guarded {
-            let logger = try common.logger("paperboy.user")
-            let store = try await common.openStore(logger: logger)
-            let account = try await UserCommand.account(username, in: store)
-            let tokens = try await store.tokens(accountID: account.id)
-            guard !tokens.isEmpty else {
-                print("\(account.username) has no tokens")
-                return
-            }
-            print(["id", "name", "created", "last used"].joined(separator: "\t"))
-            for token in tokens {
-                let used = token.lastUsedAt.map(Timestamp.rfc3339) ?? "never"
-                print(["\(token.id)", token.name, Timestamp.rfc3339(token.createdAt), used].joined(separator: "\t"))
+            try await UserCommand.withAccount(username, common) { store, account in
+                let tokens = try await store.tokens(accountID: account.id)
+                guard !tokens.isEmpty else {
+                    print("\(account.username) has no tokens")
+                    return
+                }
+                print(["id", "name", "created", "last used"].joined(separator: "\t"))
+                for token in tokens {
+                    let used = token.lastUsedAt.map(Timestamp.rfc3339) ?? "never"
+                    print(
+                        ["\(token.id)", token.name, Timestamp.rfc3339(token.createdAt), used].joined(separator: "\t"))
+                }
             }
         }
     }
@@ -259,11 +266,10 @@ struct DisableUser: AsyncParsableCommand {
 
     func run() async throws {
         try await Paperboy.guarded {
-            let logger = try common.logger("paperboy.user")
-            let store = try await common.openStore(logger: logger)
-            let account = try await UserCommand.account(username, in: store)
-            _ = try await store.updateAccount(id: account.id, .disabled(true))
-            print("disabled \(account.username); its sessions have ended")
+            try await UserCommand.withAccount(username, common) { store, account in
+                _ = try await store.updateAccount(id: account.id, .disabled(true))
+                print("disabled \(account.username); its sessions have ended")
+            }
         }
     }
 }
@@ -278,11 +284,10 @@ struct EnableUser: AsyncParsableCommand {
 
     func run() async throws {
         try await Paperboy.guarded {
-            let logger = try common.logger("paperboy.user")
-            let store = try await common.openStore(logger: logger)
-            let account = try await UserCommand.account(username, in: store)
-            _ = try await store.updateAccount(id: account.id, .disabled(false))
-            print("enabled \(account.username)")
+            try await UserCommand.withAccount(username, common) { store, account in
+                _ = try await store.updateAccount(id: account.id, .disabled(false))
+                print("enabled \(account.username)")
+            }
         }
     }
 }
@@ -304,11 +309,10 @@ struct SetRole: AsyncParsableCommand {
             guard let newRole = UserRole(rawValue: role.lowercased()) else {
                 throw UserCommandError.badInput("unknown role “\(role)”: give admin, moderator or member")
             }
-            let logger = try common.logger("paperboy.user")
-            let store = try await common.openStore(logger: logger)
-            let account = try await UserCommand.account(username, in: store)
-            _ = try await store.updateAccount(id: account.id, .role(newRole))
-            print("\(account.username) is now \(newRole == .admin ? "an" : "a") \(newRole.rawValue)")
+            try await UserCommand.withAccount(username, common) { store, account in
+                _ = try await store.updateAccount(id: account.id, .role(newRole))
+                print("\(account.username) is now \(newRole == .admin ? "an" : "a") \(newRole.rawValue)")
+            }
         }
     }
 }

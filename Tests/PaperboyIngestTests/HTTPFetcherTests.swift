@@ -10,13 +10,9 @@ import Testing
     import Darwin
 #endif
 
-/// A one-shot HTTP server on 127.0.0.1 that answers the first connection with fixed bytes.
-final class OneShotServer: @unchecked Sendable {
-    let port: Int
-    private let socketFD: Int32
-    private let thread: Thread
-
-    init(response: [UInt8]) throws {
+/// A listening TCP socket on 127.0.0.1 with a port the system picked, for the test servers here.
+enum LoopbackListener {
+    static func open(backlog: Int32) throws -> (fd: Int32, port: Int) {
         #if canImport(Glibc)
             let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         #else
@@ -31,14 +27,26 @@ final class OneShotServer: @unchecked Sendable {
         let bound = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
         }
-        guard bound == 0, listen(fd, 1) == 0 else {
+        guard bound == 0, listen(fd, backlog) == 0 else {
             close(fd)
             throw POSIXError(.EADDRINUSE)
         }
         _ = withUnsafeMutablePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
         }
-        port = Int(UInt16(bigEndian: address.sin_port))
+        return (fd, Int(UInt16(bigEndian: address.sin_port)))
+    }
+}
+
+/// A one-shot HTTP server on 127.0.0.1 that answers the first connection with fixed bytes.
+final class OneShotServer: @unchecked Sendable {
+    let port: Int
+    private let socketFD: Int32
+    private let thread: Thread
+
+    init(response: [UInt8]) throws {
+        let (fd, port) = try LoopbackListener.open(backlog: 1)
+        self.port = port
         socketFD = fd
         thread = Thread {
             let client = accept(fd, nil, nil)
