@@ -33,6 +33,8 @@ struct Site<Store: SiteStore>: Sendable {
     let config: WebConfiguration
     let templates: Templates
     let cache: ResponseCache
+    /// Rendered card bodies, shared by every page.
+    let cards = CardFragments()
     let accounts: AccountService
     let registry: PrometheusCollectorRegistry
     let logger: Logger
@@ -144,6 +146,21 @@ struct Templates: Sendable {
         let css = try Data(contentsOf: root.appendingPathComponent("Static/paperboy.css"))
         let openAPI = try String(contentsOf: root.appendingPathComponent("openapi.json"), encoding: .utf8)
         return Templates(library: library, stylesheet: ByteBuffer(bytes: css), openAPI: openAPI)
+    }
+
+    /// A page: its cards' bodies from `cards` (rendered there when new), then the page around them.
+    func render(page model: some PersonalPage, _ name: String, cards: CardFragments) throws -> String {
+        var model = model
+        var failure: (any Error)?
+        model.eachCard { card in
+            do {
+                card.bodyHTML = try cards.html(card.body) { try render($0, "cardbody") }
+            } catch {
+                failure = error
+            }
+        }
+        if let failure { throw failure }
+        return try render(model, name)
     }
 
     func render(_ model: Any, _ name: String) throws -> String {

@@ -39,8 +39,8 @@ struct SnapshotTests {
         abstract: "A neural network learns galaxy spectra; language models are not involved.",
         authors: ["Vera Rubin"], categories: ["astro-ph.GA", "cs.LG"], versions: [(1, "2026-11-19T15:00:00Z")])
 
-    static func render(_ model: Any, _ template: String) async throws -> String {
-        try await Templates.load().render(model, template)
+    static func render(_ model: some PersonalPage, _ template: String) async throws -> String {
+        try await Templates.load().render(page: model, template, cards: CardFragments())
     }
 
     @Test func listing() async throws {

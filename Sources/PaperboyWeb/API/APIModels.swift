@@ -188,3 +188,138 @@ struct APIHealth: Codable {
     /// The model and vector count when on; why it is off, and how to turn it on, when off.
     let semanticDetail: String
 }
+
+// The busiest answers are written by JSONOutput, keys in sorted order as JSON.encoder writes them (a test compares
+// the bytes of both).
+
+extension APIAuthor: JSONWritable {
+    func write(to out: inout JSONOutput) {
+        out.object { o in
+            o.key("hidden")
+            o.bool(hidden)
+            o.key("name")
+            o.string(name)
+        }
+    }
+}
+
+extension APIVersion: JSONWritable {
+    func write(to out: inout JSONOutput) {
+        out.object { o in
+            o.key("publishedAt")
+            o.string(publishedAt)
+            o.optional("size", size) { $0.string($1) }
+            o.key("version")
+            o.int(version)
+        }
+    }
+}
+
+extension APIUser: JSONWritable {
+    func write(to out: inout JSONOutput) {
+        out.object { o in
+            o.key("avatarUrl")
+            o.string(avatarUrl)
+            o.key("fullname")
+            o.string(fullname)
+            o.key("name")
+            o.string(name)
+            o.key("type")
+            o.string(type)
+            o.key("user")
+            o.string(user)
+        }
+    }
+}
+
+extension APIWhy: JSONWritable {
+    func write(to out: inout JSONOutput) {
+        out.object { o in
+            o.key("matchedTerms")
+            o.array(matchedTerms) { $0.string($1) }
+            o.key("mode")
+            o.string(mode)
+            o.optional("similarity", similarity) { $0.double($1) }
+        }
+    }
+}
+
+extension APIDailyPaper: JSONWritable {
+    func write(to out: inout JSONOutput) {
+        out.object { o in
+            o.key("authors")
+            o.value(authors)
+            o.key("categories")
+            o.array(categories) { $0.string($1) }
+            o.key("id")
+            o.string(id)
+            o.key("publishedAt")
+            o.string(publishedAt)
+            o.key("summary")
+            o.string(summary)
+            o.key("title")
+            o.string(title)
+            o.key("upvotes")
+            o.int(upvotes)
+        }
+    }
+}
+
+extension APIDailyItem: JSONWritable {
+    func write(to out: inout JSONOutput) {
+        out.object { o in
+            o.key("numComments")
+            o.int(numComments)
+            o.key("paper")
+            o.value(paper)
+            o.key("publishedAt")
+            o.string(publishedAt)
+            o.optional("score", score) { $0.double($1) }
+            o.optional("submittedBy", submittedBy) { $0.value($1) }
+            o.key("summary")
+            o.string(summary)
+            o.key("title")
+            o.string(title)
+            o.optional("upvoted", upvoted) { $0.bool($1) }
+            o.optional("why", why) { $0.value($1) }
+        }
+    }
+}
+
+extension APIPaper: JSONWritable {
+    func write(to out: inout JSONOutput) {
+        out.object { o in
+            o.optional("arxivComments", arxivComments) { $0.string($1) }
+            o.key("arxivUrl")
+            o.string(arxivUrl)
+            o.key("authors")
+            o.value(authors)
+            o.key("categories")
+            o.array(categories) { $0.string($1) }
+            o.optional("doi", doi) { $0.string($1) }
+            o.key("id")
+            o.string(id)
+            o.optional("journalRef", journalRef) { $0.string($1) }
+            o.optional("license", license) { $0.string($1) }
+            o.key("numComments")
+            o.int(numComments)
+            o.key("pdfUrl")
+            o.string(pdfUrl)
+            o.key("publishedAt")
+            o.string(publishedAt)
+            o.optional("reportNo", reportNo) { $0.string($1) }
+            o.key("submittedOnDailyAt")
+            o.string(submittedOnDailyAt)
+            o.optional("submittedOnDailyBy", submittedOnDailyBy) { $0.value($1) }
+            o.key("summary")
+            o.string(summary)
+            o.key("title")
+            o.string(title)
+            o.optional("upvoted", upvoted) { $0.bool($1) }
+            o.key("upvotes")
+            o.int(upvotes)
+            o.key("versions")
+            o.value(versions)
+        }
+    }
+}

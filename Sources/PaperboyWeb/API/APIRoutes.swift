@@ -191,7 +191,7 @@ struct APIRoutes<Store: SiteStore>: Sendable {
                 days: ListingPeriod.everything, sort: .publishedAt, offset: page * limit, limit: limit)
         }
         let voted = try await voted(viewer, result.items)
-        return try JSON.rendered(
+        return JSON.written(
             result.items.map { APIDailyItem($0, config: site.config, upvoted: voted?.contains($0.paper.id)) })
     }
 
@@ -206,7 +206,7 @@ struct APIRoutes<Store: SiteStore>: Sendable {
         var headers = HTTPFields()
         headers[HTTPField.Name("X-Search-Mode")!] = outcome.mode.rawValue
         let voted = try await voted(viewer, outcome.page.items.map(\.paper))
-        return try JSON.rendered(
+        return JSON.written(
             outcome.page.items.map { hit in
                 APIDailyItem(
                     hit.paper, config: site.config, upvoted: voted?.contains(hit.paper.paper.id), score: hit.score,
@@ -245,7 +245,7 @@ struct APIRoutes<Store: SiteStore>: Sendable {
             headers[HTTPField.Name("Link")!] = "<\(link)>; rel=\"next\""
         }
         let voted = try await voted(viewer, page.papers)
-        return try JSON.rendered(
+        return JSON.written(
             page.papers.map { APIPaper($0, config: site.config, upvoted: voted?.contains($0.paper.id)) },
             headers: headers)
     }
@@ -259,6 +259,6 @@ struct APIRoutes<Store: SiteStore>: Sendable {
     func paper(_ id: PaperID, _ viewer: Viewer?) async throws -> Rendered {
         guard let stored = try await site.store.paper(id: id) else { throw APIError.notFound("paper \(id) not found") }
         let voted = try await voted(viewer, [stored])
-        return try JSON.rendered(APIPaper(stored, config: site.config, upvoted: voted?.contains(id)))
+        return JSON.written(APIPaper(stored, config: site.config, upvoted: voted?.contains(id)))
     }
 }

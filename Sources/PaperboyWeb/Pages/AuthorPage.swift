@@ -23,8 +23,8 @@ struct AuthorPageModel {
 }
 
 extension AuthorPageModel: PersonalPage {
-    mutating func eachVote(_ body: (inout VoteView) -> Void) {
-        for index in cards.indices { body(&cards[index].vote) }
+    mutating func eachCard(_ body: (inout CardView) -> Void) {
+        for index in cards.indices { body(&cards[index]) }
     }
 }
 

@@ -14,8 +14,8 @@ struct CategoryPageModel {
 }
 
 extension CategoryPageModel: PersonalPage {
-    mutating func eachVote(_ body: (inout VoteView) -> Void) {
-        for index in cards.indices { body(&cards[index].vote) }
+    mutating func eachCard(_ body: (inout CardView) -> Void) {
+        for index in cards.indices { body(&cards[index]) }
     }
 }
 

@@ -26,8 +26,8 @@ struct ListingPageModel {
 }
 
 extension ListingPageModel: PersonalPage {
-    mutating func eachVote(_ body: (inout VoteView) -> Void) {
-        for index in cards.indices { body(&cards[index].vote) }
+    mutating func eachCard(_ body: (inout CardView) -> Void) {
+        for index in cards.indices { body(&cards[index]) }
     }
 }
 

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import PaperboyCore
+import Synchronization
 
 // What the pages share: the layout's data (site chrome, feed link), paper cards, paging and text formats.
 
@@ -100,16 +101,22 @@ struct Visit {
 /// A page model whose layout and vote controls show the signed-in user.
 protocol PersonalPage {
     var site: SiteChrome { get set }
-    /// Calls `body` with every vote control on the page.
+    /// Calls `body` with every paper card on the page.
+    mutating func eachCard(_ body: (inout CardView) -> Void)
+    /// Calls `body` with every vote control on the page (by default, the cards').
     mutating func eachVote(_ body: (inout VoteView) -> Void)
 }
 
 extension PersonalPage {
-    mutating func eachVote(_ body: (inout VoteView) -> Void) {}
+    mutating func eachCard(_ body: (inout CardView) -> Void) {}
+
+    mutating func eachVote(_ body: (inout VoteView) -> Void) {
+        eachCard { body(&$0.vote) }
+    }
 }
 
 /// Who submitted a paper to the daily list, with their avatar.
-struct SubmitterView {
+struct SubmitterView: Hashable {
     let username: String
     let fullname: String
     let avatar: String
@@ -127,7 +134,7 @@ struct FeedLink {
 }
 
 /// A name linking to its page (an author, a category); `last` ends a comma-separated list.
-struct NameLink {
+struct NameLink: Hashable {
     let name: String
     let url: String
     let last: Bool
@@ -143,26 +150,18 @@ struct NameLink {
     }
 }
 
-struct SegmentView {
+struct SegmentView: Hashable {
     let text: String
     let isMatch: Bool
 }
 
-/// A paper card as on Hugging Face's Daily Papers.
+/// A paper card as on Hugging Face's Daily Papers: its vote control, which depends on the viewer, and its body,
+/// which is the same for everybody and so is rendered once and kept (``CardFragments``).
 struct CardView {
-    let url: String
-    let titleSegments: [SegmentView]
-    let authors: [NameLink]
-    let moreAuthors: Int?
-    let categories: [NameLink]
-    let date: String
-    let isoDate: String
     var vote: VoteView
-    let submittedBy: SubmitterView?
-    let abstractSegments: [SegmentView]
-    let absURL: String
-    let pdfURL: String
-    let similarity: String?
+    let body: CardBody
+    /// The body rendered by `cardbody.mustache` (set by ``PageRoutes/html(_:_:_:)``, from its cache when it can).
+    var bodyHTML = ""
 
     static let shownAuthors = 4
 
@@ -170,21 +169,8 @@ struct CardView {
         _ stored: StoredPaper, config: WebConfiguration, title: Highlighted? = nil, abstract: Highlighted? = nil,
         similarity: Double? = nil
     ) {
-        let paper = stored.paper
-        url = SiteURL.paper(paper.id).path(config)
-        titleSegments = CardView.segments(title ?? Highlighted(plain: paper.title))
-        let shown = paper.authors.prefix(CardView.shownAuthors)
-        authors = NameLink.authors(shown, config: config)
-        moreAuthors = paper.authors.count > shown.count ? paper.authors.count - shown.count : nil
-        categories = NameLink.categories(paper.categories, config: config)
-        date = Format.longDate(paper.featuredDay)
-        isoDate = paper.featuredDay.description
         vote = VoteView(stored, config: config)
-        submittedBy = stored.submittedBy.map { SubmitterView($0, config: config) }
-        abstractSegments = CardView.segments(abstract ?? Highlighted(plain: paper.abstract))
-        absURL = SiteURL.arxivAbstract(paper.id)
-        pdfURL = SiteURL.arxivPDF(paper.id)
-        self.similarity = similarity.map { String(format: "%.2f", $0) }
+        body = CardBody(stored, config: config, title: title, abstract: abstract, similarity: similarity)
     }
 
     /// A search result, its matches marked.
@@ -193,9 +179,69 @@ struct CardView {
             hit.paper, config: config, title: hit.titleHighlight, abstract: hit.abstractSnippet,
             similarity: hit.similarity)
     }
+}
+
+/// What a card shows besides its vote control: title (matches marked), authors, date, categories, submitter,
+/// abstract and links.
+struct CardBody: Hashable {
+    let url: String
+    let titleSegments: [SegmentView]
+    let authors: [NameLink]
+    let moreAuthors: Int?
+    let categories: [NameLink]
+    let date: String
+    let isoDate: String
+    let submittedBy: SubmitterView?
+    let abstractSegments: [SegmentView]
+    let absURL: String
+    let pdfURL: String
+    let similarity: String?
+
+    init(
+        _ stored: StoredPaper, config: WebConfiguration, title: Highlighted? = nil, abstract: Highlighted? = nil,
+        similarity: Double? = nil
+    ) {
+        let paper = stored.paper
+        url = SiteURL.paper(paper.id).path(config)
+        titleSegments = CardBody.segments(title ?? Highlighted(plain: paper.title))
+        let shown = paper.authors.prefix(CardView.shownAuthors)
+        authors = NameLink.authors(shown, config: config)
+        moreAuthors = paper.authors.count > shown.count ? paper.authors.count - shown.count : nil
+        categories = NameLink.categories(paper.categories, config: config)
+        date = Format.longDate(paper.featuredDay)
+        isoDate = paper.featuredDay.description
+        submittedBy = stored.submittedBy.map { SubmitterView($0, config: config) }
+        abstractSegments = CardBody.segments(abstract ?? Highlighted(plain: paper.abstract))
+        absURL = SiteURL.arxivAbstract(paper.id)
+        pdfURL = SiteURL.arxivPDF(paper.id)
+        self.similarity = similarity.map { String(format: "%.2f", $0) }
+    }
 
     static func segments(_ h: Highlighted) -> [SegmentView] {
         h.segments.map { SegmentView(text: $0.text, isMatch: $0.isMatch) }
+    }
+}
+
+/// Rendered card bodies by what they show, so that a page renders only the cards it has not rendered before (signed-in
+/// pages are never cached whole, but their cards are the same for everybody). At most `capacityBytes` of HTML is
+/// kept; past that the store starts over.
+final class CardFragments: Sendable {
+    private let rendered = Mutex<(bodies: [CardBody: String], bytes: Int)>(([:], 0))
+    let capacityBytes: Int
+
+    init(capacityBytes: Int = 8 << 20) { self.capacityBytes = capacityBytes }
+
+    func html(_ body: CardBody, render: (CardBody) throws -> String) rethrows -> String {
+        if let html = rendered.withLock({ $0.bodies[body] }) { return html }
+        let html = try render(body)
+        let cost = html.utf8.count + 512
+        rendered.withLock { kept in
+            if kept.bytes + cost > capacityBytes { kept = ([:], 0) }
+            guard cost <= capacityBytes else { return }
+            kept.bodies[body] = html
+            kept.bytes += cost
+        }
+        return html
     }
 }
 

@@ -79,6 +79,7 @@ struct PageRoutes<Store: SiteStore>: Sendable {
                     label: upvoted ? "Remove your upvote" : "Upvote")
             }
         }
-        return Rendered(contentType: Rendered.html, text: try site.templates.render(model, template))
+        return Rendered(
+            contentType: Rendered.html, text: try site.templates.render(page: model, template, cards: site.cards))
     }
 }

@@ -46,9 +46,13 @@ struct PaperPageModel {
 }
 
 extension PaperPageModel: PersonalPage {
+    mutating func eachCard(_ body: (inout CardView) -> Void) {
+        for index in similar.indices { body(&similar[index]) }
+    }
+
     mutating func eachVote(_ body: (inout VoteView) -> Void) {
         body(&vote)
-        for index in similar.indices { body(&similar[index].vote) }
+        eachCard { body(&$0.vote) }
     }
 }
 

@@ -66,8 +66,8 @@ extension SearchPageModel {
 }
 
 extension SearchPageModel: PersonalPage {
-    mutating func eachVote(_ body: (inout VoteView) -> Void) {
-        for index in cards.indices { body(&cards[index].vote) }
+    mutating func eachCard(_ body: (inout CardView) -> Void) {
+        for index in cards.indices { body(&cards[index]) }
     }
 }
 

@@ -6,6 +6,17 @@ import Mustache
 extension CardView: MustacheParent {
     func child(named name: String) -> Any? {
         switch name {
+        case "vote": vote
+        case "body": body
+        case "bodyHTML": bodyHTML
+        default: nil
+        }
+    }
+}
+
+extension CardBody: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
         case "url": url
         case "titleSegments": titleSegments
         case "authors": authors
@@ -13,7 +24,6 @@ extension CardView: MustacheParent {
         case "categories": categories
         case "date": date
         case "isoDate": isoDate
-        case "vote": vote
         case "submittedBy": submittedBy
         case "abstractSegments": abstractSegments
         case "absURL": absURL
@@ -99,6 +109,7 @@ struct FastHTMLContentType: MustacheContentType {
 extension VoteView: MustacheParent {
     func child(named name: String) -> Any? {
         switch name {
+        case "paperID": paperID
         case "upvotes": upvotes
         case "login": login
         case "form": form
@@ -128,6 +139,126 @@ extension SubmitterView: MustacheParent {
         case "username": username
         case "fullname": fullname
         case "avatar": avatar
+        default: nil
+        }
+    }
+}
+
+// Page models: a name a card does not have (an optional left nil, such as `similarity`) is looked up in the page
+// around it, so the listing and paper pages answer by name too.
+
+extension ListingPageModel: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "site": site
+        case "feed": feed
+        case "canonical": canonical
+        case "heading": heading
+        case "periods": periods
+        case "previousURL": previousURL
+        case "previousLabel": previousLabel
+        case "nextURL": nextURL
+        case "nextLabel": nextLabel
+        case "countText": countText
+        case "cards": cards
+        case "emptyText": emptyText
+        case "pagination": pagination
+        default: nil
+        }
+    }
+}
+
+extension PaperPageModel: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "site": site
+        case "feed": feed
+        case "canonical": canonical
+        case "title": title
+        case "shortAbstract": shortAbstract
+        case "abstract": abstract
+        case "authors": authors
+        case "categories": categories
+        case "published": published
+        case "isoPublished": isoPublished
+        case "featured": featured
+        case "vote": vote
+        case "submittedBy": submittedBy
+        case "absURL": absURL
+        case "pdfURL": pdfURL
+        case "markdownURL": markdownURL
+        case "comments": comments
+        case "journalRef": journalRef
+        case "doi": doi
+        case "doiURL": doiURL
+        case "reportNo": reportNo
+        case "license": license
+        case "licenseURL": licenseURL
+        case "arxivSubmitter": arxivSubmitter
+        case "versions": versions
+        case "similar": similar
+        case "bibtex": bibtex
+        case "hasSimilar": hasSimilar
+        default: nil
+        }
+    }
+}
+
+extension AccountChrome: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "username": username
+        case "fullname": fullname
+        case "avatar": avatar
+        case "settings": settings
+        case "logout": logout
+        case "csrf": csrf
+        default: nil
+        }
+    }
+}
+
+extension FeedLink: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "title": title
+        case "url": url
+        default: nil
+        }
+    }
+}
+
+extension PeriodTab: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "label": label
+        case "url": url
+        case "current": current
+        default: nil
+        }
+    }
+}
+
+extension PaginationView: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "current": current
+        case "count": count
+        case "previous": previous
+        case "next": next
+        default: nil
+        }
+    }
+}
+
+extension VersionView: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "label": label
+        case "url": url
+        case "date": date
+        case "iso": iso
+        case "size": size
         default: nil
         }
     }

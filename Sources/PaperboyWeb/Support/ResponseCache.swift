@@ -12,11 +12,12 @@ import Synchronization
 /// An encoded answer as the cache keeps it: identity and gzip bodies and a strong ETag.
 struct EncodedAnswer: Sendable {
     let rendered: Rendered
-    let etag: String
+    /// Nil for a personal answer: it says `no-store`, so no client keeps it to revalidate.
+    let etag: String?
     let gzipped: ByteBuffer?
 
     /// The ETag of the gzip form.
-    var gzipETag: String { String(etag.dropLast()) + "-gzip\"" }
+    var gzipETag: String? { etag.map { String($0.dropLast()) + "-gzip\"" } }
 
     /// What keeping the answer costs: the storage of both bodies (capacity, not just the bytes in use) and the
     /// headers, roughly.
@@ -24,16 +25,34 @@ struct EncodedAnswer: Sendable {
         rendered.body.capacity + (gzipped?.capacity ?? 0) + rendered.headers.count * 64 + 256
     }
 
-    init(_ rendered: Rendered) {
+    /// How an answer is compressed: once and well for the cache (it serves many), fast for one visitor, or not at
+    /// all when the one visitor does not ask for gzip.
+    enum Compression {
+        case forCache
+        case forOne
+        case none
+
+        var configuration: ZlibConfiguration? {
+            switch self {
+            case .forCache: ZlibConfiguration()
+            case .forOne: ZlibConfiguration(compressionLevel: .fastestCompression)
+            case .none: nil
+            }
+        }
+    }
+
+    init(_ rendered: Rendered, compression: Compression = .forCache, tagged: Bool = true) {
         var rendered = rendered
         // A rendered body may sit in storage up to twice its size and a gzip body in storage sized for the worst
         // case; kept answers hold exactly their bytes, so that the cache's byte budget is what memory holds.
-        rendered.body = EncodedAnswer.compact(rendered.body)
+        if compression == .forCache { rendered.body = EncodedAnswer.compact(rendered.body) }
         self.rendered = rendered
-        etag = "\"" + EncodedAnswer.fnv1a(rendered.body) + "\""
-        if rendered.body.readableBytes >= 512, EncodedAnswer.compressible(rendered.contentType) {
+        etag = tagged ? "\"" + EncodedAnswer.fnv1a(rendered.body) + "\"" : nil
+        if let configuration = compression.configuration, rendered.body.readableBytes >= 512,
+            EncodedAnswer.compressible(rendered.contentType)
+        {
             var body = rendered.body
-            gzipped = (try? body.compress(with: .gzip())).map(EncodedAnswer.compact)
+            gzipped = (try? body.compress(with: .gzip(configuration: configuration))).map(EncodedAnswer.compact)
         } else {
             gzipped = nil
         }
@@ -101,7 +120,10 @@ public final class ResponseCache: Sendable {
             }
             misses.increment()
         }
-        let answer = EncodedAnswer(try await produce())
+        // An answer nobody else will get is compressed only when this client asks for gzip, and quickly.
+        let compression: EncodedAnswer.Compression =
+            useCache ? .forCache : ResponseCache.acceptsGzip(request) ? .forOne : .none
+        let answer = EncodedAnswer(try await produce(), compression: compression, tagged: !personal)
         if useCache, answer.rendered.status == .ok || answer.rendered.status == .notFound,
             answer.rendered.headers[.cacheControl] != "no-store", answer.rendered.headers[.setCookie] == nil
         {
@@ -133,7 +155,7 @@ public final class ResponseCache: Sendable {
         let gzipped = ResponseCache.acceptsGzip(request) ? answer.gzipped : nil
         let etag = gzipped == nil ? answer.etag : answer.gzipETag
         headers[.eTag] = etag
-        if let match = request.headers[.ifNoneMatch], answer.rendered.status == .ok,
+        if let etag, let match = request.headers[.ifNoneMatch], answer.rendered.status == .ok,
             match == "*"
                 || match.split(separator: ",").contains(where: { tag in
                     let t = tag.trimmingCharacters(in: .whitespaces)
