@@ -46,6 +46,23 @@ struct PaperRow {
         try Array(Row.fetchCursor(db, sql: sql, arguments: arguments).map { try PaperRow(row: $0) })
     }
 
+    /// One page of the papers `filter` (a WHERE clause over `papers`, or nothing) selects, in `order`. The ordering runs
+    /// over row ids, so the sorter holds sort keys rather than whole rows (abstracts and all), and only the page's rows
+    /// are read: ordering a day's papers by votes took 2-3 ms as whole rows, well under one this way.
+    static func fetchPage(
+        _ db: Database, filter: String, filterArguments: StatementArguments = [], order: String,
+        orderArguments: StatementArguments = [], limit: Int, offset: Int
+    ) throws -> [PaperRow] {
+        try fetchAll(
+            db,
+            sql: """
+                SELECT \(columns) FROM papers WHERE rowid IN (
+                    SELECT rowid FROM papers \(filter) ORDER BY \(order) LIMIT ? OFFSET ?)
+                ORDER BY \(order)
+                """,
+            arguments: filterArguments + orderArguments + [limit, offset] + orderArguments)
+    }
+
     /// The first paper a prepared statement selecting ``columns`` finds, decoded while the statement steps (as in
     /// ``fetchAll(_:sql:arguments:)``): upsert looks up every incoming paper this way.
     static func fetchOne(_ statement: Statement, arguments: StatementArguments) throws -> PaperRow? {

@@ -101,14 +101,10 @@ extension SQLiteStore {
         return try await pool.read { db in
             let filter = "WHERE featured_at > ? AND featured_at <= ?"
             let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM papers \(filter)", arguments: range) ?? 0
-            let rows = try PaperRow.fetchAll(
-                db,
-                sql: """
-                    SELECT \(PaperRow.columns) FROM papers \(filter)
-                    ORDER BY \(TrendingScore.name)(upvotes, featured_at, ?, ?) DESC, featured_at DESC, id DESC
-                    LIMIT ? OFFSET ?
-                    """,
-                arguments: range + [end, gravity, limit, offset])
+            let rows = try PaperRow.fetchPage(
+                db, filter: filter, filterArguments: range,
+                order: "\(TrendingScore.name)(upvotes, featured_at, ?, ?) DESC, featured_at DESC, id DESC",
+                orderArguments: [end, gravity], limit: limit, offset: offset)
             return ResultPage(items: rows.map(\.paper), total: total, offset: offset, limit: limit)
         }
     }
@@ -127,9 +123,8 @@ extension SQLiteStore {
         let arguments: StatementArguments = [username, days.lowerBound.description, days.upperBound.description]
         return try await pool.read { db in
             let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM papers \(filter)", arguments: arguments) ?? 0
-            let rows = try PaperRow.fetchAll(
-                db, sql: "SELECT \(PaperRow.columns) FROM papers \(filter) ORDER BY \(order) LIMIT ? OFFSET ?",
-                arguments: arguments + [limit, offset])
+            let rows = try PaperRow.fetchPage(
+                db, filter: filter, filterArguments: arguments, order: order, limit: limit, offset: offset)
             return ResultPage(items: rows.map(\.paper), total: total, offset: offset, limit: limit)
         }
     }

@@ -204,10 +204,8 @@ public final class SQLiteStore: PaperboyStore {
         let range: StatementArguments = everything ? [] : [days.lowerBound.description, days.upperBound.description]
         return try await pool.read { db in
             let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM papers\(filter)", arguments: range) ?? 0
-            let rows = try PaperRow.fetchAll(
-                db,
-                sql: "SELECT \(PaperRow.columns) FROM papers\(filter) ORDER BY \(order) LIMIT ? OFFSET ?",
-                arguments: range + [limit, offset])
+            let rows = try PaperRow.fetchPage(
+                db, filter: filter, filterArguments: range, order: order, limit: limit, offset: offset)
             return ResultPage(items: rows.map(\.paper), total: total, offset: offset, limit: limit)
         }
     }

@@ -95,6 +95,14 @@ struct RouteTests {
         .avatar(username: "ada_l-1"),
     ]
 
+    /// A path segment or query value is encoded byte by byte: only RFC 3986's unreserved characters stay.
+    @Test(arguments: ["Zoë Ünal / R&D", "a+b=c?d#e%f", "数学 😀", "plain-name_1.2~x", "", "\u{0}\n"])
+    func segmentsEncodeEverythingButUnreserved(text: String) {
+        let encoded = SiteURL.segment(text)
+        #expect(encoded.removingPercentEncoding == text)
+        #expect(encoded.utf8.allSatisfy { SiteURL.unreserved($0) || $0 == UInt8(ascii: "%") })
+    }
+
     @Test func everyKindHasASample() {
         #expect(Set(Self.samples.map(Self.kind)) == Set(Kind.allCases))
     }

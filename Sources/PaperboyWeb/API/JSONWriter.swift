@@ -15,7 +15,7 @@ struct JSONOutput {
     /// Whether the object or array being written has a member yet.
     private var started: [Bool] = []
 
-    init(capacity: Int = 16 * 1024) { bytes.reserveCapacity(capacity) }
+    init(capacity: Int = 64 * 1024) { bytes.reserveCapacity(capacity) }
 
     mutating func object(_ body: (inout JSONOutput) -> Void) {
         separate()
@@ -64,7 +64,12 @@ struct JSONOutput {
         var text = text
         text.withUTF8 { utf8 in
             // Most text needs no escape: copy it whole.
-            guard utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) else {
+            var plain = true
+            for byte in utf8 where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
+                plain = false
+                break
+            }
+            guard !plain else {
                 bytes.append(contentsOf: utf8)
                 return
             }

@@ -48,11 +48,14 @@ enum SiteRoute: String, CaseIterable, Sendable {
     /// The pattern as the router takes it: `{name}` captures one segment, `**` the rest of the path.
     var pattern: String { rawValue }
 
-    /// The pattern with its parameter (`{name}` or `**`) replaced by `value`, written as given (already encoded).
+    /// The pattern with its parameter (`{name}` or `**`, the last segment of every pattern that has one) replaced by
+    /// `value`, written as given (already encoded).
     func path(_ value: String) -> String {
-        pattern.split(separator: "/", omittingEmptySubsequences: false)
-            .map { part in part == "**" || part.hasPrefix("{") ? value : String(part) }
-            .joined(separator: "/")
+        let pattern = pattern
+        guard let slash = pattern.lastIndex(of: "/") else { return pattern }
+        let last = pattern[pattern.index(after: slash)...]
+        guard last == "**" || last.hasPrefix("{") else { return pattern }
+        return pattern[...slash] + value
     }
 
     /// The text of the route's parameter in a matched request, still percent-encoded: the `{name}` segment, or the
@@ -177,13 +180,35 @@ public enum SiteURL: Sendable, Hashable {
         return text
     }
 
-    static let segmentAllowed: CharacterSet = {
-        var set = CharacterSet.alphanumerics
-        set.insert(charactersIn: "-._~")
-        return set
-    }()
+    /// `s` percent-encoded as one path segment or query value: every byte of its UTF-8 but ASCII letters, digits and
+    /// `-._~` (RFC 3986's unreserved characters) as `%XX`.
+    static func segment(_ s: String) -> String {
+        var text = s
+        return text.withUTF8 { bytes in
+            guard bytes.contains(where: { !unreserved($0) }) else { return String(decoding: bytes, as: UTF8.self) }
+            let hex = Array("0123456789ABCDEF".utf8)
+            var out: [UInt8] = []
+            out.reserveCapacity(bytes.count * 3)
+            for byte in bytes {
+                if unreserved(byte) {
+                    out.append(byte)
+                } else {
+                    out += [UInt8(ascii: "%"), hex[Int(byte >> 4)], hex[Int(byte & 0xF)]]
+                }
+            }
+            return String(decoding: out, as: UTF8.self)
+        }
+    }
 
-    static func segment(_ s: String) -> String { s.addingPercentEncoding(withAllowedCharacters: segmentAllowed) ?? s }
+    static func unreserved(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+            UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"),
+            UInt8(ascii: "~"):
+            true
+        default: false
+        }
+    }
 
     static func query(_ s: String) -> String { segment(s) }
 }
