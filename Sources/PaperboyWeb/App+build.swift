@@ -149,12 +149,14 @@ struct Templates: Sendable {
     }
 
     /// A page: its cards' bodies from `cards` (rendered there when new), then the page around them.
-    func render(page model: some PersonalPage, _ name: String, cards: CardFragments) throws -> String {
+    func render(page model: some PersonalPage, _ name: String, cards: CardFragments, config: WebConfiguration) throws
+        -> String
+    {
         var model = model
         var failure: (any Error)?
         model.eachCard { card in
             do {
-                card.bodyHTML = try cards.html(card.body) { try render($0, "cardbody") }
+                card.bodyHTML = try cards.html(card.source) { try render($0.body(config: config), "cardbody") }
             } catch {
                 failure = error
             }

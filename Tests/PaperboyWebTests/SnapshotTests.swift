@@ -40,7 +40,7 @@ struct SnapshotTests {
         authors: ["Vera Rubin"], categories: ["astro-ph.GA", "cs.LG"], versions: [(1, "2026-11-19T15:00:00Z")])
 
     static func render(_ model: some PersonalPage, _ template: String) async throws -> String {
-        try await Templates.load().render(page: model, template, cards: CardFragments())
+        try await Templates.load().render(page: model, template, cards: CardFragments(), config: config)
     }
 
     @Test func listing() async throws {

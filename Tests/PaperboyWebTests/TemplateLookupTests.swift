@@ -47,7 +47,7 @@ struct TemplateLookupTests {
         paper.vote = vote
         let parents: [(String, [String])] = [
             ("site", Self.unanswered(site)), ("account", Self.unanswered(AccountChrome(viewer, config: config))),
-            ("card", Self.unanswered(card)), ("card body", Self.unanswered(card.body)), ("vote", Self.unanswered(vote)),
+            ("card", Self.unanswered(card)), ("card body", Self.unanswered(card.source.body(config: config))), ("vote", Self.unanswered(vote)),
             ("form", Self.unanswered(try #require(vote.form))),
             ("submitter", Self.unanswered(SubmitterView(account.person, config: config))),
             ("listing", Self.unanswered(listing)), ("paper", Self.unanswered(paper)),
@@ -55,9 +55,45 @@ struct TemplateLookupTests {
             ("tab", Self.unanswered(try #require(listing.periods.first))),
             ("pagination", Self.unanswered(try #require(listing.pagination))),
             ("version", Self.unanswered(try #require(paper.versions.first))),
-            ("name", Self.unanswered(try #require(card.body.authors.first))),
-            ("segment", Self.unanswered(try #require(card.body.titleSegments.first))),
+            ("name", Self.unanswered(try #require(card.source.body(config: config).authors.first))),
+            ("segment", Self.unanswered(try #require(card.source.body(config: config).titleSegments.first))),
         ]
         for (model, missing) in parents { #expect(missing.isEmpty, "\(model) does not answer \(missing)") }
+    }
+}
+
+/// Rendered card bodies are kept by what they show, within a byte budget.
+@Suite("Card fragments")
+struct CardFragmentTests {
+    static func source(_ index: Int) -> CardSource {
+        CardSource(
+            paper: Fixtures.corpus[index % Fixtures.corpus.count], submittedBy: nil, title: nil, abstract: nil,
+            similarity: Double(index))
+    }
+
+    @Test func aBodyIsRenderedOnceThenKept() {
+        let fragments = CardFragments()
+        var renders = 0
+        for _ in 0..<3 {
+            let html = fragments.html(Self.source(1)) { _ in
+                renders += 1
+                return "<div>one</div>"
+            }
+            #expect(html == "<div>one</div>")
+        }
+        #expect(renders == 1)
+        _ = fragments.html(Self.source(2)) { _ in
+            renders += 1
+            return "<div>two</div>"
+        }
+        #expect(renders == 2, "another card is another body")
+    }
+
+    @Test func theBudgetIsKept() {
+        let fragments = CardFragments(capacityBytes: 10_000)
+        for index in 0..<1_000 { _ = fragments.html(Self.source(index)) { _ in String(repeating: "x", count: 900) } }
+        #expect(fragments.keptBytes <= 10_000)
+        #expect(fragments.html(Self.source(0)) { _ in String(repeating: "y", count: 20_000) }.count == 20_000)
+        #expect(fragments.keptBytes <= 10_000, "a body larger than the budget is not kept")
     }
 }

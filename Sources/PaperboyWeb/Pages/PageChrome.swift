@@ -116,7 +116,7 @@ extension PersonalPage {
 }
 
 /// Who submitted a paper to the daily list, with their avatar.
-struct SubmitterView: Hashable {
+struct SubmitterView {
     let username: String
     let fullname: String
     let avatar: String
@@ -134,7 +134,7 @@ struct FeedLink {
 }
 
 /// A name linking to its page (an author, a category); `last` ends a comma-separated list.
-struct NameLink: Hashable {
+struct NameLink {
     let name: String
     let url: String
     let last: Bool
@@ -150,7 +150,7 @@ struct NameLink: Hashable {
     }
 }
 
-struct SegmentView: Hashable {
+struct SegmentView {
     let text: String
     let isMatch: Bool
 }
@@ -159,8 +159,10 @@ struct SegmentView: Hashable {
 /// which is the same for everybody and so is rendered once and kept (``CardFragments``).
 struct CardView {
     var vote: VoteView
-    let body: CardBody
-    /// The body rendered by `cardbody.mustache` (set by ``PageRoutes/html(_:_:_:)``, from its cache when it can).
+    /// What the body shows; the body itself is built only when it is not in the cache.
+    let source: CardSource
+    /// The body rendered by `cardbody.mustache` (set by ``Templates/render(page:_:cards:)``, from its cache when it
+    /// can).
     var bodyHTML = ""
 
     static let shownAuthors = 4
@@ -170,7 +172,9 @@ struct CardView {
         similarity: Double? = nil
     ) {
         vote = VoteView(stored, config: config)
-        body = CardBody(stored, config: config, title: title, abstract: abstract, similarity: similarity)
+        source = CardSource(
+            paper: stored.paper, submittedBy: stored.submittedBy, title: title, abstract: abstract,
+            similarity: similarity)
     }
 
     /// A search result, its matches marked.
@@ -181,9 +185,25 @@ struct CardView {
     }
 }
 
+/// What a card's body is made from: the paper (not its counts), its submitter, marked matches and similarity. The
+/// cache of rendered bodies is keyed by it.
+struct CardSource: Hashable, Sendable {
+    let paper: Paper
+    let submittedBy: Person?
+    let title: Highlighted?
+    let abstract: Highlighted?
+    let similarity: Double?
+
+    func body(config: WebConfiguration) -> CardBody {
+        CardBody(
+            StoredPaper(paper: paper, submittedBy: submittedBy), config: config, title: title, abstract: abstract,
+            similarity: similarity)
+    }
+}
+
 /// What a card shows besides its vote control: title (matches marked), authors, date, categories, submitter,
 /// abstract and links.
-struct CardBody: Hashable {
+struct CardBody {
     let url: String
     let titleSegments: [SegmentView]
     let authors: [NameLink]
@@ -226,19 +246,22 @@ struct CardBody: Hashable {
 /// pages are never cached whole, but their cards are the same for everybody). At most `capacityBytes` of HTML is
 /// kept; past that the store starts over.
 final class CardFragments: Sendable {
-    private let rendered = Mutex<(bodies: [CardBody: String], bytes: Int)>(([:], 0))
+    private let rendered = Mutex<(bodies: [CardSource: String], bytes: Int)>(([:], 0))
     let capacityBytes: Int
 
     init(capacityBytes: Int = 8 << 20) { self.capacityBytes = capacityBytes }
 
-    func html(_ body: CardBody, render: (CardBody) throws -> String) rethrows -> String {
-        if let html = rendered.withLock({ $0.bodies[body] }) { return html }
-        let html = try render(body)
+    /// Bytes kept now (tests check the budget).
+    var keptBytes: Int { rendered.withLock { $0.bytes } }
+
+    func html(_ source: CardSource, render: (CardSource) throws -> String) rethrows -> String {
+        if let html = rendered.withLock({ $0.bodies[source] }) { return html }
+        let html = try render(source)
         let cost = html.utf8.count + 512
         rendered.withLock { kept in
             if kept.bytes + cost > capacityBytes { kept = ([:], 0) }
             guard cost <= capacityBytes else { return }
-            kept.bodies[body] = html
+            kept.bodies[source] = html
             kept.bytes += cost
         }
         return html

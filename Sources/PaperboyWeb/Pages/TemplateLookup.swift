@@ -7,7 +7,7 @@ extension CardView: MustacheParent {
     func child(named name: String) -> Any? {
         switch name {
         case "vote": vote
-        case "body": body
+        case "source": source
         case "bodyHTML": bodyHTML
         default: nil
         }
