@@ -6,6 +6,7 @@ import Logging
 import PaperStoreConformance
 import PaperboyCore
 import PaperboyWeb
+import Synchronization
 import Testing
 
 /// Accounts, votes, submissions and trending as visitors and API clients see them.
@@ -394,6 +395,39 @@ struct CommunityTests {
             let bob = try #require(try await site.store.account(username: "bobby"))
             _ = try await site.store.updateAccount(id: bob.id, .fullname(injected))
             #expect(try await site.store.account(username: "bobby")?.fullname == injected)
+        }
+    }
+
+    @Test func sessionsExpireWhenIdleAndAfterThirtyDays() async throws {
+        let site = try await TestSite.make()
+        let start = Date(timeIntervalSince1970: 1_795_262_400)
+        let offset = Mutex<TimeInterval>(0)
+        try await site.run(clock: { start.addingTimeInterval(offset.withLock { $0 }) }) { client in
+            let browser = TestBrowser(client)
+            try await browser.signUp("idler")
+            // Seen every six days, the session lives on, up to thirty days from sign-in.
+            for _ in 0..<4 {
+                offset.withLock { $0 += 6 * 86_400 }
+                #expect(try await browser.get("/").body.contains("idler"))
+            }
+            offset.withLock { $0 += 6 * 86_400 + 60 }
+            #expect(!(try await browser.get("/").body.contains("idler")), "30 days after sign-in it has ended")
+
+            _ = try await browser.logIn("idler")
+            offset.withLock { $0 += 7 * 86_400 + 60 }
+            #expect(!(try await browser.get("/").body.contains("idler")), "a week without a visit ends it")
+        }
+    }
+
+    @Test func signUpsPerAddressAreLimited() async throws {
+        let site = try await TestSite.make()
+        try await site.run(clock: Self.clock) { client in
+            for i in 0..<5 { try await TestBrowser(client).signUp("newcomer\(i)") }
+            let sixth = try await TestBrowser(client).submitForm(
+                on: "/signup", to: "/signup",
+                ["username": "newcomer5", "email": "n5@example.org", "password": "correct horse battery"])
+            #expect(sixth.status == .tooManyRequests)
+            #expect(Int(sixth.headers[.retryAfter] ?? "") ?? 0 > 3_000)
         }
     }
 
