@@ -22,7 +22,7 @@ struct JSONWriterTests {
         return Fixtures.corpus.map { StoredPaper(paper: $0) } + [
             StoredPaper(
                 paper: hostile, upvotes: 12, numComments: 3,
-                submittedBy: Person(username: "ada", fullname: "Ada \"Countess\" Lovelace")),
+                submittedBy: Person(username: "ada", fullname: "Ada \"Countess\" Lovelace"))
         ]
     }
 

@@ -47,7 +47,8 @@ struct TemplateLookupTests {
         paper.vote = vote
         let parents: [(String, [String])] = [
             ("site", Self.unanswered(site)), ("account", Self.unanswered(AccountChrome(viewer, config: config))),
-            ("card", Self.unanswered(card)), ("card body", Self.unanswered(card.source.body(config: config))), ("vote", Self.unanswered(vote)),
+            ("card", Self.unanswered(card)), ("card body", Self.unanswered(card.source.body(config: config))),
+            ("vote", Self.unanswered(vote)),
             ("form", Self.unanswered(try #require(vote.form))),
             ("submitter", Self.unanswered(SubmitterView(account.person, config: config))),
             ("listing", Self.unanswered(listing)), ("paper", Self.unanswered(paper)),

@@ -147,6 +147,7 @@ extension JSON {
     {
         var out = JSONOutput()
         value.write(to: &out)
-        return Rendered(status: status, contentType: Rendered.json, body: ByteBuffer(bytes: out.bytes), headers: headers)
+        return Rendered(
+            status: status, contentType: Rendered.json, body: ByteBuffer(bytes: out.bytes), headers: headers)
     }
 }

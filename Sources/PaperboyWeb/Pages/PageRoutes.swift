@@ -80,6 +80,7 @@ struct PageRoutes<Store: SiteStore>: Sendable {
             }
         }
         return Rendered(
-            contentType: Rendered.html, text: try site.templates.render(page: model, template, cards: site.cards, config: config))
+            contentType: Rendered.html,
+            text: try site.templates.render(page: model, template, cards: site.cards, config: config))
     }
 }
