@@ -83,7 +83,7 @@ struct APIRoutes<Store: SiteStore>: Sendable {
                 let parameter = try SiteRoute.apiPaper.parameter(in: context)
                 let suffix = APIRoutes.upvoteSuffix
                 // A paper itself is read-only: only its upvote takes POST and DELETE.
-                guard parameter.hasSuffix(suffix), parameter.count > suffix.count else {
+                guard parameter.hasSuffix(suffix) || parameter == String(suffix.dropFirst()) else {
                     return RouteTable.notAllowed([.get])
                 }
                 return try await api(request, cacheable: false) {
