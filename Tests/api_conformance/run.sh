@@ -33,7 +33,25 @@ fi
 "$BIN" ingest --database "$TMP/db.sqlite" --log-level warning "$DATA_DIR/seed-papers.jsonl" \
     "$DATA_DIR/arxiv-sample-200.jsonl" >/dev/null
 
-PORT="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+# A user with a personal access token, so that the write operations (votes, submissions) are fuzzed past 401, and
+# an arXiv API stub on loopback that knows no paper (every lookup of an id not stored is a quick 404).
+printf 'correct horse battery\n' | "$BIN" user create --database "$TMP/db.sqlite" --username fuzzer \
+    --email fuzzer@example.org --password-stdin --log-level warning >/dev/null
+TOKEN="$("$BIN" user token create fuzzer --database "$TMP/db.sqlite" --log-level warning | tail -n 1)"
+mkdir -p "$TMP/arxiv/api"
+cat >"$TMP/arxiv/api/query" <<'FEED'
+<?xml version="1.0" encoding="UTF-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom"><id>https://arxiv.org/api/stub</id><title>arXiv Query</title>
+<updated>2026-01-01T00:00:00Z</updated></feed>
+FEED
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+STUB_PORT="$(free_port)"
+python3 -m http.server "$STUB_PORT" --bind 127.0.0.1 --directory "$TMP/arxiv" >"$TMP/stub.log" 2>&1 &
+STUB_PID=$!
+trap 'kill "$STUB_PID" 2>/dev/null || true; live_server_cleanup' EXIT
+EXTRA_SERVE_ARGS+=(--arxiv-api-url "http://127.0.0.1:$STUB_PORT/api/query")
+
+PORT="$(free_port)"
 BASE="http://127.0.0.1:$PORT"
 # Keyword search only (no model): semantic mode answers like keyword mode without one, and the answers do not
 # change while vectors are computed.
@@ -48,7 +66,7 @@ status=0
 # keeps a cache of past failures in ./.schemathesis, replayed first) leave nothing from one run to the next.
 cd "$TMP"
 # shellcheck disable=SC2086
-st run "$BASE/openapi.json" --url "$BASE" \
+st run "$BASE/openapi.json" --url "$BASE" -H "Authorization: Bearer $TOKEN" \
     --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
     --phases examples,coverage,fuzzing --max-examples "$MAX_EXAMPLES" --seed "$SEED" \
     --generation-database none --workers 1 --request-timeout 10 --continue-on-failure --no-color ${ST_ARGS:-} ||
