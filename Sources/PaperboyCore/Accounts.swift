@@ -169,8 +169,9 @@ public protocol AccountStore: Sendable {
     func recoveryCodeCount(accountID: Int64) async throws -> Int
 
     /// Deletes the account with its sessions, tokens, recovery codes and votes (each voted paper's count drops by
-    /// one, in the same transaction). Papers it submitted stay featured without a submitter. False when there is
-    /// no such account.
+    /// one, in the same transaction). Papers it submitted stay featured without a submitter; its comments stay, by
+    /// "deleted user"; its collections, claims and organisation memberships go; reports it filed stay without a
+    /// reporter. False when there is no such account.
     func deleteAccount(id: Int64) async throws -> Bool
 
     // Sessions

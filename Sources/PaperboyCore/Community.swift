@@ -62,7 +62,8 @@ public protocol CommunityStore: Sendable {
     func votedPapers(accountID: Int64, among papers: [PaperID]) async throws -> Set<PaperID>
 
     /// Features a stored paper at the submission time (its featured time and listing day move there, in one
-    /// transaction; later upserts keep them), with its submitter and comment, unless somebody submitted it before.
+    /// transaction; later upserts keep them), with its submitter, unless somebody submitted it before. A comment
+    /// given with the submission becomes the paper's first comment (``DiscussionStore``), by the submitter.
     func submit(_ submission: Submission) async throws -> SubmissionOutcome
 
     /// How many papers the user submitted at or after `since`.

@@ -95,18 +95,51 @@ public struct Paper: Hashable, Sendable {
     }
 }
 
-/// A paper as the store serves it: metadata plus what the community added (counts, the submitter).
+/// A paper as the store serves it: metadata plus what the community added (counts, the submitter, claims, links).
 public struct StoredPaper: Hashable, Sendable {
     public var paper: Paper
     public var upvotes: Int
+    /// Visible comments.
     public var numComments: Int
     /// The user who submitted the paper to the daily list, if anybody did (never arXiv's own `submitter`).
     public var submittedBy: Person?
+    /// When a moderator hid it (only moderators are ever given a hidden paper).
+    public var hiddenAt: Date?
+    public var organization: Organization?
+    /// Set by the submitter, a claimed author or a moderator (see ``codeRepository`` for the one shown).
+    public var githubRepo: String?
+    public var projectPage: String?
+    /// The key sentence of the abstract (the first sentence until the paper is embedded).
+    public var keySentence: String?
+    /// 3 to 6 phrases of the title and abstract, once the paper is embedded.
+    public var keywords: [String]
+    /// Accepted claims, by author position.
+    public var claimedAuthors: [ClaimedAuthor]
+    /// Whether a claimed author has a visible comment on the paper.
+    public var authorParticipating: Bool
 
-    public init(paper: Paper, upvotes: Int = 0, numComments: Int = 0, submittedBy: Person? = nil) {
+    public init(
+        paper: Paper, upvotes: Int = 0, numComments: Int = 0, submittedBy: Person? = nil, hiddenAt: Date? = nil,
+        organization: Organization? = nil, githubRepo: String? = nil, projectPage: String? = nil,
+        keySentence: String? = nil, keywords: [String] = [], claimedAuthors: [ClaimedAuthor] = [],
+        authorParticipating: Bool = false
+    ) {
         self.paper = paper
         self.upvotes = upvotes
         self.numComments = numComments
         self.submittedBy = submittedBy
+        self.hiddenAt = hiddenAt
+        self.organization = organization
+        self.githubRepo = githubRepo
+        self.projectPage = projectPage
+        self.keySentence = keySentence
+        self.keywords = keywords
+        self.claimedAuthors = claimedAuthors
+        self.authorParticipating = authorParticipating
+    }
+
+    /// The user who claimed the author at `index`, if a claim was accepted.
+    public func claimant(ofAuthor index: Int) -> Person? {
+        claimedAuthors.first { $0.index == index }?.person
     }
 }

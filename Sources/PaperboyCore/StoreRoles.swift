@@ -5,8 +5,12 @@ import Foundation
 // (Tests/PaperStoreConformance), which each implementation runs.
 
 /// Reading papers as pages, feeds and the API show them.
+///
+/// Hidden papers (``ModerationStore/setPaperHidden(_:hidden:by:at:)``) are left out of every method that lists papers,
+/// for everyone, and ``paper(id:audience:)`` gives one only to moderators: the store enforces it, so every path obeys.
 public protocol PaperCatalog: Sendable {
-    func paper(id: PaperID) async throws -> StoredPaper?
+    /// The paper; a hidden one only for moderators.
+    func paper(id: PaperID, audience: Audience) async throws -> StoredPaper?
 
     /// Papers featured on the given days, in `sort` order.
     func listing(days: ClosedRange<Day>, sort: ListingSort, offset: Int, limit: Int) async throws
@@ -28,7 +32,7 @@ public protocol PaperCatalog: Sendable {
     /// A category's papers (primary or cross-listed), newest first.
     func papers(inCategory category: String, offset: Int, limit: Int) async throws -> ResultPage<StoredPaper>
 
-    /// Every paper, newest featured first, from a cursor.
+    /// Every paper (hidden ones left out), newest featured first, from a cursor.
     func allPapers(after cursor: PaperCursor?, limit: Int) async throws -> (papers: [StoredPaper], next: PaperCursor?)
 
     func stats() async throws -> StoreStats
@@ -88,7 +92,7 @@ public protocol KeyedPapers: Sendable {
     /// The key of a stored paper.
     func key(of id: PaperID) async throws -> PaperKey?
 
-    /// Papers by key (keys of no stored paper are left out).
+    /// Papers by key (keys of no stored paper, and of hidden papers, are left out).
     func papers(keys: [PaperKey]) async throws -> [PaperKey: StoredPaper]
 }
 
@@ -114,7 +118,7 @@ public protocol EmbeddingStore: Sendable {
 /// implements it today; Paperboy's own index implements it next, over either store.
 ///
 /// Every implementation ranks by BM25 over title, authors and abstract (best first) and orders equal scores by
-/// arXiv id, so that every backend gives the same order. A query with filters but no words lists the papers that
+/// arXiv id, so that every backend gives the same order. Hidden papers never match. A query with filters but no words lists the papers that
 /// pass them newest first (score 0).
 public protocol KeywordIndex: Sendable {
     /// One page of the matches of `query`, and how many matched.
@@ -170,7 +174,9 @@ public struct Highlights: Sendable, Hashable {
 /// What the web layer asks of a store: papers to read (and to store a submitted one), accounts, the community and
 /// the site secret.
 public typealias SiteStore = PaperCatalog & PaperWriter & AccountStore & CommunityStore & SecretStore
+    & DiscussionStore & CollectionStore & ModerationStore & PaperProfileStore
 
 /// Every role of a complete store, as the `paperboy` commands open it.
 public typealias PaperboyStore = PaperCatalog & PaperWriter & HarvestStateStore & StoreMaintenance & KeyedPapers
-    & EmbeddingStore & KeywordIndex & AccountStore & CommunityStore & SecretStore
+    & EmbeddingStore & KeywordIndex & AccountStore & CommunityStore & SecretStore & DiscussionStore & CollectionStore
+    & ModerationStore & PaperProfileStore

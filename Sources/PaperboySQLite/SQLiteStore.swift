@@ -182,7 +182,7 @@ public final class SQLiteStore: PaperboyStore {
 
     // MARK: Reading
 
-    public func paper(id: PaperID) async throws -> StoredPaper? {
+    public func paper(id: PaperID, audience: Audience) async throws -> StoredPaper? {
         try await pool.read { db in
             try PaperRow.fetchAll(
                 db, sql: "SELECT \(PaperRow.columns) FROM papers WHERE id = ?", arguments: [id.rawValue]

@@ -144,6 +144,111 @@ enum Schema {
                         WHERE submitted_by IS NOT NULL;
                     """)
         }
+        migrator.registerMigration("0004_discussion") { db in
+            try db.execute(
+                sql: """
+                    -- What moderators, submitters and claimed authors add to a paper, and the stored summary.
+                    ALTER TABLE papers ADD COLUMN hidden_at INTEGER;       -- set while a moderator hides the paper
+                    ALTER TABLE papers ADD COLUMN organization TEXT REFERENCES organizations(name);
+                    ALTER TABLE papers ADD COLUMN github_repo TEXT;        -- set by hand (else found in the text)
+                    ALTER TABLE papers ADD COLUMN project_page TEXT;
+                    ALTER TABLE papers ADD COLUMN key_sentence TEXT;       -- first sentence, refined once embedded
+                    ALTER TABLE papers ADD COLUMN keywords TEXT NOT NULL DEFAULT ''; -- newline separated
+                    CREATE INDEX papers_by_organization ON papers(organization, featured_day)
+                        WHERE organization IS NOT NULL;
+                    CREATE INDEX papers_hidden ON papers(hidden_at) WHERE hidden_at IS NOT NULL;
+
+                    CREATE TABLE organizations (
+                        name TEXT PRIMARY KEY,          -- lower-case, like a username
+                        fullname TEXT NOT NULL,
+                        created_at INTEGER NOT NULL
+                    ) WITHOUT ROWID;
+
+                    CREATE TABLE organization_members (
+                        organization TEXT NOT NULL REFERENCES organizations(name),
+                        user_id INTEGER NOT NULL REFERENCES users(id),
+                        PRIMARY KEY (organization, user_id)
+                    ) WITHOUT ROWID;
+                    CREATE INDEX organization_members_by_user ON organization_members(user_id);
+
+                    CREATE TABLE claims (
+                        id INTEGER PRIMARY KEY,
+                        paper_rowid INTEGER NOT NULL REFERENCES papers(rowid),
+                        author_index INTEGER NOT NULL,  -- 0-based position in the author list
+                        author_name TEXT NOT NULL,      -- the name at that position when claimed
+                        user_id INTEGER NOT NULL REFERENCES users(id),
+                        status TEXT NOT NULL,           -- pending, accepted or refused
+                        created_at INTEGER NOT NULL,
+                        decided_at INTEGER,
+                        decided_by INTEGER REFERENCES users(id),
+                        UNIQUE (paper_rowid, user_id)
+                    );
+                    CREATE INDEX claims_by_status ON claims(status, created_at);
+                    CREATE INDEX claims_by_user ON claims(user_id, created_at);
+
+                    CREATE TABLE comments (
+                        id INTEGER PRIMARY KEY,
+                        paper_rowid INTEGER NOT NULL REFERENCES papers(rowid),
+                        user_id INTEGER REFERENCES users(id), -- NULL once the account is deleted
+                        text TEXT NOT NULL,             -- Markdown as written
+                        created_at INTEGER NOT NULL,
+                        edited_at INTEGER,
+                        hidden_at INTEGER
+                    );
+                    CREATE INDEX comments_by_paper ON comments(paper_rowid, created_at, id);
+                    CREATE INDEX comments_by_user ON comments(user_id, created_at);
+
+                    CREATE TABLE reports (
+                        id INTEGER PRIMARY KEY,
+                        paper_rowid INTEGER REFERENCES papers(rowid),    -- a report of a paper
+                        comment_id INTEGER REFERENCES comments(id),      -- or of a comment
+                        user_id INTEGER REFERENCES users(id),            -- NULL once the account is deleted
+                        reason TEXT NOT NULL,
+                        created_at INTEGER NOT NULL,
+                        resolved_at INTEGER,
+                        resolved_by INTEGER REFERENCES users(id)
+                    );
+                    CREATE INDEX reports_open ON reports(created_at) WHERE resolved_at IS NULL;
+                    CREATE INDEX reports_resolved ON reports(resolved_at) WHERE resolved_at IS NOT NULL;
+
+                    CREATE TABLE collections (
+                        id TEXT PRIMARY KEY,            -- 12 random characters
+                        user_id INTEGER NOT NULL REFERENCES users(id),
+                        name TEXT NOT NULL,
+                        description TEXT NOT NULL,
+                        is_public INTEGER NOT NULL,
+                        created_at INTEGER NOT NULL,
+                        updated_at INTEGER NOT NULL,
+                        item_count INTEGER NOT NULL DEFAULT 0
+                    ) WITHOUT ROWID;
+                    CREATE INDEX collections_by_user ON collections(user_id, updated_at);
+
+                    CREATE TABLE collection_items (
+                        collection_id TEXT NOT NULL REFERENCES collections(id),
+                        paper_rowid INTEGER NOT NULL REFERENCES papers(rowid),
+                        added_at INTEGER NOT NULL,
+                        PRIMARY KEY (collection_id, paper_rowid)
+                    ) WITHOUT ROWID;
+                    CREATE INDEX collection_items_by_time ON collection_items(collection_id, added_at);
+                    CREATE INDEX collection_items_by_paper ON collection_items(paper_rowid);
+
+                    CREATE TABLE moderation_log (
+                        id INTEGER PRIMARY KEY,
+                        actor_id INTEGER REFERENCES users(id), -- NULL: the command line, or a deleted account
+                        action TEXT NOT NULL,           -- paper.hide, comment.unhide, claim.accept, user.role, ...
+                        target TEXT NOT NULL,
+                        detail TEXT,
+                        at INTEGER NOT NULL
+                    );
+
+                    -- The comment given with a submission is the paper's first comment.
+                    INSERT INTO comments (paper_rowid, user_id, text, created_at)
+                        SELECT paper_rowid, user_id, comment, submitted_at FROM submissions
+                        WHERE comment IS NOT NULL AND comment != '';
+                    UPDATE papers SET num_comments = (SELECT count(*) FROM comments WHERE paper_rowid = papers.rowid)
+                        WHERE rowid IN (SELECT paper_rowid FROM comments);
+                    """)
+        }
         return migrator
     }
 }

@@ -11,7 +11,7 @@ extension PaperStoreConformance {
     /// Every read of a paper a page may use, by id: the paper, its day, its authors, its categories, the walk over
     /// all papers and the search by keys.
     static func everyRead(_ store: some Community, _ paper: String) async throws -> [StoredPaper?] {
-        let one = try #require(try await store.paper(id: id(paper)))
+        let one = try #require(try await store.paper(id: id(paper), audience: .everyone))
         let day = one.paper.featuredDay
         let listing = try await store.listing(days: day...day, sort: .publishedAt, offset: 0, limit: 100).items
         let author = try await store.papers(byAuthor: one.paper.authors[0], offset: 0, limit: 100).items
@@ -66,15 +66,15 @@ extension PaperStoreConformance {
             #expect(
                 try await store.setVote(accountID: bob.id, paper: paper, up: true, at: t0)
                     == VoteState(upvotes: 2, upvoted: true))
-            #expect(try await store.paper(id: paper)?.upvotes == 2)
+            #expect(try await store.paper(id: paper, audience: .everyone)?.upvotes == 2)
             #expect(
                 try await store.setVote(accountID: ada.id, paper: paper, up: false, at: t0)
                     == VoteState(upvotes: 1, upvoted: false))
             #expect(
                 try await store.setVote(accountID: ada.id, paper: paper, up: false, at: t0)
                     == VoteState(upvotes: 1, upvoted: false))
-            #expect(try await store.paper(id: paper)?.upvotes == 1)
-            #expect(try await store.paper(id: id("2611.00002"))?.upvotes == 0)
+            #expect(try await store.paper(id: paper, audience: .everyone)?.upvotes == 1)
+            #expect(try await store.paper(id: id("2611.00002"), audience: .everyone)?.upvotes == 0)
             // The vote keeps the time it was cast (the second vote changed nothing).
             #expect(try await store.votes(accountID: bob.id) == [UserPaperEvent(paper: paper, at: t0)])
             #expect(try await store.votes(accountID: ada.id).isEmpty)
@@ -104,7 +104,7 @@ extension PaperStoreConformance {
             #expect(states.count == 100)
             #expect(states.allSatisfy { $0?.upvoted == true })
             #expect(Set(states.compactMap { $0?.upvotes }) == Set(1...100))
-            #expect(try await store.paper(id: paper)?.upvotes == 100)
+            #expect(try await store.paper(id: paper, audience: .everyone)?.upvotes == 100)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for voter in voters.prefix(50) {
                     group.addTask {
@@ -117,7 +117,7 @@ extension PaperStoreConformance {
                 }
                 try await group.waitForAll()
             }
-            #expect(try await store.paper(id: paper)?.upvotes == 50)
+            #expect(try await store.paper(id: paper, audience: .everyone)?.upvotes == 50)
         },
         RoleCheck("a user's votes are found among a page of papers") { store in
             try await load(store)
@@ -171,7 +171,7 @@ extension PaperStoreConformance {
                     UserPaperEvent(paper: paper, at: at, comment: "Neat")
                 ])
             // Unsubmitted papers still carry no submitter.
-            #expect(try await store.paper(id: id("2611.00001"))?.submittedBy == nil)
+            #expect(try await store.paper(id: id("2611.00001"), audience: .everyone)?.submittedBy == nil)
         },
         RoleCheck("a harvest of a submitted paper keeps its featured time, submitter and votes") { store in
             try await load(store)
@@ -186,7 +186,7 @@ extension PaperStoreConformance {
                 categories: ["astro-ph.GA", "cs.LG"],
                 versions: [(1, "2026-11-19T15:00:00Z"), (2, "2026-11-26T09:00:00Z")])
             #expect(try await store.upsert([v2]) == UpsertSummary(updated: 1))
-            let stored = try #require(try await store.paper(id: id("2611.00003")))
+            let stored = try #require(try await store.paper(id: id("2611.00003"), audience: .everyone))
             #expect(stored.paper.title == "Galaxy Spectra, Revised")
             #expect(stored.paper.featuredAt == at)
             #expect(stored.paper.versions.map(\.number) == [1, 2])
@@ -214,7 +214,7 @@ extension PaperStoreConformance {
             let again = try await store.submit(
                 Submission(paper: id("2611.00001"), accountID: bob.id, at: at(5), comment: "me too"))
             #expect(again == .alreadySubmitted(paper))
-            #expect(try await store.paper(id: id("2611.00001"))?.paper.featuredAt == t0)
+            #expect(try await store.paper(id: id("2611.00001"), audience: .everyone)?.paper.featuredAt == t0)
             #expect(try await store.submissions(accountID: bob.id).isEmpty)
             #expect(
                 try await store.submit(Submission(paper: id("2611.09999"), accountID: ada.id, at: t0)) == .unknownPaper)
@@ -331,12 +331,12 @@ extension PaperStoreConformance {
             let at = Fixtures.date("2026-11-25T08:30:00Z")
             _ = try await store.submit(Submission(paper: id("2611.00003"), accountID: ada.id, at: at, comment: "c"))
             #expect(try await store.deleteAccount(id: ada.id))
-            #expect(try await store.paper(id: id("2611.00001"))?.upvotes == 1)
-            #expect(try await store.paper(id: id("2611.00002"))?.upvotes == 0)
+            #expect(try await store.paper(id: id("2611.00001"), audience: .everyone)?.upvotes == 1)
+            #expect(try await store.paper(id: id("2611.00002"), audience: .everyone)?.upvotes == 0)
             #expect(try await store.votes(accountID: ada.id).isEmpty)
             #expect(try await store.votes(accountID: bob.id).map(\.paper) == [id("2611.00001")])
             #expect(try await store.votedPapers(accountID: ada.id, among: [id("2611.00001"), id("2611.00002")]) == [])
-            let submitted = try #require(try await store.paper(id: id("2611.00003")))
+            let submitted = try #require(try await store.paper(id: id("2611.00003"), audience: .everyone))
             #expect(submitted.paper.featuredAt == at)
             #expect(submitted.submittedBy == nil)
             #expect(try await everyRead(store, "2611.00003").allSatisfy { $0 == submitted })

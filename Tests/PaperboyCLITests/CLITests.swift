@@ -98,7 +98,7 @@ struct CLITests {
         #expect(second.status == 0)
         #expect(second.stdout.contains("0 new, 0 updated, 200 unchanged, 0 rejected"))
         let store = try SQLiteStore(path: db)
-        let paper = try #require(try await store.paper(id: PaperID("0704.0001")!))
+        let paper = try #require(try await store.paper(id: PaperID("0704.0001")!, audience: .everyone))
         #expect(paper.paper.authors == ["C. Balázs", "E. L. Berger", "P. M. Nadolsky", "C.-P. Yuan"])
     }
 

@@ -101,6 +101,6 @@ struct HarvestCLITests {
             ])
         let store = try SQLiteStore(path: db)
         #expect(try await store.stats() == StoreStats(papers: 3, newestDay: Day(iso: "2026-11-20")))
-        #expect(try await store.paper(id: PaperID("2611.00002")!)?.paper.title == "Harvested two")
+        #expect(try await store.paper(id: PaperID("2611.00002")!, audience: .everyone)?.paper.title == "Harvested two")
     }
 }

@@ -158,7 +158,7 @@ struct CommunityTests {
             #expect(voted.headers[.location] == "/papers/2611.00001")
             let page = try await browser.get("/papers/2611.00001")
             #expect(page.body.contains(#"aria-pressed="true""#))
-            #expect(try await site.store.paper(id: PaperID("2611.00001")!)?.upvotes == 1)
+            #expect(try await site.store.paper(id: PaperID("2611.00001")!, audience: .everyone)?.upvotes == 1)
             // An open redirect is refused: `next` must be a path of this site.
             let evil = try await browser.submitForm(
                 on: "/", to: "/vote", ["paper": "2611.00002", "change": "up", "next": "//evil.example/"])

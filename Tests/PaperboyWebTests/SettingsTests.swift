@@ -467,7 +467,7 @@ struct SettingsTests {
             #expect(
                 try await browser.post("/vote", ["csrf_token": token, "paper": paper.rawValue, "change": "up"])
                     .status == .seeOther)
-            #expect(try await site.store.paper(id: paper)?.upvotes == 1)
+            #expect(try await site.store.paper(id: paper, audience: .everyone)?.upvotes == 1)
             let phone = TestBrowser(client)
             _ = try await phone.logIn("alice", password: SettingsTests.password)
 
@@ -487,7 +487,7 @@ struct SettingsTests {
             #expect(deleted.headers[values: .setCookie].contains { $0.hasPrefix("pb_session=;") })
             #expect(browser.cookie("pb_session") == nil)
             #expect(try await site.store.account(username: "alice") == nil)
-            #expect(try await site.store.paper(id: paper)?.upvotes == 0)
+            #expect(try await site.store.paper(id: paper, audience: .everyone)?.upvotes == 0)
             #expect(try await !phone.isSignedIn())
             #expect(
                 try await TestBrowser(client).logIn("alice", password: SettingsTests.password).status

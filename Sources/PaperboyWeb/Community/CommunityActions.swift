@@ -60,7 +60,7 @@ struct CommunityActions<Store: SiteStore>: Sendable {
                 today.adding(days: 1).start.timeIntervalSince(now).duration,
                 "You have submitted \(limit) papers today, the most a day allows. Try again tomorrow (UTC).")
         }
-        var stored = try await site.store.paper(id: id)
+        var stored = try await site.store.paper(id: id, audience: .everyone)
         if let stored, stored.submittedBy != nil {
             throw CommunityRefusal(
                 status: .conflict, message: "paper \(id) was submitted already", existing: stored)

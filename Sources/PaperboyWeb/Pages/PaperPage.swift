@@ -103,7 +103,7 @@ extension PageRoutes {
         let wantsMarkdown = raw.hasSuffix(".md")
         if wantsMarkdown { raw.removeLast(3) }
         guard let (id, _) = PaperID.parse(raw) else { throw PageError.notFound("“\(raw)” is not an arXiv id.") }
-        guard let stored = try await site.store.paper(id: id) else {
+        guard let stored = try await site.store.paper(id: id, audience: .everyone) else {
             throw PageError.notFound("Paper \(id) is not here (yet).")
         }
         if wantsMarkdown {
