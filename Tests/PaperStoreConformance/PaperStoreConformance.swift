@@ -119,7 +119,8 @@ public enum PaperStoreConformance {
         RoleCheck("a paper is found by id") { store in
             try await load(store)
             #expect(
-                try await store.paper(id: PaperID("2611.00003")!, audience: .everyone)?.paper.title == "Galaxy Spectra Without Calibration")
+                try await store.paper(id: PaperID("2611.00003")!, audience: .everyone)?.paper.title
+                    == "Galaxy Spectra Without Calibration")
             #expect(try await store.paper(id: PaperID("2611.09999")!, audience: .everyone) == nil)
         },
         RoleCheck("a day lists its papers by upvotes then time, or newest first") { store in

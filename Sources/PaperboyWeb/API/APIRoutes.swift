@@ -217,7 +217,9 @@ struct APIRoutes<Store: SiteStore>: Sendable {
 
     func similar(_ id: PaperID, _ request: Request) async throws -> Rendered {
         let limit = try Parameters(request: request).integer("limit", in: 1...50, default: 5)
-        guard try await site.store.paper(id: id, audience: .everyone) != nil else { throw APIError.notFound("paper \(id) not found") }
+        guard try await site.store.paper(id: id, audience: .everyone) != nil else {
+            throw APIError.notFound("paper \(id) not found")
+        }
         let similar = try await site.searcher.similar(to: id, limit: limit)
         return try JSON.rendered(
             similar.map { item in
@@ -257,7 +259,9 @@ struct APIRoutes<Store: SiteStore>: Sendable {
     }
 
     func paper(_ id: PaperID, _ viewer: Viewer?) async throws -> Rendered {
-        guard let stored = try await site.store.paper(id: id, audience: .everyone) else { throw APIError.notFound("paper \(id) not found") }
+        guard let stored = try await site.store.paper(id: id, audience: .everyone) else {
+            throw APIError.notFound("paper \(id) not found")
+        }
         let voted = try await voted(viewer, [stored])
         return JSON.written(APIPaper(stored, config: site.config, upvoted: voted?.contains(id)))
     }
