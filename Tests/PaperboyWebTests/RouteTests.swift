@@ -32,6 +32,8 @@ struct RouteTests {
         case stylesheet, apiPapers, openAPI, health, sitemap
         case trending, login, loginTwoFactor, signup, logout, settings, settingsExport, settingsAction, submit, vote
         case avatar
+        case comments, commentAction, report, claim, paperLinks, collections, collection, collectionBibTeX
+        case collectionAction, collectionFeed, user, organization, moderation, moderationAction, admin, adminAction
     }
 
     static func kind(_ url: SiteURL) -> Kind {
@@ -62,6 +64,22 @@ struct RouteTests {
         case .submit: .submit
         case .vote: .vote
         case .avatar: .avatar
+        case .comments: .comments
+        case .commentAction: .commentAction
+        case .report: .report
+        case .claim: .claim
+        case .paperLinks: .paperLinks
+        case .collections: .collections
+        case .collection: .collection
+        case .collectionBibTeX: .collectionBibTeX
+        case .collectionAction: .collectionAction
+        case .collectionFeed: .collectionFeed
+        case .user: .user
+        case .organization: .organization
+        case .moderation: .moderation
+        case .moderationAction: .moderationAction
+        case .admin: .admin
+        case .adminAction: .adminAction
         }
     }
 
@@ -69,8 +87,12 @@ struct RouteTests {
     /// two-factor step without a pending sign-in, too); forms that only post answer 405.
     static func anonymousStatus(_ url: SiteURL) -> HTTPResponse.Status {
         switch kind(url) {
-        case .settings, .settingsExport, .submit, .loginTwoFactor: .seeOther
-        case .logout, .vote, .settingsAction: .methodNotAllowed
+        case .settings, .settingsExport, .submit, .loginTwoFactor, .collections, .moderation, .admin: .seeOther
+        case .logout, .vote, .settingsAction, .comments, .commentAction, .report, .claim, .paperLinks,
+            .collectionAction, .moderationAction, .adminAction:
+            .methodNotAllowed
+        // Nobody has these names or ids in the test site.
+        case .collection, .collectionBibTeX, .collectionFeed, .user, .organization: .notFound
         default: .ok
         }
     }
@@ -93,6 +115,10 @@ struct RouteTests {
         .trending(), .trending(page: 2), .login(next: "/papers?date=2026-11-20"), .loginTwoFactor(next: nil),
         .signup(next: nil), .logout, .settings, .settingsExport, .settingsAction("profile"), .submit, .vote,
         .avatar(username: "ada_l-1"),
+        .comments, .commentAction(7, "edit"), .report, .claim, .paperLinks, .collections,
+        .collection("aB3dE5gH7jK9"), .collectionBibTeX("aB3dE5gH7jK9"), .collectionAction("aB3dE5gH7jK9", "add"),
+        .collectionFeed("aB3dE5gH7jK9"), .user("nobody_here"), .organization("no-such-lab"),
+        .organization("no-such-lab", page: 2), .moderation, .moderationAction("hide"), .admin, .adminAction("role"),
     ]
 
     /// A path segment or query value is encoded byte by byte: only RFC 3986's unreserved characters stay.

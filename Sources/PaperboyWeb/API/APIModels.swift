@@ -5,6 +5,81 @@ import PaperboyCore
 struct APIAuthor: Codable, Equatable {
     let name: String
     let hidden: Bool
+    /// The user who claimed this authorship, once a moderator accepted the claim.
+    let user: APIUser?
+
+    init(name: String, hidden: Bool = false, user: APIUser? = nil) {
+        self.name = name
+        self.hidden = hidden
+        self.user = user
+    }
+
+    static func list(_ stored: StoredPaper, config: WebConfiguration) -> [APIAuthor] {
+        stored.paper.authors.enumerated().map { index, name in
+            APIAuthor(name: name, user: stored.claimant(ofAuthor: index).map { APIUser($0, config: config) })
+        }
+    }
+}
+
+/// An organisation as Hugging Face's API shows one on a paper.
+struct APIOrganization: Codable, Equatable {
+    let name: String
+    let fullname: String
+    let avatarUrl: String
+
+    init(_ organization: Organization, config: WebConfiguration) {
+        name = organization.name
+        fullname = organization.fullname
+        avatarUrl = SiteURL.avatar(username: organization.name).absolute(config)
+    }
+}
+
+/// What the community and the text add to a paper, by Hugging Face's names; every field is omitted when empty.
+/// Hugging Face puts them in a daily item's `paper`; its official client reads them at the item's top level, so the
+/// daily item carries them at both. The API types hold these fields flat (as the JSON has them), copied from here.
+struct APIPaperExtras: Equatable {
+    /// The key sentence of the abstract (made without a language model; see the README).
+    let ai_summary: String?
+    /// 3 to 6 phrases of the title and abstract.
+    let ai_keywords: [String]?
+    let githubRepo: String?
+    /// True when nobody set `githubRepo`: it is the first GitHub link of the abstract or the arXiv comments.
+    let githubRepoFoundAutomatically: Bool?
+    let projectPage: String?
+    let organization: APIOrganization?
+    let withdrawnAt: String?
+
+    init(
+        ai_summary: String?, ai_keywords: [String]?, githubRepo: String?, githubRepoFoundAutomatically: Bool?,
+        projectPage: String?, organization: APIOrganization?, withdrawnAt: String?
+    ) {
+        self.ai_summary = ai_summary
+        self.ai_keywords = ai_keywords
+        self.githubRepo = githubRepo
+        self.githubRepoFoundAutomatically = githubRepoFoundAutomatically
+        self.projectPage = projectPage
+        self.organization = organization
+        self.withdrawnAt = withdrawnAt
+    }
+
+    init(_ stored: StoredPaper, config: WebConfiguration) {
+        ai_summary = stored.keySentence
+        ai_keywords = stored.keywords.isEmpty ? nil : stored.keywords
+        let code = stored.codeRepository
+        githubRepo = code?.url
+        githubRepoFoundAutomatically = code.map { $0.automatic }
+        projectPage = stored.projectPage
+        organization = stored.organization.map { APIOrganization($0, config: config) }
+        withdrawnAt = stored.paper.withdrawnAt.map(Timestamp.rfc3339)
+    }
+}
+
+extension StoredPaper {
+    /// The code repository to show: the one set by hand, else the first GitHub link of the text (`automatic`).
+    var codeRepository: (url: String, automatic: Bool)? {
+        if let set = githubRepo { return (set, false) }
+        return paper.foundGitHubRepository.map { ($0, true) }
+    }
 }
 
 struct APIVersion: Codable, Equatable {
@@ -37,10 +112,18 @@ struct APIPaper: Codable, Equatable {
     let submittedOnDailyBy: APIUser?
     /// Whether the signed-in caller voted for it (omitted for anonymous calls).
     let upvoted: Bool?
+    // What the community and the text add (``APIPaperExtras``).
+    let ai_summary: String?
+    let ai_keywords: [String]?
+    let githubRepo: String?
+    let githubRepoFoundAutomatically: Bool?
+    let projectPage: String?
+    let organization: APIOrganization?
+    let withdrawnAt: String?
 
     init(_ stored: StoredPaper, config: WebConfiguration, upvoted: Bool? = nil) {
         // The fields the daily item's paper carries too, written one way for both.
-        let common = APIDailyPaper(stored)
+        let common = APIDailyPaper(stored, config: config)
         id = common.id
         title = common.title
         summary = common.summary
@@ -63,6 +146,14 @@ struct APIPaper: Codable, Equatable {
         pdfUrl = SiteURL.arxivPDF(p.id)
         submittedOnDailyBy = stored.submittedBy.map { APIUser($0, config: config) }
         self.upvoted = upvoted
+        let extras = common.extras
+        ai_summary = extras.ai_summary
+        ai_keywords = extras.ai_keywords
+        githubRepo = extras.githubRepo
+        githubRepoFoundAutomatically = extras.githubRepoFoundAutomatically
+        projectPage = extras.projectPage
+        organization = extras.organization
+        withdrawnAt = extras.withdrawnAt
     }
 }
 
@@ -110,16 +201,39 @@ struct APIDailyPaper: Codable, Equatable {
     let publishedAt: String
     let upvotes: Int
     let categories: [String]
+    let ai_summary: String?
+    let ai_keywords: [String]?
+    let githubRepo: String?
+    let githubRepoFoundAutomatically: Bool?
+    let projectPage: String?
+    let organization: APIOrganization?
+    let withdrawnAt: String?
 
-    init(_ stored: StoredPaper) {
+    init(_ stored: StoredPaper, config: WebConfiguration) {
         let p = stored.paper
         id = p.id.rawValue
         title = p.title
         summary = p.abstract
-        authors = p.authors.map { APIAuthor(name: $0, hidden: false) }
+        authors = APIAuthor.list(stored, config: config)
         publishedAt = Timestamp.rfc3339(p.published)
         upvotes = stored.upvotes
         categories = p.categories
+        let extras = APIPaperExtras(stored, config: config)
+        ai_summary = extras.ai_summary
+        ai_keywords = extras.ai_keywords
+        githubRepo = extras.githubRepo
+        githubRepoFoundAutomatically = extras.githubRepoFoundAutomatically
+        projectPage = extras.projectPage
+        organization = extras.organization
+        withdrawnAt = extras.withdrawnAt
+    }
+
+    /// The extras as computed for this paper (the daily item repeats them at its top level).
+    var extras: APIPaperExtras {
+        APIPaperExtras(
+            ai_summary: ai_summary, ai_keywords: ai_keywords, githubRepo: githubRepo,
+            githubRepoFoundAutomatically: githubRepoFoundAutomatically, projectPage: projectPage,
+            organization: organization, withdrawnAt: withdrawnAt)
     }
 }
 
@@ -156,12 +270,30 @@ struct APIDailyItem: Codable, Equatable {
     let submittedBy: APIUser?
     /// Whether the signed-in caller voted for it (omitted for anonymous calls).
     let upvoted: Bool?
+    /// Whether a claimed author of the paper takes part in its discussion.
+    let isAuthorParticipating: Bool
+    // Repeated from `paper`, where Hugging Face's client does not read them.
+    let ai_summary: String?
+    let ai_keywords: [String]?
+    let githubRepo: String?
+    let githubRepoFoundAutomatically: Bool?
+    let projectPage: String?
+    let organization: APIOrganization?
 
     init(
         _ stored: StoredPaper, config: WebConfiguration, upvoted: Bool? = nil, score: Double? = nil, why: APIWhy? = nil
     ) {
         let p = stored.paper
-        paper = APIDailyPaper(stored)
+        paper = APIDailyPaper(stored, config: config)
+        isAuthorParticipating = stored.authorParticipating
+        let extras = paper.extras
+        ai_summary = extras.ai_summary
+        ai_keywords = extras.ai_keywords
+        githubRepo = extras.githubRepo
+        githubRepoFoundAutomatically = extras.githubRepoFoundAutomatically
+        projectPage = extras.projectPage
+        organization = extras.organization
+
         title = p.title
         summary = p.abstract
         publishedAt = Timestamp.rfc3339(p.featuredAt)
@@ -199,7 +331,35 @@ extension APIAuthor: JSONWritable {
             o.bool(hidden)
             o.key("name")
             o.string(name)
+            o.optional("user", user) { $0.value($1) }
         }
+    }
+}
+
+extension APIOrganization: JSONWritable {
+    func write(to out: inout JSONOutput) {
+        out.object { o in
+            o.key("avatarUrl")
+            o.string(avatarUrl)
+            o.key("fullname")
+            o.string(fullname)
+            o.key("name")
+            o.string(name)
+        }
+    }
+}
+
+extension JSONOutput {
+    /// The keys of ``APIPaperExtras`` that sort before `authors` / `arxivComments`.
+    mutating func aiFields(summary: String?, keywords: [String]?) {
+        optional("ai_keywords", keywords) { $0.array($1) { $0.string($1) } }
+        optional("ai_summary", summary) { $0.string($1) }
+    }
+
+    /// `githubRepo` and whether it was found automatically.
+    mutating func githubFields(repo: String?, automatic: Bool?) {
+        optional("githubRepo", repo) { $0.string($1) }
+        optional("githubRepoFoundAutomatically", automatic) { $0.bool($1) }
     }
 }
 
@@ -247,12 +407,16 @@ extension APIWhy: JSONWritable {
 extension APIDailyPaper: JSONWritable {
     func write(to out: inout JSONOutput) {
         out.object { o in
+            o.aiFields(summary: ai_summary, keywords: ai_keywords)
             o.key("authors")
             o.value(authors)
             o.key("categories")
             o.array(categories) { $0.string($1) }
+            o.githubFields(repo: githubRepo, automatic: githubRepoFoundAutomatically)
             o.key("id")
             o.string(id)
+            o.optional("organization", organization) { $0.value($1) }
+            o.optional("projectPage", projectPage) { $0.string($1) }
             o.key("publishedAt")
             o.string(publishedAt)
             o.key("summary")
@@ -261,6 +425,7 @@ extension APIDailyPaper: JSONWritable {
             o.string(title)
             o.key("upvotes")
             o.int(upvotes)
+            o.optional("withdrawnAt", withdrawnAt) { $0.string($1) }
         }
     }
 }
@@ -268,10 +433,16 @@ extension APIDailyPaper: JSONWritable {
 extension APIDailyItem: JSONWritable {
     func write(to out: inout JSONOutput) {
         out.object { o in
+            o.aiFields(summary: ai_summary, keywords: ai_keywords)
+            o.githubFields(repo: githubRepo, automatic: githubRepoFoundAutomatically)
+            o.key("isAuthorParticipating")
+            o.bool(isAuthorParticipating)
             o.key("numComments")
             o.int(numComments)
+            o.optional("organization", organization) { $0.value($1) }
             o.key("paper")
             o.value(paper)
+            o.optional("projectPage", projectPage) { $0.string($1) }
             o.key("publishedAt")
             o.string(publishedAt)
             o.optional("score", score) { $0.double($1) }
@@ -289,6 +460,7 @@ extension APIDailyItem: JSONWritable {
 extension APIPaper: JSONWritable {
     func write(to out: inout JSONOutput) {
         out.object { o in
+            o.aiFields(summary: ai_summary, keywords: ai_keywords)
             o.optional("arxivComments", arxivComments) { $0.string($1) }
             o.key("arxivUrl")
             o.string(arxivUrl)
@@ -297,14 +469,17 @@ extension APIPaper: JSONWritable {
             o.key("categories")
             o.array(categories) { $0.string($1) }
             o.optional("doi", doi) { $0.string($1) }
+            o.githubFields(repo: githubRepo, automatic: githubRepoFoundAutomatically)
             o.key("id")
             o.string(id)
             o.optional("journalRef", journalRef) { $0.string($1) }
             o.optional("license", license) { $0.string($1) }
             o.key("numComments")
             o.int(numComments)
+            o.optional("organization", organization) { $0.value($1) }
             o.key("pdfUrl")
             o.string(pdfUrl)
+            o.optional("projectPage", projectPage) { $0.string($1) }
             o.key("publishedAt")
             o.string(publishedAt)
             o.optional("reportNo", reportNo) { $0.string($1) }
@@ -320,6 +495,7 @@ extension APIPaper: JSONWritable {
             o.int(upvotes)
             o.key("versions")
             o.value(versions)
+            o.optional("withdrawnAt", withdrawnAt) { $0.string($1) }
         }
     }
 }

@@ -225,7 +225,7 @@ struct APIRoutes<Store: SiteStore>: Sendable {
             similar.map { item in
                 let p = item.paper.paper
                 return APISimilar(
-                    paper: APIDailyPaper(item.paper), title: p.title, summary: p.abstract,
+                    paper: APIDailyPaper(item.paper, config: site.config), title: p.title, summary: p.abstract,
                     publishedAt: Timestamp.rfc3339(p.featuredAt), numComments: item.paper.numComments,
                     similarity: item.similarity)
             })

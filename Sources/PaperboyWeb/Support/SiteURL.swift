@@ -26,6 +26,31 @@ enum SiteRoute: String, CaseIterable, Sendable {
     case settingsAction = "/settings/{action}"
     case submit = "/submit"
     case vote = "/vote"
+    // Community, part 2: discussion, collections, profiles, moderation
+    /// `POST`: a new comment (`paper`, `text`).
+    case comments = "/comments"
+    /// `POST /comments/{id}/{edit|delete|report|hide|unhide}`.
+    case commentAction = "/comments/**"
+    /// `POST`: a report of a paper (`paper`, `reason`).
+    case report = "/report"
+    /// `POST`: a claim of authorship (`paper`, `author` = the 0-based position).
+    case claim = "/claim"
+    /// `POST`: a paper's organisation, code and project links (`paper`, `organization`, `github_repo`,
+    /// `project_page`).
+    case paperLinks = "/paper-links"
+    /// The signed-in user's collections (`GET`) and a new one (`POST`).
+    case collections = "/collections"
+    /// `/collections/{id}`, `/collections/{id}.bib`; `POST /collections/{id}/{edit|delete|add|remove}`.
+    case collection = "/collections/**"
+    case collectionFeed = "/feeds/collections/{file}"
+    case user = "/users/{name}"
+    case organization = "/orgs/{name}"
+    case moderation = "/moderation"
+    /// `POST /moderation/{action}`: hide, unhide, resolve, accept-claim, refuse-claim.
+    case moderationAction = "/moderation/{action}"
+    case admin = "/admin"
+    /// `POST /admin/{action}`: create-org, add-member, remove-member, role, disable, enable.
+    case adminAction = "/admin/{action}"
     // Feeds
     case dailyFeed = "/feeds/daily.xml"
     case categoryFeed = "/feeds/categories/{file}"
@@ -38,6 +63,12 @@ enum SiteRoute: String, CaseIterable, Sendable {
     /// A paper, its similar papers (`/api/papers/{id}/similar`) or its upvote (`/api/papers/{id}/upvote`); ids may
     /// hold a slash.
     case apiPaper = "/api/papers/**"
+    /// `PATCH` / `DELETE /api/comments/{id}`, `POST /api/comments/{id}/hide` and `/unhide`.
+    case apiComment = "/api/comments/**"
+    case apiCollections = "/api/collections"
+    /// A collection (`GET` / `PATCH` / `DELETE`), its items (`POST .../items`, `DELETE .../items/{paperId}`).
+    case apiCollection = "/api/collections/**"
+    case apiReports = "/api/moderation/reports"
     // Operations
     case health = "/health"
     case metrics = "/metrics"
@@ -89,6 +120,24 @@ public enum SiteURL: Sendable, Hashable {
     case settingsAction(String)
     case submit
     case vote
+    case comments
+    /// `POST /comments/{id}/{action}`.
+    case commentAction(Int64, String)
+    case report
+    case claim
+    case paperLinks
+    case collections
+    case collection(String)
+    case collectionBibTeX(String)
+    /// `POST /collections/{id}/{action}`.
+    case collectionAction(String, String)
+    case collectionFeed(String)
+    case user(String)
+    case organization(String, page: Int = 1)
+    case moderation
+    case moderationAction(String)
+    case admin
+    case adminAction(String)
     case avatar(username: String)
     case dailyFeed
     case categoryFeed(String)
@@ -119,6 +168,20 @@ public enum SiteURL: Sendable, Hashable {
         case .settingsAction: .settingsAction
         case .submit: .submit
         case .vote: .vote
+        case .comments: .comments
+        case .commentAction: .commentAction
+        case .report: .report
+        case .claim: .claim
+        case .paperLinks: .paperLinks
+        case .collections: .collections
+        case .collection, .collectionBibTeX, .collectionAction: .collection
+        case .collectionFeed: .collectionFeed
+        case .user: .user
+        case .organization: .organization
+        case .moderation: .moderation
+        case .moderationAction: .moderationAction
+        case .admin: .admin
+        case .adminAction: .adminAction
         case .avatar: .avatar
         case .dailyFeed: .dailyFeed
         case .categoryFeed: .categoryFeed
@@ -136,8 +199,16 @@ public enum SiteURL: Sendable, Hashable {
         let route = route
         return switch self {
         case .home, .dailyFeed, .stylesheet, .openAPI, .health, .sitemap, .logout, .settings, .settingsExport,
-            .submit, .vote:
+            .submit, .vote, .comments, .report, .claim, .paperLinks, .collections, .moderation, .admin:
             route.pattern
+        case .commentAction(let id, let action): route.path("\(id)/\(SiteURL.segment(action))")
+        case .collection(let id): route.path(SiteURL.segment(id))
+        case .collectionBibTeX(let id): route.path(SiteURL.segment(id) + ".bib")
+        case .collectionAction(let id, let action): route.path(SiteURL.segment(id) + "/" + SiteURL.segment(action))
+        case .collectionFeed(let id): route.path(SiteURL.segment(id) + ".xml")
+        case .user(let name): route.path(SiteURL.segment(name))
+        case .organization(let name, let page): route.path(SiteURL.segment(name)) + SiteURL.page(page, "?")
+        case .moderationAction(let action), .adminAction(let action): route.path(SiteURL.segment(action))
         case .trending(let page): route.pattern + SiteURL.page(page, "?")
         case .login(let next), .loginTwoFactor(let next), .signup(let next):
             route.pattern + (next.map { "?next=\(SiteURL.query($0))" } ?? "")
