@@ -151,7 +151,10 @@ let package = Package(
         ),
         .testTarget(
             name: "PaperboySQLiteTests",
-            dependencies: ["PaperboySQLite", "PaperStoreConformance", "PaperboyCore", "PaperboyIngest"],
+            dependencies: [
+                "PaperboySQLite", "PaperStoreConformance", "PaperboyCore", "PaperboyIngest",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -121,6 +121,17 @@ extension SQLiteStore {
             // Submitted papers stay featured where they are, without a submitter.
             try db.execute(sql: "UPDATE submissions SET user_id = NULL WHERE user_id = ?", arguments: [id])
             try db.execute(sql: "UPDATE papers SET submitted_by = NULL WHERE submitted_by = ?", arguments: [id])
+            // Comments and reports stay without their author ("deleted user"); collections go with the account.
+            try db.execute(sql: "UPDATE comments SET user_id = NULL WHERE user_id = ?", arguments: [id])
+            try db.execute(sql: "UPDATE reports SET user_id = NULL WHERE user_id = ?", arguments: [id])
+            try db.execute(sql: "UPDATE reports SET resolved_by = NULL WHERE resolved_by = ?", arguments: [id])
+            try db.execute(sql: "UPDATE moderation_log SET actor_id = NULL WHERE actor_id = ?", arguments: [id])
+            try db.execute(
+                sql: """
+                    DELETE FROM collection_items WHERE collection_id IN (SELECT id FROM collections WHERE user_id = ?)
+                    """,
+                arguments: [id])
+            try db.execute(sql: "DELETE FROM collections WHERE user_id = ?", arguments: [id])
             try db.execute(sql: "DELETE FROM users WHERE id = ?", arguments: [id])
             return true
         }

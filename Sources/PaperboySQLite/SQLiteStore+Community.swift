@@ -77,6 +77,11 @@ extension SQLiteStore {
                 arguments: [at, moved.featuredDay.description, submission.accountID, stored.rowid])
             try deleteLinks(db, rowid: stored.rowid, paper: stored.paper.paper)
             try insertLinks(db, rowid: stored.rowid, paper: moved)
+            // The comment given with the submission is the paper's first comment, by the submitter.
+            if let comment = submission.comment, !comment.isEmpty {
+                _ = try Self.insertComment(
+                    db, paperRowid: stored.rowid, accountID: submission.accountID, text: comment, at: submission.at)
+            }
             guard let submitted = try PaperRow.fetchAll(db, sql: find, arguments: [submission.paper.rawValue]).first
             else { throw StoredRowError(description: "the submitted paper \(submission.paper) cannot be read back") }
             return .submitted(submitted.paper)

@@ -41,6 +41,16 @@ struct SQLiteConformanceTests {
         try await check.run(try SQLiteStore.temporary())
     }
 
+    @Test(arguments: PaperStoreConformance.discussion)
+    func discussion(_ check: RoleCheck<any PaperStoreConformance.Discussion>) async throws {
+        try await check.run(try SQLiteStore.temporary())
+    }
+
+    @Test(arguments: PaperStoreConformance.collections)
+    func collections(_ check: RoleCheck<any PaperStoreConformance.Collections>) async throws {
+        try await check.run(try SQLiteStore.temporary())
+    }
+
     @Test func backupCopiesTheLiveDatabase() async throws {
         let store = try SQLiteStore.temporary()
         try await store.migrate()
