@@ -121,7 +121,7 @@ struct MetaTests {
                 Set(paths.keys) == [
                     "/api/daily_papers", "/api/papers/search", "/api/papers", "/api/papers/{id}",
                     "/api/papers/{id}/similar", "/api/papers/{id}/upvote", "/api/papers/submit",
-                    "/health",
+                    "/api/moderation/reports", "/health",
                 ])
             let schemes = (doc["components"] as? [String: Any])?["securitySchemes"] as? [String: [String: String]]
             #expect(schemes?["bearer"]?["scheme"] == "bearer")
