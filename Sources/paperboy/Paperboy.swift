@@ -13,11 +13,12 @@ struct Paperboy: AsyncParsableCommand {
             (--base-url is PAPERBOY_BASE_URL). An option given on the command line wins over the environment. \
             A secret is never an option: it comes from a file (--secret-file) or the environment (PAPERBOY_SECRET).
 
-            Exit codes: 0 success, 64 usage, 65 bad input data, 67 unknown user or token (`user` commands), \
-            69 remote service unavailable, 70 internal error, 74 I/O error.
+            Exit codes: 0 success, 64 usage, 65 bad input data, 67 unknown user, token or organisation (`user` and \
+            `org` commands), 69 remote service unavailable, 70 internal error, 74 I/O error.
             """,
         subcommands: [
             Serve.self, Migrate.self, Backup.self, Ingest.self, Harvest.self, Embed.self, Eval.self, UserCommand.self,
+            OrgCommand.self,
         ]
     )
 
