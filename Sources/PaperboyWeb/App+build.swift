@@ -102,6 +102,7 @@ func buildSite(
     PageRoutes(site: site).register(on: routes)
     SignInRoutes(site: site).register(on: routes)
     CommunityRoutes(site: site).register(on: routes)
+    DiscussionRoutes(site: site).register(on: routes)
     SettingsRoutes(site: site).register(on: routes)
     ModerationRoutes(site: site).register(on: routes)
     AdminRoutes(site: site).register(on: routes)

@@ -199,6 +199,7 @@ extension PaperPageModel: MustacheParent {
         case "similar": similar
         case "bibtex": bibtex
         case "hasSimilar": hasSimilar
+        case "community": community
         default: nil
         }
     }
