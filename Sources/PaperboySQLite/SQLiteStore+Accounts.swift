@@ -121,6 +121,11 @@ extension SQLiteStore {
             // Submitted papers stay featured where they are, without a submitter.
             try db.execute(sql: "UPDATE submissions SET user_id = NULL WHERE user_id = ?", arguments: [id])
             try db.execute(sql: "UPDATE papers SET submitted_by = NULL WHERE submitted_by = ?", arguments: [id])
+            // Claims and memberships go; moderation it did stays in the log and on claims without an actor.
+            try db.execute(sql: "DELETE FROM claims WHERE user_id = ?", arguments: [id])
+            try db.execute(sql: "DELETE FROM organization_members WHERE user_id = ?", arguments: [id])
+            try db.execute(sql: "UPDATE claims SET decided_by = NULL WHERE decided_by = ?", arguments: [id])
+            try db.execute(sql: "UPDATE moderation_log SET actor_id = NULL WHERE actor_id = ?", arguments: [id])
             try db.execute(sql: "DELETE FROM users WHERE id = ?", arguments: [id])
             return true
         }

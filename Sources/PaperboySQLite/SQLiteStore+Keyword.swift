@@ -25,10 +25,12 @@ extension SQLiteStore {
             }
         }
         let matchArguments: StatementArguments = [match.text] + filters.arguments
+        // Hidden papers stay in the index and are left out here, so hiding or showing one needs no re-indexing.
+        let visible = " AND \(PaperRow.visible("papers_fts.rowid"))"
         let from =
             filters.isEmpty
-            ? "papers_fts WHERE papers_fts MATCH ?"
-            : "papers_fts JOIN papers p ON p.rowid = papers_fts.rowid WHERE papers_fts MATCH ?\(filters.andSQL)"
+            ? "papers_fts WHERE papers_fts MATCH ?\(visible)"
+            : "papers_fts JOIN papers p ON p.rowid = papers_fts.rowid WHERE papers_fts MATCH ?\(filters.andSQL)\(visible)"
         // Every match up to the end of the page, and one more to see whether equal scores go on past it.
         let (end, overflow) = offset.addingReportingOverflow(limit)
         let window = overflow ? Int.max - 1 : end
@@ -190,8 +192,8 @@ struct SearchFilters {
     }
 
     var isEmpty: Bool { clauses.isEmpty }
-    /// ` WHERE ...`, or nothing.
-    var whereSQL: String { isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND ") }
+    /// ` WHERE ...` of the filters, hidden papers left out.
+    var whereSQL: String { " WHERE " + (clauses + [PaperRow.visible("p.rowid")]).joined(separator: " AND ") }
     /// ` AND ...` to follow another condition, or nothing.
     var andSQL: String { clauses.map { " AND " + $0 }.joined() }
 }
