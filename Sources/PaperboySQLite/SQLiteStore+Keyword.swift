@@ -30,7 +30,9 @@ extension SQLiteStore {
         let from =
             filters.isEmpty
             ? "papers_fts WHERE papers_fts MATCH ?\(visible)"
-            : "papers_fts JOIN papers p ON p.rowid = papers_fts.rowid WHERE papers_fts MATCH ?\(filters.andSQL)\(visible)"
+            : """
+            papers_fts JOIN papers p ON p.rowid = papers_fts.rowid WHERE papers_fts MATCH ?\(filters.andSQL)\(visible)
+            """
         // Every match up to the end of the page, and one more to see whether equal scores go on past it.
         let (end, overflow) = offset.addingReportingOverflow(limit)
         let window = overflow ? Int.max - 1 : end

@@ -144,7 +144,8 @@ extension SQLiteStore {
             try Self.organizations(
                 db,
                 sql: """
-                    SELECT o.name, o.fullname FROM organization_members m JOIN organizations o ON o.name = m.organization
+                    SELECT o.name, o.fullname FROM organization_members m
+                    JOIN organizations o ON o.name = m.organization
                     WHERE m.user_id = ? ORDER BY o.name
                     """,
                 [accountID])
@@ -204,7 +205,8 @@ extension SQLiteStore {
             if try Bool.fetchOne(
                 db,
                 sql: """
-                    SELECT 1 FROM claims WHERE paper_rowid = ? AND author_index = ? AND status IN ('pending', 'accepted')
+                    SELECT 1 FROM claims
+                    WHERE paper_rowid = ? AND author_index = ? AND status IN ('pending', 'accepted')
                     """,
                 arguments: [rowid, authorIndex]) ?? false
             {
