@@ -267,10 +267,18 @@ public final class SQLiteStore: PaperboyStore {
         -> ResultPage<StoredPaper>
     {
         try await pool.read { db in
+            // Every link less those of hidden papers (each found by the link's whole key; CROSS JOIN keeps the
+            // hidden papers the outer loop): a big category counts without a check of each of its links.
             let total =
                 try Int.fetchOne(
-                    db, sql: "SELECT count(*) FROM \(table) WHERE \(column) = ? AND \(PaperRow.visible("paper_rowid"))",
-                    arguments: [value]) ?? 0
+                    db,
+                    sql: """
+                        SELECT (SELECT count(*) FROM \(table) WHERE \(column) = ?)
+                            - (SELECT count(*) FROM papers h CROSS JOIN \(table) l ON l.\(column) = ?
+                                AND l.featured_at = h.featured_at AND l.paper_rowid = h.rowid
+                            WHERE h.hidden_at IS NOT NULL)
+                        """,
+                    arguments: [value, value]) ?? 0
             let rows = try PaperRow.fetchAll(
                 db,
                 sql: """
