@@ -112,6 +112,9 @@ struct MetaTests {
         _ = try await site.store.submit(
             Submission(
                 paper: PaperID("2611.00002")!, accountID: submitter.id, at: Date(timeIntervalSince1970: 1_795_262_400)))
+        _ = try await site.store.addComment(
+            paper: PaperID("2611.00002")!, accountID: submitter.id, text: "Nice *result*",
+            at: Date(timeIntervalSince1970: 1_795_262_500))
         try await site.run { client in
             let doc = try #require(try await client.json("/openapi.json") as? [String: Any])
             #expect(doc["openapi"] as? String == "3.1.0")
@@ -121,7 +124,10 @@ struct MetaTests {
                 Set(paths.keys) == [
                     "/api/daily_papers", "/api/papers/search", "/api/papers", "/api/papers/{id}",
                     "/api/papers/{id}/similar", "/api/papers/{id}/upvote", "/api/papers/submit",
-                    "/api/moderation/reports", "/health",
+                    "/api/papers/{id}/comments", "/api/papers/{id}/report", "/api/papers/{id}/hide",
+                    "/api/papers/{id}/unhide", "/api/comments/{id}", "/api/comments/{id}/report",
+                    "/api/comments/{id}/hide", "/api/comments/{id}/unhide", "/api/moderation/reports",
+                    "/health",
                 ])
             let schemes = (doc["components"] as? [String: Any])?["securitySchemes"] as? [String: [String: String]]
             #expect(schemes?["bearer"]?["scheme"] == "bearer")
@@ -131,6 +137,7 @@ struct MetaTests {
                 ("/api/papers/search?q=network", "DailyItem"),
                 ("/api/papers?limit=3", "Paper"),
                 ("/api/papers/2611.00002", "Paper"),
+                ("/api/papers/2611.00002/comments", "Comment"),
                 ("/health", "Health"),
                 ("/api/daily_papers?limit=0", "Error"),
             ]
