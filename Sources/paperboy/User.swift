@@ -54,6 +54,13 @@ struct UserCommand: AsyncParsableCommand {
         return account
     }
 
+    /// Records a change to an account in the moderation log, by the command line (no actor).
+    static func record(_ action: String, _ account: Account, detail: String?, in store: some ModerationStore)
+        async throws
+    {
+        try await store.recordModeration(action: action, target: account.username, detail: detail, by: nil, at: Date())
+    }
+
     /// The password on standard input, without one trailing newline, checked.
     static func readPassword() throws -> String {
         let data = FileHandle.standardInput.readDataToEndOfFile()
@@ -268,6 +275,7 @@ struct DisableUser: AsyncParsableCommand {
         try await Paperboy.guarded {
             try await UserCommand.withAccount(username, common) { store, account in
                 _ = try await store.updateAccount(id: account.id, .disabled(true))
+                if !account.disabled { try await UserCommand.record("user.disable", account, detail: nil, in: store) }
                 print("disabled \(account.username); its sessions have ended")
             }
         }
@@ -286,6 +294,7 @@ struct EnableUser: AsyncParsableCommand {
         try await Paperboy.guarded {
             try await UserCommand.withAccount(username, common) { store, account in
                 _ = try await store.updateAccount(id: account.id, .disabled(false))
+                if account.disabled { try await UserCommand.record("user.enable", account, detail: nil, in: store) }
                 print("enabled \(account.username)")
             }
         }
@@ -311,6 +320,9 @@ struct SetRole: AsyncParsableCommand {
             }
             try await UserCommand.withAccount(username, common) { store, account in
                 _ = try await store.updateAccount(id: account.id, .role(newRole))
+                if account.role != newRole {
+                    try await UserCommand.record("user.role", account, detail: newRole.rawValue, in: store)
+                }
                 print("\(account.username) is now \(newRole == .admin ? "an" : "a") \(newRole.rawValue)")
             }
         }
