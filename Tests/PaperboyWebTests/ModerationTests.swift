@@ -251,6 +251,13 @@ struct ModerationTests {
                     == [comment.id])
             #expect(try await site.store.paper(id: Self.paper, audience: .everyone)?.numComments == 0)
             #expect(try await site.store.reports(open: true, limit: 10).isEmpty)
+            // Visitors and members no longer see it on the paper's page or in its API answer.
+            let api = try await client.get("/api/papers/2611.00001/comments")
+            #expect(api.status == .ok)
+            #expect(try JSONSerialization.jsonObject(with: Data(api.body.utf8)) as? [Any] != nil)
+            #expect(!api.body.contains("Buy cheap pills"))
+            #expect(try await client.get("/papers/2611.00001").body.contains("Buy cheap pills") == false)
+            #expect(try await carol.get("/papers/2611.00001").body.contains("Buy cheap pills"), "moderators see it")
 
             let page = try await carol.get("/moderation")
             #expect(page.body.contains("No open reports."))
@@ -261,6 +268,7 @@ struct ModerationTests {
                 #expect(shown.status == .seeOther)
             }
             #expect(try await site.store.comments(on: Self.paper, audience: .everyone, limit: 10).count == 1)
+            #expect(try await client.get("/api/papers/2611.00001/comments").body.contains("Buy cheap pills"))
             #expect(!(try await carol.get("/moderation").body.contains(">Unhide comment</button>")))
 
             let missing = try await Self.post(carol, "/moderation/hide-comment", ["comment": "999"])
