@@ -112,6 +112,14 @@ struct MetaTests {
         _ = try await site.store.submit(
             Submission(
                 paper: PaperID("2611.00002")!, accountID: submitter.id, at: Date(timeIntervalSince1970: 1_795_262_400)))
+        // A public collection holding it, for the collection answers.
+        let collection = try await site.store.createCollection(
+            NewCollection(
+                id: "metaCoLLect2", ownerID: submitter.id, name: "Meta", description: "", isPublic: true,
+                at: Date(timeIntervalSince1970: 1_795_262_400)))
+        _ = try await site.store.setPaper(
+            PaperID("2611.00002")!, inCollection: collection.id, add: true,
+            at: Date(timeIntervalSince1970: 1_795_262_400))
         try await site.run { client in
             let doc = try #require(try await client.json("/openapi.json") as? [String: Any])
             #expect(doc["openapi"] as? String == "3.1.0")
@@ -121,7 +129,8 @@ struct MetaTests {
                 Set(paths.keys) == [
                     "/api/daily_papers", "/api/papers/search", "/api/papers", "/api/papers/{id}",
                     "/api/papers/{id}/similar", "/api/papers/{id}/upvote", "/api/papers/submit",
-                    "/health",
+                    "/health", "/api/collections", "/api/collections/{id}", "/api/collections/{id}/items",
+                    "/api/collections/{id}/items/{paperId}",
                 ])
             let schemes = (doc["components"] as? [String: Any])?["securitySchemes"] as? [String: [String: String]]
             #expect(schemes?["bearer"]?["scheme"] == "bearer")
@@ -133,6 +142,9 @@ struct MetaTests {
                 ("/api/papers/2611.00002", "Paper"),
                 ("/health", "Health"),
                 ("/api/daily_papers?limit=0", "Error"),
+                ("/api/collections/\(collection.id)", "Collection"),
+                ("/api/collections?user=metauser", "Collection"),
+                ("/api/collections/zzzzzzzzzzzz", "Error"),
             ]
             for (uri, schemaName) in samples {
                 let value = try await client.json(uri)

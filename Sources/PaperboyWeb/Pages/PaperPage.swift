@@ -43,6 +43,8 @@ struct PaperPageModel {
     var similar: [CardView]
     let bibtex: String
     let hasSimilar: Bool
+    /// The signed-in viewer's collections, to add the paper to or remove it from (`papercollections.mustache`).
+    var collections: PaperCollectionsView? = nil
 }
 
 extension PaperPageModel: PersonalPage {
