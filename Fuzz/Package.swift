@@ -3,7 +3,7 @@
 // that the normal build stays one build. Build and run them with scripts/fuzz.sh; see README.md.
 import PackageDescription
 
-let targets = ["snapshot", "oai", "atom", "query", "tex"]
+let targets = ["snapshot", "oai", "atom", "query", "tex", "markdown"]
 
 let package = Package(
     name: "PaperboyFuzz",

@@ -223,12 +223,40 @@ def tex():
     write("tex", "hostile-utf8.txt", b"Bal\\'\xc3azs \\'{\xff}")
 
 
+def markdown():
+    comments = {
+        "plain": "Nice paper! I wonder how this compares to the baseline in Table 2.",
+        "markup": "A *good* and **strong** point, with `code`, _more_ and __more__.\n\nSecond paragraph,\nline two.",
+        "fence": "Try:\n```python\nx = a * b * c\nprint(\"<b>\")\n```\nafter the code",
+        "fence-open": "```\nnever closed\n\nstill code",
+        "links": "See [the repo](https://github.com/foo/bar), https://arxiv.org/abs/1706.03762. and "
+        "(http://x.org/a_(b)_c), \\url{https://github.com/foo/bar}.",
+        "tex": "We have $a*b*c$ and $$\\sum_{i<n} x_i^2$$, but $5 and $10 are money; \\$ is escaped.",
+        "xss": "<script>alert(1)</script> <img src=x onerror=alert(1)> \"><svg onload=alert(1)> "
+        "[x](javascript:alert(1)) [y](JaVaScRiPt:alert(1)) [z](data:text/html,<b>) [w](vbscript:x) "
+        "[q](https://x.org/\"onmouseover=\"alert(1)) https://x.org/'onmouseover='x &amp; &#x3C;",
+        "nested": "**a *b [c `d` $e$](https://x.org/(f)) g* h** *i **j* k**",
+        "many-stars": "*" * 4000,
+        "many-brackets": "[" * 2000 + "](https://x.org)" * 100,
+        "many-dollars": "$a " * 1500,
+        "many-backticks": "a" + "`" * 3000 + " ``b`` " * 100,
+        "many-urls": "https://a.org.https://b.org(" * 150,
+        "emphasis-runs": "*a " * 800 + "b* " * 800 + "_c_d_ " * 100,
+        "controls": "a\x00b\x07c\x1b[31m\x7f\u0085\r\n\r\rd\te",
+        "unicode": "Gödel’s “quotes” *ﬁ* ＊x＊ \u202eevil\u202c 東京 https://例え.jp/パス $\\alpha$",
+    }
+    for name, text in comments.items():
+        write("markdown", f"{name}.md", text)
+    write("markdown", "utf8-invalid.md", b"*caf\xc3\x28* [\xff](https://x.org/\xfe) $\xed\xa0\x80$")
+
+
 if __name__ == "__main__":
     snapshot()
     oai()
     atom()
     query()
     tex()
+    markdown()
     for target in sorted(os.listdir(SEEDS)):
         files = list((SEEDS / target).iterdir())
         print(f"{target}: {len(files)} seeds, {sum(f.stat().st_size for f in files)} bytes")

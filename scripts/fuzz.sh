@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds one libFuzzer target of Fuzz/ and runs it, then minimises its saved corpus (see Fuzz/README.md).
 #
-#   scripts/fuzz.sh TARGET [SECONDS]      TARGET: snapshot, oai, atom, query or tex; SECONDS defaults to 60
+#   scripts/fuzz.sh TARGET [SECONDS]      TARGET: snapshot, oai, atom, query, tex or markdown; SECONDS defaults to 60
 #
 # FUZZ_SKIP_BUILD=1 runs the binary built before without building.
 # The build has a scratch path of its own (.build-fuzz), so the normal build stays one build. The run starts from
@@ -18,9 +18,9 @@ target=${1:-}
 seconds=${2:-60}
 case $target in
 snapshot | query | tex) max_len=4096 ;;
-oai | atom) max_len=8192 ;;
+oai | atom | markdown) max_len=8192 ;;
 *)
-    echo "usage: scripts/fuzz.sh snapshot|oai|atom|query|tex [SECONDS]" >&2
+    echo "usage: scripts/fuzz.sh snapshot|oai|atom|query|tex|markdown [SECONDS]" >&2
     exit 64
     ;;
 esac

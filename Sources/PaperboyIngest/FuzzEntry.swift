@@ -17,6 +17,8 @@ public enum FuzzEntry {
         case query
         /// A name or author list through ``Normalize/decodeTeX(_:)`` and ``Normalize/splitAuthors(_:)``.
         case tex
+        /// A comment's text through `CommentMarkdown.html(_:)` of PaperboyCore.
+        case markdown
     }
 
     /// The moment dates are checked against while fuzzing: 2026-11-20T12:00:00Z.
@@ -72,6 +74,8 @@ public enum FuzzEntry {
                 problems.append("author name \(RecordCheck.quoted(name)) empty or not collapsed")
             }
             return problems
+        case .markdown:
+            return markdown(bytes)
         }
     }
 

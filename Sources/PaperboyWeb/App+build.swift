@@ -104,6 +104,7 @@ func buildSite(
     PageRoutes(site: site).register(on: routes)
     SignInRoutes(site: site).register(on: routes)
     CommunityRoutes(site: site).register(on: routes)
+    DiscussionRoutes(site: site).register(on: routes)
     SettingsRoutes(site: site).register(on: routes)
     AvatarRoutes(site: site).register(on: routes)
     APIRoutes(site: site).register(on: routes)

@@ -287,7 +287,7 @@ struct CLITests {
 
 @Suite("Serving")
 struct ServeTests {
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(5)))
     func servesAndStopsGracefullyOnSIGTERM() async throws {
         let dir = try CLI.temporaryDirectory()
         let db = dir.appendingPathComponent("s.sqlite").path

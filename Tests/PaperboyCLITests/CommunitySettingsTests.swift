@@ -128,7 +128,7 @@ struct CommunitySettingsTests {
     }
 
     /// `/metrics` asks for the token read from `--metrics-token-file`; the site secret's file is accepted too.
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(5)))
     func theMetricsTokenComesFromAFile() async throws {
         let dir = try CLI.temporaryDirectory()
         let db = dir.appendingPathComponent("s.sqlite").path

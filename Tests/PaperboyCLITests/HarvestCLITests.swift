@@ -69,7 +69,7 @@ final class OAIStub: Sendable {
 
 @Suite("Harvesting over HTTP")
 struct HarvestCLITests {
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(5)))
     func harvestsPagesHonours503AndContinuesFromTheLastHarvest() async throws {
         let stub = OAIStub()
         let router = Router()

@@ -35,6 +35,8 @@ import Testing
         #expect(FuzzEntry.run(.atom, Array(Fixtures.atomFeed.utf8)).isEmpty)
         #expect(FuzzEntry.run(.tex, Array(#"C. Bal\'azs and {\O}bro, J. Smith Jr."#.utf8)).isEmpty)
         #expect(FuzzEntry.run(.query, Array(#"author:"Ann Lee" -cat:cs.LG transformer* after:2020"#.utf8)).isEmpty)
+        let comment = "**Nice** [code](https://github.com/a/b), `x`, $a*b$\n\n```\n<b>\n```"
+        #expect(FuzzEntry.run(.markdown, Array(comment.utf8)).isEmpty)
     }
 
     /// The checks find what they look for (a test of the test).
@@ -49,5 +51,46 @@ import Testing
                 #"0704.0001: categories ["a", "a"]"#,
             ])
         #expect(FuzzEntry.checkReason("bad \u{1B}[31m") == [#"control character in reason "bad \u{1B}[31m""#])
+    }
+
+    /// The checks of a rendered comment find what they look for.
+    @Test(arguments: [
+        ("<p>ok</p>\n<pre><code>x</code></pre>", [String]()),
+        (#"<p><a href="https://x.org/?a=1&amp;b" rel="nofollow ugc noopener">x</a></p>"#, []),
+        ("<p><script>x</script></p>", ["tag not allowed: <script>", "unbalanced </script> after <p>"]),
+        ("<p><em>x</p></em>", ["unbalanced </p> after <em>", "unclosed <p>"]),
+        (
+            #"<p><a href="javascript:alert(1)" rel="nofollow ugc noopener">x</a></p>"#,
+            [#"href not http(s): "javascript:alert(1)""#]
+        ),
+        (
+            #"<p><a href="https://x.org/"x" rel="nofollow ugc noopener">x</a></p>"#,
+            [#"raw " in href "https://x.org/\"x""#]
+        ),
+        (
+            #"<p><a href="https://x.org" rel="nofollow">x</a></p>"#,
+            [#"tag not allowed: <a href="https://x.org" rel="nofollow">"#, "unbalanced </a> after <p>"]
+        ),
+        (
+            #"<p><a href="https://x.org" rel="nofollow ugc noopener"><a href="https://y.org" rel="nofollow ugc noopener">y</a></a></p>"#,
+            ["a link inside a link"]
+        ),
+        (
+            "<p>a > b & c \"d\" 'e'</p>",
+            [
+                "raw > in text at 5", "bare & at 9", "raw \" in text at 13", "raw \" in text at 15",
+                "raw ' in text at 17",
+            ]
+        ),
+        ("<p><code><em>x</em></code></p>", ["<em> outside a paragraph, or inside code or TeX"]),
+        (
+            "text<pre>x<p></p></pre>",
+            ["text outside a block", "text directly inside <pre>", "<p> inside <pre>", "<p> directly inside <pre>"]
+        ),
+        ("<p>\u{1B}</p><p>", ["control character U+1B in text", "unclosed <p>"]),
+    ])
+    func theCommentChecksCatchBrokenPromises(html: String, problems: [String]) {
+        #expect(FuzzEntry.checkCommentHTML(html) == problems)
+        #expect(FuzzEntry.run(.markdown, Array("  \n\u{0}".utf8)).isEmpty)
     }
 }

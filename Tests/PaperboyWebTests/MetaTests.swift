@@ -112,6 +112,9 @@ struct MetaTests {
         _ = try await site.store.submit(
             Submission(
                 paper: PaperID("2611.00002")!, accountID: submitter.id, at: Date(timeIntervalSince1970: 1_795_262_400)))
+        _ = try await site.store.addComment(
+            paper: PaperID("2611.00002")!, accountID: submitter.id, text: "Nice *result*",
+            at: Date(timeIntervalSince1970: 1_795_262_500))
         // A public collection holding it, for the collection answers.
         let collection = try await site.store.createCollection(
             NewCollection(
@@ -129,6 +132,9 @@ struct MetaTests {
                 Set(paths.keys) == [
                     "/api/daily_papers", "/api/papers/search", "/api/papers", "/api/papers/{id}",
                     "/api/papers/{id}/similar", "/api/papers/{id}/upvote", "/api/papers/submit",
+                    "/api/papers/{id}/comments", "/api/papers/{id}/report", "/api/papers/{id}/hide",
+                    "/api/papers/{id}/unhide", "/api/comments/{id}", "/api/comments/{id}/report",
+                    "/api/comments/{id}/hide", "/api/comments/{id}/unhide",
                     "/health", "/api/collections", "/api/collections/{id}", "/api/collections/{id}/items",
                     "/api/collections/{id}/items/{paperId}",
                 ])
@@ -140,6 +146,7 @@ struct MetaTests {
                 ("/api/papers/search?q=network", "DailyItem"),
                 ("/api/papers?limit=3", "Paper"),
                 ("/api/papers/2611.00002", "Paper"),
+                ("/api/papers/2611.00002/comments", "Comment"),
                 ("/health", "Health"),
                 ("/api/daily_papers?limit=0", "Error"),
                 ("/api/collections/\(collection.id)", "Collection"),

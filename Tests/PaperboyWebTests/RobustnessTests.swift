@@ -156,11 +156,17 @@ struct HTTPConformanceTests {
     @Test(arguments: [HTTPRequest.Method.post, .put, .delete, .patch])
     func otherMethodsOnReadRoutesAre405WithAllow(method: HTTPRequest.Method) async throws {
         try await TestSite.make().run { client in
-            for uri in ["/", "/papers/2611.00001", "/api/daily_papers", "/api/papers/2611.00001", "/health"] {
+            for uri in ["/", "/papers/2611.00001", "/api/daily_papers", "/api/papers/2611.00001/similar", "/health"] {
                 let answer = try await client.execute(uri: uri, method: method) { $0 }
                 #expect(answer.status == .methodNotAllowed, "\(method) \(uri)")
                 #expect(answer.headers[.allow] == "GET, HEAD, OPTIONS", "\(uri)")
                 #expect(answer.headers[.contentSecurityPolicy] != nil)
+            }
+            // A paper takes PATCH too (its organisation and links), from a signed-in caller.
+            if method != .patch {
+                let paper = try await client.execute(uri: "/api/papers/2611.00001", method: method) { $0 }
+                #expect(paper.status == .methodNotAllowed)
+                #expect(paper.headers[.allow] == "GET, HEAD, PATCH, OPTIONS")
             }
             let unknown = try await client.execute(uri: "/nowhere", method: method) { $0 }
             #expect(unknown.status == .notFound)

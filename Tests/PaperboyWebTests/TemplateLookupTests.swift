@@ -44,7 +44,7 @@ struct TemplateLookupTests {
             result: ResultPage(items: [stored], total: 120, offset: 0, limit: 50), previous: .day(day.adding(days: -1)),
             next: .day(day.adding(days: 1)), emptyText: "none")
         listing.site = site
-        var paper = PaperPageModel(config: config, stored: stored, similar: [card])
+        var paper = PaperPageModel(config: config, stored: stored, similar: [card], comments: [])
         paper.site = site
         paper.vote = vote
         let parents: [(String, [String])] = [

@@ -53,8 +53,6 @@ enum APISort: String, CaseIterable {
 struct APIRoutes<Store: SiteStore>: Sendable {
     let site: Site<Store>
 
-    static var upvoteSuffix: String { "/upvote" }
-
     func register(on routes: RouteTable) {
         routes.get(.apiDailyPapers) { request, context in
             try await api(request) { try await dailyPapers(request, context.viewer) }
@@ -66,29 +64,34 @@ struct APIRoutes<Store: SiteStore>: Sendable {
             try await api(request) { try await allPapers(request, context.viewer) }
         }
         routes.get(.apiPaper) { request, context in
-            try await api(request) {
-                let parameter = try SiteRoute.apiPaper.parameter(in: context)
-                let similarSuffix = "/similar"
-                if parameter.hasSuffix(similarSuffix), parameter.count > similarSuffix.count {
-                    return try await similar(try paperID(parameter.dropLast(similarSuffix.count)), request)
+            let (raw, sub) = PaperSubresource.split(try SiteRoute.apiPaper.parameter(in: context))
+            guard sub.methods.contains(.get) else { return RouteTable.notAllowed(sub.methods) }
+            return try await api(request) {
+                let id = try paperID(raw)
+                switch sub {
+                case .similar: return try await similar(id, request)
+                case .comments: return try await comments(id, context.viewer)
+                default: return try await paper(id, context.viewer)
                 }
-                return try await paper(try paperID(parameter), context.viewer)
             }
         }
-        routes.methods(of: .apiPaper) { path in
-            path.hasSuffix(APIRoutes.upvoteSuffix) ? [.post, .delete] : [.get]
-        }
-        for method in [HTTPRequest.Method.post, .delete] {
+        routes.methods(of: .apiPaper) { path in PaperSubresource.split(path).sub.methods }
+        routes.methods(of: .apiComment) { path in CommentSubresource.split(path).sub.methods }
+        for method in [HTTPRequest.Method.post, .delete, .patch] {
             routes.on(.apiPaper, method: method) { request, context in
                 let parameter = try SiteRoute.apiPaper.parameter(in: context)
-                let suffix = APIRoutes.upvoteSuffix
-                // A paper itself is read-only: only its upvote takes POST and DELETE.
-                guard parameter.hasSuffix(suffix) || parameter == String(suffix.dropFirst()) else {
-                    return RouteTable.notAllowed([.get])
-                }
+                let methods = PaperSubresource.split(parameter).sub.methods
+                guard methods.contains(method) else { return RouteTable.notAllowed(methods) }
                 return try await api(request, cacheable: false) {
-                    let viewer = try account(request, context)
-                    return try await upvote(try paperID(parameter.dropLast(suffix.count)), up: method == .post, viewer)
+                    try await paperWrite(parameter, method, request, try account(request, context))
+                }
+            }
+            routes.on(.apiComment, method: method) { request, context in
+                let parameter = try SiteRoute.apiComment.parameter(in: context)
+                let methods = CommentSubresource.split(parameter).sub.methods
+                guard methods.contains(method) else { return RouteTable.notAllowed(methods) }
+                return try await api(request, cacheable: false) {
+                    try await commentWrite(parameter, method, request, try account(request, context))
                 }
             }
         }
@@ -259,7 +262,7 @@ struct APIRoutes<Store: SiteStore>: Sendable {
     }
 
     func paper(_ id: PaperID, _ viewer: Viewer?) async throws -> Rendered {
-        guard let stored = try await site.store.paper(id: id, audience: .everyone) else {
+        guard let stored = try await site.store.paper(id: id, audience: discussion.audience(viewer)) else {
             throw APIError.notFound("paper \(id) not found")
         }
         let voted = try await voted(viewer, [stored])

@@ -22,6 +22,8 @@ struct ErrorPageModel {
     let canonical: String?
     let heading: String
     let message: String
+    /// Where "back" goes (today's papers when nil).
+    var back: String? = nil
 }
 
 extension ErrorPageModel: PersonalPage {}

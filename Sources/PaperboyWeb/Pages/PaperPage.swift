@@ -43,6 +43,8 @@ struct PaperPageModel {
     var similar: [CardView]
     let bibtex: String
     let hasSimilar: Bool
+    /// Claims, links, the key sentence and keywords, the discussion and the viewer's forms.
+    var community: PaperCommunityView
     /// The signed-in viewer's collections, to add the paper to or remove it from (`papercollections.mustache`).
     var collections: PaperCollectionsView? = nil
 }
@@ -59,7 +61,7 @@ extension PaperPageModel: PersonalPage {
 }
 
 extension PaperPageModel {
-    init(config: WebConfiguration, stored: StoredPaper, similar: [CardView]) {
+    init(config: WebConfiguration, stored: StoredPaper, similar: [CardView], comments: [Comment]) {
         let paper = stored.paper
         let id = paper.id
         self.init(
@@ -94,7 +96,8 @@ extension PaperPageModel {
             },
             similar: similar,
             bibtex: Citation.bibtex(paper),
-            hasSimilar: !similar.isEmpty)
+            hasSimilar: !similar.isEmpty,
+            community: PaperCommunityView(stored, comments: comments, config: config))
     }
 }
 
@@ -105,7 +108,8 @@ extension PageRoutes {
         let wantsMarkdown = raw.hasSuffix(".md")
         if wantsMarkdown { raw.removeLast(3) }
         guard let (id, _) = PaperID.parse(raw) else { throw PageError.notFound("“\(raw)” is not an arXiv id.") }
-        guard let stored = try await site.store.paper(id: id, audience: .everyone) else {
+        let actions = DiscussionActions(site: site)
+        guard let stored = try await actions.visiblePaper(id, visit.viewer) else {
             throw PageError.notFound("Paper \(id) is not here (yet).")
         }
         if wantsMarkdown {
@@ -122,7 +126,17 @@ extension PageRoutes {
             headers[.cacheControl] = "no-store"
         }
         let similar = found.map { CardView($0.paper, config: config, similarity: $0.similarity) }
-        var page = try await html(PaperPageModel(config: config, stored: stored, similar: similar), "paper", visit)
+        let comments = try await actions.comments(on: id, visit.viewer)
+        var model = PaperPageModel(config: config, stored: stored, similar: similar, comments: comments)
+        if let viewer = visit.viewer {
+            let mayEditLinks = actions.mayEditLinks(viewer, stored)
+            model.community.personalize(
+                for: viewer, stored: stored, mayEditLinks: mayEditLinks,
+                moderator: actions.audience(viewer) == .moderators,
+                organizations: mayEditLinks ? try await site.store.organizations(accountID: viewer.account.id) : [],
+                config: config)
+        }
+        var page = try await html(model, "paper", visit)
         page.headers = headers
         return page
     }

@@ -202,6 +202,7 @@ extension PaperPageModel: MustacheParent {
         case "similar": similar
         case "bibtex": bibtex
         case "hasSimilar": hasSimilar
+        case "community": community
         case "collections": collections
         default: nil
         }
