@@ -214,6 +214,20 @@ struct CollectionTests {
         }
     }
 
+    @Test func aDisabledOwnersPublicCollectionIsNotFound() async throws {
+        let site = try await TestSite.make()
+        let (owner, token) = try await site.member("owner")
+        try await site.run(clock: Self.clock) { client in
+            let id = try await Self.create(client, token: token, name: "Spam", isPublic: true)
+            #expect(try await client.get("/collections/\(id)").status == .ok)
+            _ = try await site.store.updateAccount(id: owner.id, .disabled(true))
+            #expect(try await client.get("/collections/\(id)").status == .notFound)
+            #expect(try await client.get("/collections/\(id).bib").status == .notFound)
+            #expect(try await client.get("/feeds/collections/\(id).xml").status == .notFound)
+            #expect(try await client.get("/api/collections/\(id)").status == .notFound)
+        }
+    }
+
     @Test func onlyTheOwnerChangesAPublicCollection() async throws {
         let site = try await TestSite.make()
         let (_, owner) = try await site.member("owner")

@@ -10,12 +10,17 @@ struct CollectionActions<Store: SiteStore>: Sendable {
 
     // MARK: Reading
 
-    /// The collection when `viewer` may see it: its owner always, anyone when it is public. Someone else's private
-    /// collection, a malformed id and an unknown one all read as missing.
+    /// The collection when `viewer` may see it: its owner always, anyone when it is public and its owner's account
+    /// is not disabled (like their profile). Someone else's private collection, a malformed id and an unknown one
+    /// all read as missing.
     func visible(_ id: String, to viewer: Viewer?) async throws -> PaperCollection {
-        guard PaperCollection.isWellFormedID(id), let collection = try await site.store.collection(id: id),
-            collection.isPublic || collection.ownerID == viewer?.account.id
-        else { throw CollectionRules.notFound(id) }
+        guard PaperCollection.isWellFormedID(id), let collection = try await site.store.collection(id: id) else {
+            throw CollectionRules.notFound(id)
+        }
+        if collection.ownerID == viewer?.account.id { return collection }
+        guard collection.isPublic, try await site.store.account(id: collection.ownerID)?.disabled == false else {
+            throw CollectionRules.notFound(id)
+        }
         return collection
     }
 

@@ -358,9 +358,13 @@ struct CollectionRoutes<Store: SiteStore>: Sendable {
         let feeds = FeedRoutes(site: site)
         guard file.hasSuffix(".xml") else { return feeds.notFound("No such feed.") }
         let id = String(file.dropLast(4))
-        guard PaperCollection.isWellFormedID(id), let collection = try await site.store.collection(id: id),
-            collection.isPublic
-        else { return feeds.notFound("No such feed.") }
+        // Public collections only, whoever asks (a feed reader sends no cookie).
+        let collection: PaperCollection
+        do {
+            collection = try await actions.visible(id, to: nil)
+        } catch is CommunityRefusal {
+            return feeds.notFound("No such feed.")
+        }
         let papers = try await site.store.papers(
             inCollection: id, audience: .everyone, offset: 0, limit: FeedRoutes<Store>.size
         ).items
