@@ -16,26 +16,63 @@ struct PaperRow {
         case featuredAt = "featured_at"
         case upvotes
         case numComments = "num_comments"
+        case hiddenAt = "hidden_at"
+        case organization
+        case githubRepo = "github_repo"
+        case projectPage = "project_page"
+        case keySentence = "key_sentence"
+        case keywords
     }
 
     static let columns = columns(prefix: "")
 
     /// The SELECT list, each column named by an alias (SQLite does not promise a name otherwise), its table
-    /// given by `prefix` ("p."; none for a query `FROM papers`). The submitter comes from a scalar subquery (a
-    /// primary-key lookup, skipped when nobody submitted the paper), so every query reading papers carries it without
-    /// a join.
+    /// given by `prefix` ("p."; none for a query `FROM papers`). What the community added comes from scalar
+    /// subqueries, each a primary-key or indexed lookup (skipped when the paper has none), so every query reading
+    /// papers carries them without a join: the submitter and the organisation's full name (by primary key), and the
+    /// accepted claims (one look-up in the claims index on the paper), each with whether the claimant has a visible
+    /// comment on the paper (looked up only for an accepted claim).
     static func columns(prefix: String) -> String {
         let table = prefix.isEmpty ? "papers." : prefix
         let submitter = """
             CASE WHEN \(table)submitted_by IS NULL THEN NULL ELSE (SELECT u.username || char(10) || u.fullname \
             FROM users u WHERE u.id = \(table)submitted_by) END AS \(submitterColumn)
             """
-        return (Columns.allCases.map { "\(prefix)\($0.rawValue) AS \($0.rawValue)" } + [submitter])
-            .joined(separator: ", ")
+        let organization = """
+            CASE WHEN \(table)organization IS NULL THEN NULL ELSE (SELECT o.fullname FROM organizations o \
+            WHERE o.name = \(table)organization) END AS \(organizationFullnameColumn)
+            """
+        let claimed = """
+            (SELECT json_group_array(json_array(c.author_index, u.username, u.fullname, EXISTS (SELECT 1 \
+            FROM comments m WHERE m.paper_rowid = c.paper_rowid AND m.user_id = c.user_id AND m.hidden_at IS NULL))) \
+            FROM claims c JOIN users u ON u.id = c.user_id WHERE c.paper_rowid = \(table)rowid \
+            AND c.status = 'accepted') AS \(claimedColumn)
+            """
+        return
+            (Columns.allCases.map { "\(prefix)\($0.rawValue) AS \($0.rawValue)" } + [
+                submitter, organization, claimed,
+            ]).joined(separator: ", ")
     }
 
     /// The alias of the submitter's username and display name, separated by a newline (a username has none).
     static let submitterColumn = "submitter_person"
+    /// The alias of the organisation's full name.
+    static let organizationFullnameColumn = "organization_fullname"
+    /// The alias of the accepted claims: a JSON array of `[author index, username, full name, commented]` arrays,
+    /// `commented` 1 when the claimant has a visible comment on the paper.
+    static let claimedColumn = "claimed_authors"
+
+    /// A condition true of a paper that is not hidden, over an expression naming its rowid (`rowid`, `p.rowid`,
+    /// `l.paper_rowid`). The hidden papers are a short list read once per query through the `papers_hidden` partial
+    /// index, so the condition needs no row and a query keeps its covering index; hiding needs no re-indexing. Each
+    /// row checked costs a probe of that list (about a third of a microsecond), so a count over many rows subtracts
+    /// the hidden ones instead (found from ``hiddenRowids``).
+    static func visible(_ rowid: String = "rowid") -> String {
+        "\(rowid) NOT IN (\(hiddenRowids))"
+    }
+
+    /// The rowids of hidden papers.
+    static let hiddenRowids = "SELECT h.rowid FROM papers h WHERE h.hidden_at IS NOT NULL"
 
     let rowid: Int64
     let paper: StoredPaper
@@ -93,9 +130,57 @@ struct PaperRow {
             updated: updated.map(PaperRow.date),
             featuredAt: PaperRow.date(featured))
         let person: String? = try row.decode(forColumn: PaperRow.submitterColumn)
+        let hidden: Int64? = try row.decode(forColumn: Columns.hiddenAt)
+        let organization: String? = try row.decode(forColumn: Columns.organization)
+        let organizationFullname: String? = try row.decode(forColumn: PaperRow.organizationFullnameColumn)
+        let keywords: String = try row.decode(forColumn: Columns.keywords)
+        let claimed = try PaperRow.claims(try row.decode(forColumn: PaperRow.claimedColumn))
         self.paper = StoredPaper(
             paper: paper, upvotes: try row.decode(forColumn: Columns.upvotes),
-            numComments: try row.decode(forColumn: Columns.numComments), submittedBy: person.flatMap(PaperRow.person))
+            numComments: try row.decode(forColumn: Columns.numComments), submittedBy: person.flatMap(PaperRow.person),
+            hiddenAt: hidden.map(PaperRow.date),
+            organization: organization.map { Organization(name: $0, fullname: organizationFullname ?? $0) },
+            githubRepo: try row.decode(forColumn: Columns.githubRepo),
+            projectPage: try row.decode(forColumn: Columns.projectPage),
+            keySentence: try row.decode(forColumn: Columns.keySentence), keywords: PaperRow.keywords(keywords),
+            claimedAuthors: claimed.map(\.claimed), authorParticipating: claimed.contains(where: \.commented))
+    }
+
+    /// Keywords as stored: newline separated, empty for none.
+    static func keywords(_ text: String) -> [String] {
+        text.isEmpty ? [] : text.split(separator: "\n").map(String.init)
+    }
+
+    static func keywordsText(_ keywords: [String]) -> String {
+        keywords.map { $0.split(whereSeparator: \.isNewline).joined(separator: " ") }.filter { !$0.isEmpty }
+            .joined(separator: "\n")
+    }
+
+    /// The accepted claims selected as ``claimedColumn``, by author position. Throws `StoredRowError` when the
+    /// text is not what the query makes (a database edited by hand).
+    static func claims(_ json: String?) throws -> [ClaimEntry] {
+        // Most papers have no claim: no decoding for them.
+        guard let json, json != "[]" else { return [] }
+        do {
+            return try JSONDecoder().decode([ClaimEntry].self, from: Data(json.utf8))
+                .sorted { $0.claimed.index < $1.claimed.index }
+        } catch {
+            throw StoredRowError(description: "a paper's claimed authors cannot be read: \(error)")
+        }
+    }
+
+    /// One `[index, username, fullname, commented]` array of ``claimedColumn``.
+    struct ClaimEntry: Decodable {
+        let claimed: ClaimedAuthor
+        let commented: Bool
+
+        init(from decoder: any Decoder) throws {
+            var values = try decoder.unkeyedContainer()
+            let index = try values.decode(Int.self)
+            let person = Person(username: try values.decode(String.self), fullname: try values.decode(String.self))
+            claimed = ClaimedAuthor(index: index, person: person)
+            commented = try values.decode(Int.self) != 0
+        }
     }
 
     /// Arguments for the INSERT statement (id first) or the UPDATE statement (rowid last).

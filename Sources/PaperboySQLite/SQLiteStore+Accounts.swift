@@ -132,6 +132,10 @@ extension SQLiteStore {
                     """,
                 arguments: [id])
             try db.execute(sql: "DELETE FROM collections WHERE user_id = ?", arguments: [id])
+            // Claims and memberships go; moderation it did stays in the log and on claims without an actor.
+            try db.execute(sql: "DELETE FROM claims WHERE user_id = ?", arguments: [id])
+            try db.execute(sql: "DELETE FROM organization_members WHERE user_id = ?", arguments: [id])
+            try db.execute(sql: "UPDATE claims SET decided_by = NULL WHERE decided_by = ?", arguments: [id])
             try db.execute(sql: "DELETE FROM users WHERE id = ?", arguments: [id])
             return true
         }

@@ -104,7 +104,7 @@ extension SQLiteStore {
         let (start, overflow) = end.subtractingReportingOverflow(windowMillis)
         let range: StatementArguments = [overflow ? Int64.min : start, end]
         return try await pool.read { db in
-            let filter = "WHERE featured_at > ? AND featured_at <= ?"
+            let filter = "WHERE featured_at > ? AND featured_at <= ? AND \(PaperRow.visible())"
             let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM papers \(filter)", arguments: range) ?? 0
             let rows = try PaperRow.fetchPage(
                 db, filter: filter, filterArguments: range,
@@ -124,6 +124,7 @@ extension SQLiteStore {
             }
         let filter = """
             WHERE submitted_by = (SELECT id FROM users WHERE username = ?) AND featured_day BETWEEN ? AND ?
+                AND \(PaperRow.visible())
             """
         let arguments: StatementArguments = [username, days.lowerBound.description, days.upperBound.description]
         return try await pool.read { db in

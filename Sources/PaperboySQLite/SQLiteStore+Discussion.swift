@@ -143,7 +143,7 @@ extension SQLiteStore {
                 sql: "UPDATE comments SET hidden_at = ? WHERE id = ?",
                 arguments: [hidden ? PaperRow.millis(at) : nil, id])
             try Self.recountComments(db, paperRowid: paperRowid)
-            try Self.recordLog(
+            try logModeration(
                 db, action: hidden ? "comment.hide" : "comment.unhide", target: "comment:\(id)", detail: nil,
                 actorID: actorID, at: at)
             return true
@@ -166,21 +166,11 @@ extension SQLiteStore {
             try db.execute(
                 sql: "UPDATE reports SET resolved_at = ?, resolved_by = ? WHERE id = ?",
                 arguments: [PaperRow.millis(at), actorID, id])
-            try Self.recordLog(
+            try logModeration(
                 db, action: "report.resolve", target: "report:\(id)", detail: ReportRow.describe(report.target),
                 actorID: actorID, at: at)
             return true
         }
-    }
-
-    // TODO(lead): use logModeration (SQLiteStore+Profile.swift) once both branches are merged, and drop this copy.
-    /// Writes one row of the moderation log, in the caller's transaction.
-    fileprivate static func recordLog(
-        _ db: Database, action: String, target: String, detail: String?, actorID: Int64?, at: Date
-    ) throws {
-        try db.execute(
-            sql: "INSERT INTO moderation_log (actor_id, action, target, detail, at) VALUES (?, ?, ?, ?, ?)",
-            arguments: [actorID, action, target, detail, PaperRow.millis(at)])
     }
 
     // MARK: Collections

@@ -13,8 +13,7 @@ extension SQLiteStore {
             let whereSQL = filters.whereSQL
             return try await pool.read { db in
                 let total =
-                    try Int.fetchOne(db, sql: "SELECT count(*) FROM papers p\(whereSQL)", arguments: filters.arguments)
-                    ?? 0
+                    try Int.fetchOne(db, sql: filters.countSQL, arguments: filters.arguments) ?? 0
                 let keys = try Int64.fetchAll(
                     db,
                     sql: """
@@ -25,15 +24,27 @@ extension SQLiteStore {
             }
         }
         let matchArguments: StatementArguments = [match.text] + filters.arguments
-        let from =
+        let matches =
             filters.isEmpty
             ? "papers_fts WHERE papers_fts MATCH ?"
             : "papers_fts JOIN papers p ON p.rowid = papers_fts.rowid WHERE papers_fts MATCH ?\(filters.andSQL)"
+        // Hidden papers stay in the index and are left out here, so hiding or showing one needs no re-indexing. Without
+        // filters the total is every match less the hidden ones (looked up one by one in the index), which costs far
+        // less than checking every match; with them, each match reads its paper row anyway and is checked.
+        let from = matches + " AND \(PaperRow.visible("papers_fts.rowid"))"
+        let (count, countArguments): (String, StatementArguments) =
+            filters.isEmpty
+            ? (
+                """
+                SELECT (SELECT count(*) FROM \(matches))
+                    - (SELECT count(*) FROM \(matches) AND papers_fts.rowid IN (\(PaperRow.hiddenRowids)))
+                """, matchArguments + matchArguments
+            ) : ("SELECT count(*) FROM \(from)", matchArguments)
         // Every match up to the end of the page, and one more to see whether equal scores go on past it.
         let (end, overflow) = offset.addingReportingOverflow(limit)
         let window = overflow ? Int.max - 1 : end
         return try await pool.read { db in
-            let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM \(from)", arguments: matchArguments) ?? 0
+            let total = try Int.fetchOne(db, sql: count, arguments: countArguments) ?? 0
             guard window > 0, offset < total else { return KeywordRanking(ranked: [], total: total) }
             let score = "bm25(papers_fts, 10.0, 4.0, 1.0)"
             var rows = try Self.scored(
@@ -190,8 +201,15 @@ struct SearchFilters {
     }
 
     var isEmpty: Bool { clauses.isEmpty }
-    /// ` WHERE ...`, or nothing.
-    var whereSQL: String { isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND ") }
+    /// ` WHERE ...` of the filters, hidden papers left out.
+    var whereSQL: String { " WHERE " + (clauses + [PaperRow.visible("p.rowid")]).joined(separator: " AND ") }
+    /// How many papers pass the filters, hidden ones left out. Without filters, every paper less the hidden ones
+    /// (SQLite counts a whole table quickly); with them, each paper is checked (the filters' own look-ups cost more).
+    var countSQL: String {
+        clauses.isEmpty
+            ? "SELECT (SELECT count(*) FROM papers) - (SELECT count(*) FROM papers WHERE hidden_at IS NOT NULL)"
+            : "SELECT count(*) FROM papers p\(whereSQL)"
+    }
     /// ` AND ...` to follow another condition, or nothing.
     var andSQL: String { clauses.map { " AND " + $0 }.joined() }
 }

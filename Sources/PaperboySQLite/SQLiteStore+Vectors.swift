@@ -153,7 +153,11 @@ extension SQLiteStore {
             var result: [PaperKey: StoredPaper] = [:]
             for chunk in KeyList.chunks(keys) {
                 for paper in try PaperRow.fetchAll(
-                    db, sql: "SELECT \(PaperRow.columns) FROM papers WHERE rowid IN (\(chunk.placeholders))",
+                    db,
+                    sql: """
+                        SELECT \(PaperRow.columns) FROM papers
+                        WHERE rowid IN (\(chunk.placeholders)) AND hidden_at IS NULL
+                        """,
                     arguments: chunk.keys)
                 {
                     result[paper.rowid] = paper.paper

@@ -111,11 +111,13 @@ public final class SQLiteStore: PaperboyStore {
             sql: """
                 INSERT INTO papers (id, title, authors, abstract, categories, versions, submitter, comments,
                     journal_ref, doi, report_no, license, updated_at, published_at, latest_version, featured_at,
-                    featured_day)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    featured_day, key_sentence)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (id) DO NOTHING
                 """)
-        statement.setUncheckedArguments(PaperRow.arguments(paper, includingID: true))
+        // The key sentence starts as the abstract's first sentence; the embedding pipeline refines it.
+        statement.setUncheckedArguments(
+            PaperRow.arguments(paper, includingID: true) + [PaperRow.firstSentence(paper.abstract)])
         try statement.execute()
         guard db.changesCount == 1 else { return false }
         let rowid = db.lastInsertedRowID
@@ -135,6 +137,11 @@ public final class SQLiteStore: PaperboyStore {
                 """)
         statement.setUncheckedArguments(PaperRow.arguments(paper: new, rowid: rowid))
         try statement.execute()
+        if old.abstract != new.abstract {
+            // A summary of the old text is stale: back to the first-sentence rule, keywords made again when embedded.
+            try db.cachedStatement(sql: "UPDATE papers SET key_sentence = ?, keywords = '' WHERE rowid = ?")
+                .execute(arguments: [PaperRow.firstSentence(new.abstract), rowid])
+        }
         if old.authors != new.authors || old.categories != new.categories || old.featuredAt != new.featuredAt {
             try deleteLinks(db, rowid: rowid, paper: old)
             try insertLinks(db, rowid: rowid, paper: new)
@@ -183,9 +190,10 @@ public final class SQLiteStore: PaperboyStore {
     // MARK: Reading
 
     public func paper(id: PaperID, audience: Audience) async throws -> StoredPaper? {
-        try await pool.read { db in
+        let visibility = audience == .moderators ? "" : " AND hidden_at IS NULL"
+        return try await pool.read { db in
             try PaperRow.fetchAll(
-                db, sql: "SELECT \(PaperRow.columns) FROM papers WHERE id = ?", arguments: [id.rawValue]
+                db, sql: "SELECT \(PaperRow.columns) FROM papers WHERE id = ?\(visibility)", arguments: [id.rawValue]
             ).first?.paper
         }
     }
@@ -200,34 +208,47 @@ public final class SQLiteStore: PaperboyStore {
             }
         // Over every day, leave the day out of the query so that the time index serves the order.
         let everything = days == ListingPeriod.everything
-        let filter = everything ? "" : " WHERE featured_day BETWEEN ? AND ?"
+        let filter =
+            everything
+            ? " WHERE \(PaperRow.visible())" : " WHERE featured_day BETWEEN ? AND ? AND \(PaperRow.visible())"
         let range: StatementArguments = everything ? [] : [days.lowerBound.description, days.upperBound.description]
+        // Every paper but the hidden ones: SQLite counts a whole table quickly, a filtered one entry by entry.
+        let count =
+            everything
+            ? "SELECT (SELECT count(*) FROM papers) - (SELECT count(*) FROM papers WHERE hidden_at IS NOT NULL)"
+            : "SELECT count(*) FROM papers\(filter)"
         return try await pool.read { db in
-            let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM papers\(filter)", arguments: range) ?? 0
+            let total = try Int.fetchOne(db, sql: count, arguments: range) ?? 0
             let rows = try PaperRow.fetchPage(
                 db, filter: filter, filterArguments: range, order: order, limit: limit, offset: offset)
             return ResultPage(items: rows.map(\.paper), total: total, offset: offset, limit: limit)
         }
     }
 
+    // Days with papers count visible papers only, so that navigation never lands on a day whose papers are all
+    // hidden. Each walks the day index from one end and stops at the first visible paper.
+
     public func newestDay() async throws -> Day? {
-        try await pool.read { db in
-            try String.fetchOne(db, sql: "SELECT max(featured_day) FROM papers").flatMap { Day(iso: $0) }
-        }
+        try await day(where: "", order: "DESC", arguments: [])
     }
 
     public func dayWithPapers(before day: Day) async throws -> Day? {
-        try await pool.read { db in
-            try String.fetchOne(
-                db, sql: "SELECT max(featured_day) FROM papers WHERE featured_day < ?", arguments: [day.description]
-            ).flatMap { Day(iso: $0) }
-        }
+        try await self.day(where: "featured_day < ? AND", order: "DESC", arguments: [day.description])
     }
 
     public func dayWithPapers(after day: Day) async throws -> Day? {
+        try await self.day(where: "featured_day > ? AND", order: "ASC", arguments: [day.description])
+    }
+
+    private func day(where condition: String, order: String, arguments: StatementArguments) async throws -> Day? {
         try await pool.read { db in
             try String.fetchOne(
-                db, sql: "SELECT min(featured_day) FROM papers WHERE featured_day > ?", arguments: [day.description]
+                db,
+                sql: """
+                    SELECT featured_day FROM papers WHERE \(condition) \(PaperRow.visible())
+                    ORDER BY featured_day \(order) LIMIT 1
+                    """,
+                arguments: arguments
             ).flatMap { Day(iso: $0) }
         }
     }
@@ -246,13 +267,24 @@ public final class SQLiteStore: PaperboyStore {
         -> ResultPage<StoredPaper>
     {
         try await pool.read { db in
+            // Every link less those of hidden papers (each found by the link's whole key; CROSS JOIN keeps the
+            // hidden papers the outer loop): a big category counts without a check of each of its links.
             let total =
-                try Int.fetchOne(db, sql: "SELECT count(*) FROM \(table) WHERE \(column) = ?", arguments: [value]) ?? 0
+                try Int.fetchOne(
+                    db,
+                    sql: """
+                        SELECT (SELECT count(*) FROM \(table) WHERE \(column) = ?)
+                            - (SELECT count(*) FROM papers h CROSS JOIN \(table) l ON l.\(column) = ?
+                                AND l.featured_at = h.featured_at AND l.paper_rowid = h.rowid
+                            WHERE h.hidden_at IS NOT NULL)
+                        """,
+                    arguments: [value, value]) ?? 0
             let rows = try PaperRow.fetchAll(
                 db,
                 sql: """
                     SELECT \(PaperRow.columns(prefix: "p.")) FROM \(table) l JOIN papers p ON p.rowid = l.paper_rowid
-                    WHERE l.\(column) = ? ORDER BY l.featured_at DESC, l.paper_rowid DESC LIMIT ? OFFSET ?
+                    WHERE l.\(column) = ? AND \(PaperRow.visible("l.paper_rowid"))
+                    ORDER BY l.featured_at DESC, l.paper_rowid DESC LIMIT ? OFFSET ?
                     """,
                 arguments: [value, limit, offset])
             return ResultPage(items: rows.map(\.paper), total: total, offset: offset, limit: limit)
@@ -263,7 +295,10 @@ public final class SQLiteStore: PaperboyStore {
         let lists = try await pool.read { db in
             try String.fetchAll(
                 db,
-                sql: "SELECT p.authors FROM paper_authors l JOIN papers p ON p.rowid = l.paper_rowid WHERE l.name = ?",
+                sql: """
+                    SELECT p.authors FROM paper_authors l JOIN papers p ON p.rowid = l.paper_rowid
+                    WHERE l.name = ? AND p.hidden_at IS NULL
+                    """,
                 arguments: [name])
         }
         var counts: [String: Int] = [:]
@@ -284,7 +319,7 @@ public final class SQLiteStore: PaperboyStore {
                     db,
                     sql: """
                         SELECT \(PaperRow.columns) FROM papers
-                        WHERE featured_at < ? OR (featured_at = ? AND id < ?)
+                        WHERE (featured_at < ? OR (featured_at = ? AND id < ?)) AND \(PaperRow.visible())
                         ORDER BY featured_at DESC, id DESC LIMIT ?
                         """,
                     arguments: [
@@ -293,7 +328,11 @@ public final class SQLiteStore: PaperboyStore {
                     ])
             } else {
                 rows = try PaperRow.fetchAll(
-                    db, sql: "SELECT \(PaperRow.columns) FROM papers ORDER BY featured_at DESC, id DESC LIMIT ?",
+                    db,
+                    sql: """
+                        SELECT \(PaperRow.columns) FROM papers WHERE \(PaperRow.visible())
+                        ORDER BY featured_at DESC, id DESC LIMIT ?
+                        """,
                     arguments: [limit + 1])
             }
             let papers = rows.prefix(limit).map(\.paper)

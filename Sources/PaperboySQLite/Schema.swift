@@ -248,7 +248,27 @@ enum Schema {
                     UPDATE papers SET num_comments = (SELECT count(*) FROM comments WHERE paper_rowid = papers.rowid)
                         WHERE rowid IN (SELECT paper_rowid FROM comments);
                     """)
+            try fillKeySentences(db)
         }
         return migrator
+    }
+
+    /// Gives every stored paper its first-sentence key sentence (papers stored before 0004), in batches of rowids.
+    static func fillKeySentences(_ db: Database) throws {
+        let update = try db.makeStatement(sql: "UPDATE papers SET key_sentence = ? WHERE rowid = ?")
+        var last: Int64 = 0
+        while true {
+            let rows = try Row.fetchAll(
+                db, sql: "SELECT rowid, abstract FROM papers WHERE rowid > ? ORDER BY rowid LIMIT 1000",
+                arguments: [last])
+            guard let end = rows.last else { return }
+            for row in rows {
+                let rowid: Int64 = try row.decode(atIndex: 0)
+                // An abstract that is not text (a database edited by hand) gets no sentence.
+                guard let abstract = try? row.decode(String.self, atIndex: 1) else { continue }
+                try update.execute(arguments: [PaperRow.firstSentence(abstract), rowid])
+            }
+            last = try end.decode(atIndex: 0)
+        }
     }
 }

@@ -51,6 +51,16 @@ struct SQLiteConformanceTests {
         try await check.run(try SQLiteStore.temporary())
     }
 
+    @Test(arguments: PaperStoreConformance.moderation)
+    func moderation(_ check: RoleCheck<any PaperStoreConformance.Moderation>) async throws {
+        try await check.run(try SQLiteStore.temporary())
+    }
+
+    @Test(arguments: PaperStoreConformance.profile)
+    func profile(_ check: RoleCheck<any PaperStoreConformance.Profile>) async throws {
+        try await check.run(try SQLiteStore.temporary())
+    }
+
     @Test func backupCopiesTheLiveDatabase() async throws {
         let store = try SQLiteStore.temporary()
         try await store.migrate()

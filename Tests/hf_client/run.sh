@@ -35,6 +35,8 @@ PY
 "$BIN" ingest --database "$TMP/db.sqlite" --log-level warning "$TMP/extra.jsonl" >/dev/null
 printf 'correct horse battery\n' | "$BIN" user create --database "$TMP/db.sqlite" --username hfuser \
     --email hfuser@example.org --fullname "HF User" --password-stdin >/dev/null
+"$BIN" org create hflab --fullname "HF Lab" --database "$TMP/db.sqlite" >/dev/null
+"$BIN" org add hflab hfuser --database "$TMP/db.sqlite" >/dev/null
 PAPERBOY_TEST_TOKEN="$("$BIN" user token create hfuser --database "$TMP/db.sqlite" --name hf-suite | tail -n 1)"
 export PAPERBOY_TEST_TOKEN
 

@@ -240,8 +240,58 @@ def test_the_client_reads_who_submitted_a_paper(api):
 
     status, vote = _post(f"/api/papers/{COMMUNITY_PAPER}/upvote", {}, token)
     assert status == 200 and vote == {"upvoted": True, "upvotes": 1}
+    # The submission's comment is the paper's first comment: the client reads the count.
+    assert info.comments == 1
     # Papers nobody submitted carry no submitter.
     assert api.paper_info(SEED[0]["id"]).submitted_by is None
+
+
+def _patch(path: str, body: dict, token: str) -> tuple[int, dict]:
+    import urllib.error
+    import urllib.request
+
+    request = urllib.request.Request(
+        URL + path, data=json.dumps(body).encode(), method="PATCH",
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+@pytest.mark.skipif(not os.environ.get("PAPERBOY_TEST_TOKEN"), reason="run.sh makes the user, token and organisation")
+def test_the_client_reads_organisation_code_links_and_key_phrases(api):
+    token = os.environ["PAPERBOY_TEST_TOKEN"]
+    status, body = _post("/api/papers/submit", {"paper_id": COMMUNITY_PAPER}, token)
+    assert status in (201, 409), body
+    status, body = _patch(f"/api/papers/{COMMUNITY_PAPER}", {
+        "organization": "hflab", "githubRepo": "https://github.com/hflab/code",
+        "projectPage": "https://hflab.example.org/paper"}, token)
+    assert status == 200, body
+
+    # Hugging Face's client reads these at the top level of a daily item, Hugging Face puts them in "paper":
+    # Paperboy serves both.
+    [paper] = list(api.list_daily_papers(submitter="hfuser", token=False))
+    info = api.paper_info(COMMUNITY_PAPER)
+    for read in (paper, info):
+        assert read.organization is not None
+        assert read.organization.name == "hflab"
+        assert read.organization.fullname == "HF Lab"
+        assert read.organization.avatar_url == f"{URL}/avatars/hflab.svg"
+        assert read.github_repo == "https://github.com/hflab/code"
+        assert read.project_page == "https://hflab.example.org/paper"
+        assert isinstance(read.ai_summary, str) and read.ai_summary
+    import urllib.request
+
+    with urllib.request.urlopen(f"{URL}/api/daily_papers?submitter=hfuser") as response:
+        raw = json.loads(response.read())[0]
+    assert raw["paper"]["githubRepo"] == raw["githubRepo"]
+    assert raw["paper"]["organization"] == raw["organization"]
+    assert raw["isAuthorParticipating"] is False
+    # Keywords come with the embeddings: the hybrid pass has them.
+    if MODE == "hybrid":
+        assert 3 <= len(info.ai_keywords or []) <= 6
 
 
 # MARK: paper_info

@@ -60,7 +60,11 @@ struct CommunityActions<Store: SiteStore>: Sendable {
                 today.adding(days: 1).start.timeIntervalSince(now).duration,
                 "You have submitted \(limit) papers today, the most a day allows. Try again tomorrow (UTC).")
         }
-        var stored = try await site.store.paper(id: id, audience: .everyone)
+        var stored = try await site.store.paper(id: id, audience: .moderators)
+        if stored?.hiddenAt != nil {
+            // A paper moderators hid is not here for anybody else, and cannot come back by being submitted.
+            throw CommunityRefusal(status: .notFound, message: "paper \(id) not found")
+        }
         if let stored, stored.submittedBy != nil {
             throw CommunityRefusal(
                 status: .conflict, message: "paper \(id) was submitted already", existing: stored)
