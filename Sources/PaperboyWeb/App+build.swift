@@ -38,6 +38,8 @@ struct Site<Store: SiteStore>: Sendable {
     let accounts: AccountService
     let registry: PrometheusCollectorRegistry
     let logger: Logger
+    /// What ids are drawn from (collections); tests pass a seeded source.
+    var randomness: RandomSource = .system
 
     /// The wall clock (sessions, votes, submissions, trending); tests pin it.
     var now: @Sendable () -> Date { accounts.now }
@@ -45,16 +47,16 @@ struct Site<Store: SiteStore>: Sendable {
 
 /// Builds the router without a server, so tests run it in-process and `serve` runs it for real.
 /// `now` is the clock the response cache and rate limits run on, `clock` the wall clock of sessions, votes and
-/// trending (tests move both).
+/// trending (tests move both), `randomness` what collection ids are drawn from.
 public func buildRouter(
     store: some SiteStore, searcher: any PaperSearcher, lookup: any PaperLookup, config: WebConfiguration,
     registry: PrometheusCollectorRegistry = .init(), logger: Logger = Logger(label: "paperboy.web"),
     now: @escaping @Sendable () -> ContinuousClock.Instant = { ContinuousClock.now },
-    clock: @escaping @Sendable () -> Date = { Date() }
+    clock: @escaping @Sendable () -> Date = { Date() }, randomness: RandomSource = .system
 ) async throws -> Router<AppRequestContext> {
     try await buildSite(
         store: store, searcher: searcher, lookup: lookup, config: config, registry: registry, logger: logger,
-        now: now, clock: clock
+        now: now, clock: clock, randomness: randomness
     ).router
 }
 
@@ -64,7 +66,7 @@ public func buildRouter(
 func buildSite(
     store: some SiteStore, searcher: any PaperSearcher, lookup: any PaperLookup, config: WebConfiguration,
     registry: PrometheusCollectorRegistry, logger: Logger, now: @escaping @Sendable () -> ContinuousClock.Instant,
-    clock: @escaping @Sendable () -> Date,
+    clock: @escaping @Sendable () -> Date, randomness: RandomSource = .system,
     probe: (any MiddlewareProtocol<Request, Response, AppRequestContext>)? = nil
 ) async throws -> (router: Router<AppRequestContext>, routes: [(route: SiteRoute, methods: Set<HTTPRequest.Method>)]) {
     let gate = AdmissionGate(concurrency: config.searchConcurrency, queue: config.searchQueue)
@@ -82,7 +84,7 @@ func buildSite(
         config: config, templates: try await Templates.load(),
         cache: ResponseCache(
             ttl: config.cacheTTL, registry: registry, capacityBytes: config.cacheBytes, now: now),
-        accounts: accounts, registry: registry, logger: logger)
+        accounts: accounts, registry: registry, logger: logger, randomness: randomness)
     let router = Router(context: AppRequestContext.self, options: .autoGenerateHeadEndpoints)
     if let probe { router.add(middleware: probe) }
     // Outermost first: metrics and the access log see every answer, errors included.
@@ -109,6 +111,9 @@ func buildSite(
     AvatarRoutes(site: site).register(on: routes)
     APIRoutes(site: site).register(on: routes)
     ReportsAPIRoutes(site: site).register(on: routes)
+    CollectionRoutes(site: site).register(on: routes)
+    CollectionsAPI(site: site).register(on: routes)
+    ProfileRoutes(site: site).register(on: routes)
     FeedRoutes(site: site).register(on: routes)
     MetaRoutes(site: site).register(on: routes)
     routes.finish()

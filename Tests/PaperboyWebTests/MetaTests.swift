@@ -115,6 +115,14 @@ struct MetaTests {
         _ = try await site.store.addComment(
             paper: PaperID("2611.00002")!, accountID: submitter.id, text: "Nice *result*",
             at: Date(timeIntervalSince1970: 1_795_262_500))
+        // A public collection holding it, for the collection answers.
+        let collection = try await site.store.createCollection(
+            NewCollection(
+                id: "metaCoLLect2", ownerID: submitter.id, name: "Meta", description: "", isPublic: true,
+                at: Date(timeIntervalSince1970: 1_795_262_400)))
+        _ = try await site.store.setPaper(
+            PaperID("2611.00002")!, inCollection: collection.id, add: true,
+            at: Date(timeIntervalSince1970: 1_795_262_400))
         try await site.run { client in
             let doc = try #require(try await client.json("/openapi.json") as? [String: Any])
             #expect(doc["openapi"] as? String == "3.1.0")
@@ -127,7 +135,8 @@ struct MetaTests {
                     "/api/papers/{id}/comments", "/api/papers/{id}/report", "/api/papers/{id}/hide",
                     "/api/papers/{id}/unhide", "/api/comments/{id}", "/api/comments/{id}/report",
                     "/api/comments/{id}/hide", "/api/comments/{id}/unhide", "/api/moderation/reports",
-                    "/health",
+                    "/health", "/api/collections", "/api/collections/{id}", "/api/collections/{id}/items",
+                    "/api/collections/{id}/items/{paperId}",
                 ])
             let schemes = (doc["components"] as? [String: Any])?["securitySchemes"] as? [String: [String: String]]
             #expect(schemes?["bearer"]?["scheme"] == "bearer")
@@ -140,6 +149,9 @@ struct MetaTests {
                 ("/api/papers/2611.00002/comments", "Comment"),
                 ("/health", "Health"),
                 ("/api/daily_papers?limit=0", "Error"),
+                ("/api/collections/\(collection.id)", "Collection"),
+                ("/api/collections?user=metauser", "Collection"),
+                ("/api/collections/zzzzzzzzzzzz", "Error"),
             ]
             for (uri, schemaName) in samples {
                 let value = try await client.json(uri)

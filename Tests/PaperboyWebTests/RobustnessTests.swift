@@ -510,7 +510,7 @@ struct PaginationTests {
 struct EveryRouteTests {
     /// A value for each path parameter pattern; a new pattern fails the test until it has one.
     static let samples: [String: String] = [
-        "{category}": "cs.LG", "{file}": "cs.LG.xml", "**": "2611.00001", "{action}": "profile",
+        "{category}": "cs.LG", "{file}": "cs.LG.xml", "**": "2611.00001", "{action}": "profile", "{name}": "ada",
     ]
     static let names = ["date", "week", "month", "page", "p", "limit", "q", "mode", "sort", "cursor", "submitter", "x"]
     static let values = [

@@ -26,7 +26,9 @@ struct TemplateLookupTests {
             id: 1, username: "ada", email: "ada@example.org", fullname: "Ada", role: .member, passwordHash: "x",
             createdAt: Date(timeIntervalSince1970: 0))
         let viewer = Viewer(account: account, sessionHash: "h", tokenID: nil, csrfToken: "t")
-        var stored = StoredPaper(paper: Fixtures.corpus[1], upvotes: 3, submittedBy: account.person)
+        var stored = StoredPaper(
+            paper: Fixtures.corpus[1], upvotes: 3, submittedBy: account.person,
+            organization: Organization(name: "lab", fullname: "The Lab"))
         stored.paper.doi = "10.1/x"
         var site = SiteChrome(config)
         site.account = AccountChrome(viewer, config: config)
@@ -58,6 +60,15 @@ struct TemplateLookupTests {
             ("version", Self.unanswered(try #require(paper.versions.first))),
             ("name", Self.unanswered(try #require(card.source.body(config: config).authors.first))),
             ("segment", Self.unanswered(try #require(card.source.body(config: config).titleSegments.first))),
+            ("organization", Self.unanswered(try #require(card.source.body(config: config).organization))),
+            (
+                "collect",
+                Self.unanswered(
+                    CollectView.save(
+                        paper: stored.paper.id, options: [CollectionOption(id: "aaaaaaaaaaaa", name: "Later")],
+                        viewer: viewer, next: "/", config: config))
+            ),
+            ("option", Self.unanswered(CollectionOption(id: "aaaaaaaaaaaa", name: "Later"))),
         ]
         for (model, missing) in parents { #expect(missing.isEmpty, "\(model) does not answer \(missing)") }
     }
@@ -68,7 +79,8 @@ struct TemplateLookupTests {
 struct CardFragmentTests {
     static func source(_ index: Int) -> CardSource {
         CardSource(
-            paper: Fixtures.corpus[index % Fixtures.corpus.count], submittedBy: nil, title: nil, abstract: nil,
+            paper: Fixtures.corpus[index % Fixtures.corpus.count], submittedBy: nil, organization: nil, title: nil,
+            abstract: nil,
             similarity: Double(index))
     }
 

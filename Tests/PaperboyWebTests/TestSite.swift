@@ -31,12 +31,12 @@ struct TestSite {
     func run(
         searcher: (any PaperSearcher)? = nil, lookup: any PaperLookup = StubLookup(),
         now: @escaping @Sendable () -> ContinuousClock.Instant = { .now },
-        clock: @escaping @Sendable () -> Date = { Date() },
+        clock: @escaping @Sendable () -> Date = { Date() }, randomness: RandomSource = .system,
         logger: Logger = TestSite.quietLogger, _ body: @Sendable (any TestClientProtocol) async throws -> Void
     ) async throws {
         let router = try await buildRouter(
             store: store, searcher: searcher ?? keywordSearcher, lookup: lookup, config: config, logger: logger,
-            now: now, clock: clock)
+            now: now, clock: clock, randomness: randomness)
         try await Application(router: router).test(.router, body)
     }
 

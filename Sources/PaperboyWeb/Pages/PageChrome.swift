@@ -105,6 +105,10 @@ protocol PersonalPage {
     mutating func eachCard(_ body: (inout CardView) -> Void)
     /// Calls `body` with every vote control on the page (by default, the cards').
     mutating func eachVote(_ body: (inout VoteView) -> Void)
+    /// The paper whose place in the viewer's collections the page shows (the paper page); nil elsewhere.
+    var collectionsPaper: PaperID? { get }
+    /// Shows the viewer's collections for ``collectionsPaper`` (``CollectionControls``).
+    mutating func showCollections(_ view: PaperCollectionsView)
 }
 
 extension PersonalPage {
@@ -113,18 +117,40 @@ extension PersonalPage {
     mutating func eachVote(_ body: (inout VoteView) -> Void) {
         eachCard { body(&$0.vote) }
     }
+
+    var collectionsPaper: PaperID? { nil }
+
+    mutating func showCollections(_ view: PaperCollectionsView) {}
 }
 
-/// Who submitted a paper to the daily list, with their avatar.
+/// Who submitted a paper to the daily list, with their avatar and a link to their profile.
 struct SubmitterView {
     let username: String
     let fullname: String
     let avatar: String
+    let url: String
 
     init(_ person: Person, config: WebConfiguration) {
         username = person.username
         fullname = person.fullname
         avatar = SiteURL.avatar(username: person.username).path(config)
+        url = SiteURL.user(person.username).path(config)
+    }
+}
+
+/// A paper's organisation as cards show it: its name, then its full name ("facebook AI at Meta"), linking to its
+/// page.
+struct OrganizationView {
+    let name: String
+    let fullname: String
+    let url: String
+    let avatar: String
+
+    init(_ organization: Organization, config: WebConfiguration) {
+        name = organization.name
+        fullname = organization.fullname
+        url = SiteURL.organization(organization.name).path(config)
+        avatar = SiteURL.avatar(username: organization.name).path(config)
     }
 }
 
@@ -159,6 +185,9 @@ struct SegmentView {
 /// which is the same for everybody and so is rendered once and kept (``CardFragments``).
 struct CardView {
     var vote: VoteView
+    /// The signed-in viewer's "Save to…" form, or on their own collection's page its "Remove" button
+    /// (``CollectionControls``); nil for anonymous visitors.
+    var collect: CollectView?
     /// What the body shows; the body itself is built only when it is not in the cache.
     let source: CardSource
     /// The body rendered by `cardbody.mustache` (set by ``Templates/render(page:_:cards:)``, from its cache when it
@@ -173,8 +202,8 @@ struct CardView {
     ) {
         vote = VoteView(stored, config: config)
         source = CardSource(
-            paper: stored.paper, submittedBy: stored.submittedBy, title: title, abstract: abstract,
-            similarity: similarity)
+            paper: stored.paper, submittedBy: stored.submittedBy, organization: stored.organization, title: title,
+            abstract: abstract, similarity: similarity)
     }
 
     /// A search result, its matches marked.
@@ -190,14 +219,15 @@ struct CardView {
 struct CardSource: Hashable, Sendable {
     let paper: Paper
     let submittedBy: Person?
+    let organization: Organization?
     let title: Highlighted?
     let abstract: Highlighted?
     let similarity: Double?
 
     func body(config: WebConfiguration) -> CardBody {
         CardBody(
-            StoredPaper(paper: paper, submittedBy: submittedBy), config: config, title: title, abstract: abstract,
-            similarity: similarity)
+            StoredPaper(paper: paper, submittedBy: submittedBy, organization: organization), config: config,
+            title: title, abstract: abstract, similarity: similarity)
     }
 }
 
@@ -212,6 +242,7 @@ struct CardBody {
     let date: String
     let isoDate: String
     let submittedBy: SubmitterView?
+    let organization: OrganizationView?
     let abstractSegments: [SegmentView]
     let absURL: String
     let pdfURL: String
@@ -231,6 +262,7 @@ struct CardBody {
         date = Format.longDate(paper.featuredDay)
         isoDate = paper.featuredDay.description
         submittedBy = stored.submittedBy.map { SubmitterView($0, config: config) }
+        organization = stored.organization.map { OrganizationView($0, config: config) }
         abstractSegments = CardBody.segments(abstract ?? Highlighted(plain: paper.abstract))
         absURL = SiteURL.arxivAbstract(paper.id)
         pdfURL = SiteURL.arxivPDF(paper.id)

@@ -78,6 +78,7 @@ struct PageRoutes<Store: SiteStore>: Sendable {
                     upvoted: upvoted, change: upvoted ? "remove" : "up",
                     label: upvoted ? "Remove your upvote" : "Upvote")
             }
+            try await CollectionControls(site: site).personalize(&model, viewer: viewer, next: visit.path)
         }
         return Rendered(
             contentType: Rendered.html,

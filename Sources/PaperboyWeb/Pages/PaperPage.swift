@@ -45,6 +45,8 @@ struct PaperPageModel {
     let hasSimilar: Bool
     /// Claims, links, the key sentence and keywords, the discussion and the viewer's forms.
     var community: PaperCommunityView
+    /// The signed-in viewer's collections, to add the paper to or remove it from (`papercollections.mustache`).
+    var collections: PaperCollectionsView? = nil
 }
 
 extension PaperPageModel: PersonalPage {

@@ -7,6 +7,7 @@ extension CardView: MustacheParent {
     func child(named name: String) -> Any? {
         switch name {
         case "vote": vote
+        case "collect": collect
         case "source": source
         case "bodyHTML": bodyHTML
         default: nil
@@ -25,6 +26,7 @@ extension CardBody: MustacheParent {
         case "date": date
         case "isoDate": isoDate
         case "submittedBy": submittedBy
+        case "organization": organization
         case "abstractSegments": abstractSegments
         case "absURL": absURL
         case "pdfURL": pdfURL
@@ -139,6 +141,7 @@ extension SubmitterView: MustacheParent {
         case "username": username
         case "fullname": fullname
         case "avatar": avatar
+        case "url": url
         default: nil
         }
     }
@@ -200,6 +203,7 @@ extension PaperPageModel: MustacheParent {
         case "bibtex": bibtex
         case "hasSimilar": hasSimilar
         case "community": community
+        case "collections": collections
         default: nil
         }
     }
