@@ -12,7 +12,10 @@ struct APITests {
             let items = try #require(try await client.json("/api/daily_papers?date=2026-11-20") as? [[String: Any]])
             #expect(items.count == 2)
             let first = items[0]
-            #expect(Set(first.keys) == ["paper", "title", "summary", "publishedAt", "numComments", "isAuthorParticipating", "ai_summary"])
+            #expect(
+                Set(first.keys) == [
+                    "paper", "title", "summary", "publishedAt", "numComments", "isAuthorParticipating", "ai_summary",
+                ])
             #expect(first["title"] as? String == "Quantum Error Correction at Scale")
             #expect(first["publishedAt"] as? String == "2026-11-20T11:30:00.000Z")
             #expect(first["numComments"] as? Int == 0)

@@ -26,7 +26,8 @@ struct DiscussionTests {
     }
 
     /// A moderator with two-factor sign-in on (staff need it by default to moderate).
-    static func moderator(_ site: TestSite, _ name: String = "mod_m") async throws -> (account: Account, token: String) {
+    static func moderator(_ site: TestSite, _ name: String = "mod_m") async throws -> (account: Account, token: String)
+    {
         let made = try await site.member(name, role: .moderator)
         _ = try await site.store.updateAccount(
             id: made.account.id, .twoFactor(secret: "JBSWY3DPEHPK3PXP", recoveryCodeHashes: []))
@@ -34,7 +35,8 @@ struct DiscussionTests {
     }
 
     static func array(_ fetched: Fetched) throws -> [[String: Any]] {
-        try #require(try JSONSerialization.jsonObject(with: Data(fetched.body.utf8)) as? [[String: Any]], "\(fetched.body)")
+        try #require(
+            try JSONSerialization.jsonObject(with: Data(fetched.body.utf8)) as? [[String: Any]], "\(fetched.body)")
     }
 
     @Test func commentsThroughTheAPI() async throws {
@@ -70,7 +72,8 @@ struct DiscussionTests {
                     == .forbidden)
 
             let edited = try await client.send(
-                "/api/comments/\(id)", method: .patch, headers: Self.jsonHeaders(ada.token), body: #"{"text": "Edited"}"#)
+                "/api/comments/\(id)", method: .patch, headers: Self.jsonHeaders(ada.token),
+                body: #"{"text": "Edited"}"#)
             #expect(edited.status == .ok)
             #expect(try object(edited)["editedAt"] as? String == "2026-11-21T12:00:00.000Z")
 
@@ -120,14 +123,16 @@ struct DiscussionTests {
         let site = try await TestSite.make()
         let ada = try await site.member("ada_l")
         let payload = #"<script>alert(1)</script> [x](javascript:alert(1)) <img src=x onerror=alert(1)>"#
-        _ = try await site.store.addComment(paper: Self.paper, accountID: ada.account.id, text: payload, at: Self.clock())
+        _ = try await site.store.addComment(
+            paper: Self.paper, accountID: ada.account.id, text: payload, at: Self.clock())
         try await site.run(clock: Self.clock) { client in
             let page = try await client.get("/papers/2611.00001").body
             #expect(!page.contains("<script>alert"))
             #expect(!page.contains("<img src=x"))
             #expect(!page.contains(#"href="javascript:"#))
             #expect(page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"))
-            let html = try #require(try Self.array(try await client.get("/api/papers/2611.00001/comments")).first?["html"] as? String)
+            let html = try #require(
+                try Self.array(try await client.get("/api/papers/2611.00001/comments")).first?["html"] as? String)
             #expect(!html.contains("<script"))
             #expect(!html.contains("href=\"javascript"))
         }
@@ -161,13 +166,16 @@ struct DiscussionTests {
         let ada = try await site.member("ada_l")
         let mod = try await Self.moderator(site)
         let comment = try #require(
-            try await site.store.addComment(paper: Self.paper, accountID: ada.account.id, text: "spam", at: Self.clock()))
+            try await site.store.addComment(
+                paper: Self.paper, accountID: ada.account.id, text: "spam", at: Self.clock()))
         try await site.run(clock: Self.clock) { client in
-            let refused = try await client.send("/api/comments/\(comment.id)/hide", method: .post, headers: bearer(ada.token))
+            let refused = try await client.send(
+                "/api/comments/\(comment.id)/hide", method: .post, headers: bearer(ada.token))
             #expect(refused.status == .forbidden)
             #expect(try object(refused)["error"] as? String == "only moderators may do this")
 
-            let hidden = try await client.send("/api/comments/\(comment.id)/hide", method: .post, headers: bearer(mod.token))
+            let hidden = try await client.send(
+                "/api/comments/\(comment.id)/hide", method: .post, headers: bearer(mod.token))
             #expect(hidden.status == .ok)
             #expect(try object(hidden)["hidden"] as? Bool == true)
             #expect(try Self.array(try await client.get("/api/papers/2611.00001/comments")).isEmpty)
@@ -178,7 +186,8 @@ struct DiscussionTests {
             #expect(items.allSatisfy { $0["numComments"] as? Int == 0 }, "a hidden comment is not counted")
             // Its author cannot edit it any more: it is gone for them.
             let edit = try await client.send(
-                "/api/comments/\(comment.id)", method: .patch, headers: Self.jsonHeaders(ada.token), body: #"{"text": "x"}"#)
+                "/api/comments/\(comment.id)", method: .patch, headers: Self.jsonHeaders(ada.token),
+                body: #"{"text": "x"}"#)
             #expect(edit.status == .notFound)
 
             let shown = try await client.send(
@@ -239,7 +248,9 @@ struct DiscussionTests {
                 "/api/papers/2611.00001", method: .patch, headers: Self.jsonHeaders(ada.token),
                 body: #"{"projectPage": "javascript:alert(1)"}"#)
             #expect(script.status == .badRequest)
-            #expect(try object(script)["error"] as? String == "projectPage must be an http(s) URL of at most 500 characters")
+            #expect(
+                try object(script)["error"] as? String == "projectPage must be an http(s) URL of at most 500 characters"
+            )
 
             let cleared = try await client.send(
                 "/api/papers/2611.00001", method: .patch, headers: Self.jsonHeaders(ada.token),
@@ -248,7 +259,8 @@ struct DiscussionTests {
             #expect(try object(cleared)["githubRepo"] as? String == "https://github.com/ada/engine")
 
             let page = try await client.get("/papers/2611.00001")
-            #expect(page.body.contains(#"<a class="button" href="https://github.com/ada/engine" rel="nofollow">Code</a>"#))
+            #expect(
+                page.body.contains(#"<a class="button" href="https://github.com/ada/engine" rel="nofollow">Code</a>"#))
         }
     }
 

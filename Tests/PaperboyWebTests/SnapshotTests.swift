@@ -71,7 +71,8 @@ struct SnapshotTests {
         paper.versions[1].size = "1,234 KB"
         paper.featuredAt = try #require(Timestamp.parse("2026-11-06T00:00:00Z"))
         let similar = [CardView(Self.stored(Self.galaxy, upvotes: 1), config: Self.config, similarity: 0.834)]
-        let model = PaperPageModel(config: Self.config, stored: Self.stored(paper, upvotes: 7), similar: similar, comments: [])
+        let model = PaperPageModel(
+            config: Self.config, stored: Self.stored(paper, upvotes: 7), similar: similar, comments: [])
         try Snapshot.check(try await Self.render(model, "paper"), named: "paper")
     }
 

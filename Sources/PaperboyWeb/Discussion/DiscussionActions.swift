@@ -116,8 +116,9 @@ struct DiscussionActions<Store: SiteStore>: Sendable {
     @discardableResult
     func setCommentHidden(_ viewer: Viewer, id: Int64, hidden: Bool) async throws -> Bool {
         try requireModerator(viewer)
-        guard let changed = try await site.store.setCommentHidden(
-            id: id, hidden: hidden, by: viewer.account.id, at: site.now())
+        guard
+            let changed = try await site.store.setCommentHidden(
+                id: id, hidden: hidden, by: viewer.account.id, at: site.now())
         else { throw Self.noComment(id) }
         site.cache.invalidate()
         return changed

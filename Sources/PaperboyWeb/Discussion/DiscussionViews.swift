@@ -158,7 +158,8 @@ extension PaperCommunityView {
             }
             if let current = stored.organization, !options.contains(where: { $0.name == current.name }) {
                 options.append(
-                    OrganizationOption(name: current.name, label: "\(current.name) · \(current.fullname)", selected: true))
+                    OrganizationOption(
+                        name: current.name, label: "\(current.name) · \(current.fullname)", selected: true))
             }
             links = LinksForm(
                 action: SiteURL.paperLinks.path(config), githubRepo: stored.githubRepo ?? "",
