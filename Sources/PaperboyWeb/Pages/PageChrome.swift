@@ -44,8 +44,18 @@ struct AccountChrome {
     let settings: String
     let logout: String
     let csrf: String
+    /// The user's collections and profile.
+    let collections: String
+    let profile: String
+    /// For moderators and admins.
+    let moderation: String?
+    let admin: String?
 
     init(_ viewer: Viewer, config: WebConfiguration) {
+        collections = SiteURL.collections.path(config)
+        profile = SiteURL.user(viewer.account.username).path(config)
+        moderation = viewer.account.role.isStaff ? SiteURL.moderation.path(config) : nil
+        admin = viewer.account.role == .admin ? SiteURL.admin.path(config) : nil
         username = viewer.account.username
         fullname = viewer.account.fullname
         avatar = SiteURL.avatar(username: viewer.account.username).path(config)

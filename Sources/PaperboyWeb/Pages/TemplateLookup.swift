@@ -218,6 +218,10 @@ extension AccountChrome: MustacheParent {
         case "settings": settings
         case "logout": logout
         case "csrf": csrf
+        case "collections": collections
+        case "profile": profile
+        case "moderation": moderation
+        case "admin": admin
         default: nil
         }
     }
