@@ -180,7 +180,15 @@ struct APIRoutes<Store: SiteStore>: Sendable {
         let result: ResultPage<StoredPaper>
         // With a period, "trending" orders by votes then newest; without one it is the trending list itself.
         let listingSort: ListingSort = sort == .trending ? .upvotes : .publishedAt
-        if let submitter {
+        let organization = request.query("organization").map { $0.lowercased() }
+        if let organization, case .failure = Username.normalize(organization) {
+            return try JSON.rendered([APIDailyItem]())
+        }
+        if let organization {
+            result = try await site.store.papers(
+                ofOrganization: organization, days: period?.days, sort: listingSort, offset: page * limit,
+                limit: limit)
+        } else if let submitter {
             result = try await site.store.papers(
                 submittedBy: submitter, days: period?.days ?? ListingPeriod.everything, sort: listingSort,
                 offset: page * limit, limit: limit)

@@ -213,7 +213,9 @@ struct CardView {
         vote = VoteView(stored, config: config)
         source = CardSource(
             paper: stored.paper, submittedBy: stored.submittedBy, organization: stored.organization, title: title,
-            abstract: abstract, similarity: similarity)
+            abstract: abstract, similarity: similarity, numComments: stored.numComments,
+            authorParticipating: stored.authorParticipating, githubRepo: stored.githubRepo,
+            projectPage: stored.projectPage)
     }
 
     /// A search result, its matches marked.
@@ -233,11 +235,17 @@ struct CardSource: Hashable, Sendable {
     let title: Highlighted?
     let abstract: Highlighted?
     let similarity: Double?
+    var numComments = 0
+    var authorParticipating = false
+    var githubRepo: String? = nil
+    var projectPage: String? = nil
 
     func body(config: WebConfiguration) -> CardBody {
         CardBody(
-            StoredPaper(paper: paper, submittedBy: submittedBy, organization: organization), config: config,
-            title: title, abstract: abstract, similarity: similarity)
+            StoredPaper(
+                paper: paper, numComments: numComments, submittedBy: submittedBy, organization: organization,
+                githubRepo: githubRepo, projectPage: projectPage, authorParticipating: authorParticipating),
+            config: config, title: title, abstract: abstract, similarity: similarity)
     }
 }
 
@@ -257,6 +265,15 @@ struct CardBody {
     let absURL: String
     let pdfURL: String
     let similarity: String?
+    /// Visible comments, with a link to the discussion.
+    let comments: Int
+    let commentsURL: String
+    /// A claimed author takes part in the discussion.
+    let authorParticipating: Bool
+    let code: CodeLinkView?
+    let projectPage: String?
+    /// The day arXiv's latest version says the paper was withdrawn.
+    let withdrawn: String?
 
     init(
         _ stored: StoredPaper, config: WebConfiguration, title: Highlighted? = nil, abstract: Highlighted? = nil,
@@ -277,6 +294,12 @@ struct CardBody {
         absURL = SiteURL.arxivAbstract(paper.id)
         pdfURL = SiteURL.arxivPDF(paper.id)
         self.similarity = similarity.map { String(format: "%.2f", $0) }
+        comments = stored.numComments
+        commentsURL = url + "#comments"
+        authorParticipating = stored.authorParticipating
+        code = stored.codeRepository.map { CodeLinkView(url: $0.url, automatic: $0.automatic) }
+        projectPage = stored.projectPage.flatMap(SiteURL.externalLink)
+        withdrawn = paper.withdrawnAt.map { Format.longDate(Day($0)) }
     }
 
     static func segments(_ h: Highlighted) -> [SegmentView] {

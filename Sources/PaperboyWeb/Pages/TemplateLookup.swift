@@ -27,6 +27,12 @@ extension CardBody: MustacheParent {
         case "isoDate": isoDate
         case "submittedBy": submittedBy
         case "organization": organization
+        case "comments": comments
+        case "commentsURL": commentsURL
+        case "authorParticipating": authorParticipating
+        case "code": code
+        case "projectPage": projectPage
+        case "withdrawn": withdrawn
         case "abstractSegments": abstractSegments
         case "absURL": absURL
         case "pdfURL": pdfURL
