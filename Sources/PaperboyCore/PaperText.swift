@@ -187,7 +187,7 @@ public enum KeySentence {
 
     /// For each scalar, whether it is inside TeX (`$…$` or `$$…$$`, delimiters included). A `$` after a
     /// backslash is a dollar; a last `$` without a partner opens nothing.
-    static func mathMask(_ scalars: [Unicode.Scalar]) -> [Bool] {
+    public static func mathMask(_ scalars: [Unicode.Scalar]) -> [Bool] {
         let delimiters = mathDelimiters(scalars)
         var mask = [Bool](repeating: false, count: scalars.count)
         for pair in stride(from: 0, to: delimiters.count - 1, by: 2) {

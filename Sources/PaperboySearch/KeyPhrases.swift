@@ -1,0 +1,326 @@
+import Foundation
+import PaperboyCore
+
+/// A paper's key sentence and keywords, chosen with the sentence embedding model and no language model (what
+/// Hugging Face's paper API calls `ai_summary` and `ai_keywords`).
+public struct KeyPhrases: Sendable, Hashable {
+    /// The abstract's sentence closest to the paper's embedding, at most `KeySentence.maxLength` characters.
+    public var summary: String
+    /// Three to six phrases of the title and abstract closest to the paper's embedding, most relevant first, without
+    /// near-duplicates (fewer only when the text has fewer candidates).
+    public var keywords: [String]
+
+    public init(summary: String, keywords: [String]) {
+        self.summary = summary
+        self.keywords = keywords
+    }
+}
+
+/// Chooses ``KeyPhrases`` for papers whose embeddings are known.
+///
+/// The key sentence is the abstract's sentence (`KeySentence.sentences(of:)`) whose embedding is closest (cosine)
+/// to the paper's, among those short enough to show whole (`KeySentence.maxLength`) if there are any; an abstract
+/// of one sentence needs no embedding. Keyword candidates are the title's and
+/// abstract's phrases of one to three words that do not cross punctuation or TeX, neither start nor end with a
+/// stop word or a number, and have no stop word inside but "of"; the ``maxCandidates`` most frequent (a phrase of more words and one in the title count
+/// more) are embedded, and the closest to the paper's embedding are taken in order, skipping one whose cosine to a
+/// phrase already taken is above ``duplicateCosine`` or whose words (singular) are inside a taken phrase's or the
+/// other way round, until ``maxKeywords``, or until one is less relevant than ``relevanceFloor`` times the best
+/// once ``minKeywords`` are taken.
+///
+/// The cost is one batch of short texts per paper: its sentences and candidates, embedded together for all the
+/// papers of a call so that batches fill.
+public enum KeyPhraseExtractor {
+    /// Most keyword candidates embedded per paper.
+    public static let maxCandidates = 24
+    /// Most sentences compared per paper (the first ones).
+    public static let maxSentences = 20
+    public static let minKeywords = 3
+    public static let maxKeywords = 6
+    /// Candidates whose embeddings are closer than this to a chosen keyword's are near-duplicates.
+    public static let duplicateCosine: Float = 0.8
+    /// After ``minKeywords``, a candidate less relevant than this fraction of the best one ends the list.
+    public static let relevanceFloor: Float = 0.7
+
+    /// A paper's text and its embedding (of `EmbeddingJob.text(title:abstract:)`, L2-normalised).
+    public struct Paper: Sendable {
+        public var title: String
+        public var abstract: String
+        public var embedding: [Float]
+
+        public init(title: String, abstract: String, embedding: [Float]) {
+            self.title = title
+            self.abstract = abstract
+            self.embedding = embedding
+        }
+    }
+
+    /// The key phrases of each paper, in order. Embeds every paper's sentences and keyword candidates in one call
+    /// to `embedder` (background work); throws what it throws (cancellation included).
+    public static func keyPhrases(for papers: [Paper], embedder: SentenceEmbedder) async throws -> [KeyPhrases] {
+        var texts: [String] = []
+        var plans: [(sentences: [String], sentenceStart: Int, candidates: [Candidate], candidateStart: Int)] = []
+        for paper in papers {
+            let sentences = Array(KeySentence.sentences(of: paper.abstract).prefix(maxSentences))
+            let sentenceStart = texts.count
+            if sentences.count > 1 { texts += sentences }
+            let candidates = self.candidates(title: paper.title, abstract: paper.abstract)
+            let candidateStart = texts.count
+            texts += candidates.map(\.text)
+            plans.append((sentences, sentenceStart, candidates, candidateStart))
+        }
+        let vectors = try await embedder.embed(texts)
+        return zip(papers, plans).map { paper, plan in
+            var summary = plan.sentences.first ?? ""
+            if plan.sentences.count > 1 {
+                // Sentences short enough to show whole, when there are any.
+                let fitting = plan.sentences.indices.filter { plan.sentences[$0].count <= KeySentence.maxLength }
+                let indices = fitting.isEmpty ? Array(plan.sentences.indices) : fitting
+                let best = closest(indices.map { vectors[plan.sentenceStart + $0] }, to: paper.embedding)
+                summary = plan.sentences[indices[best]]
+            }
+            let candidateVectors = Array(
+                vectors[plan.candidateStart..<(plan.candidateStart + plan.candidates.count)])
+            return KeyPhrases(
+                summary: KeySentence.shortened(summary),
+                keywords: keywords(plan.candidates, vectors: candidateVectors, embedding: paper.embedding))
+        }
+    }
+
+    /// The index of the vector with the largest dot product with `target` (the first on a tie).
+    static func closest(_ vectors: [[Float]], to target: [Float]) -> Int {
+        var best = 0
+        var bestScore = -Float.infinity
+        for (index, vector) in vectors.enumerated() {
+            let score = dot(vector, target)
+            if score > bestScore {
+                best = index
+                bestScore = score
+            }
+        }
+        return best
+    }
+
+    static func dot(_ a: [Float], _ b: [Float]) -> Float {
+        var sum: Float = 0
+        for index in 0..<min(a.count, b.count) { sum += a[index] * b[index] }
+        return sum
+    }
+
+    /// The keywords among `candidates` (with their embeddings), as described on ``KeyPhraseExtractor``.
+    static func keywords(_ candidates: [Candidate], vectors: [[Float]], embedding: [Float]) -> [String] {
+        let relevance = vectors.map { dot($0, embedding) }
+        let order = candidates.indices.sorted {
+            relevance[$0] != relevance[$1] ? relevance[$0] > relevance[$1] : candidates[$0].key < candidates[$1].key
+        }
+        var chosen: [Int] = []
+        for index in order {
+            if chosen.count == maxKeywords { break }
+            if let best = chosen.first, chosen.count >= minKeywords, relevance[index] < relevanceFloor * relevance[best]
+            {
+                break
+            }
+            let duplicate = chosen.contains { other in
+                dot(vectors[index], vectors[other]) > duplicateCosine
+                    || contains(candidates[index].stems, candidates[other].stems)
+                    || contains(candidates[other].stems, candidates[index].stems)
+            }
+            if !duplicate { chosen.append(index) }
+        }
+        return chosen.map { candidates[$0].text }
+    }
+
+    /// Whether `part` occurs in `whole` as consecutive words.
+    static func contains(_ whole: [String], _ part: [String]) -> Bool {
+        guard !part.isEmpty, part.count <= whole.count else { return false }
+        return (0...(whole.count - part.count)).contains { Array(whole[$0..<($0 + part.count)]) == part }
+    }
+}
+
+extension KeyPhraseExtractor {
+    /// A keyword candidate: a phrase of one to three words and where it occurs.
+    struct Candidate: Hashable {
+        /// The words lowercased, joined by spaces.
+        var key: String
+        /// As it is written (see ``candidates(title:abstract:)``).
+        var text: String
+        /// The words lowercased and made singular, for spotting near-duplicates.
+        var stems: [String]
+        var count: Int
+        var inTitle: Bool
+        /// The first occurrence, in words from the start of the title.
+        var first: Int
+
+        /// How strongly the text suggests the phrase: occurrences, more for longer phrases, and a title bonus.
+        var weight: Double { Double(count) * (1 + 0.5 * Double(stems.count - 1)) + (inTitle ? 2 : 0) }
+    }
+
+    /// A word of the text, as written, and whether it opens a sentence (or the title).
+    struct Word {
+        var text: String
+        var lowercased: String
+        var opensSentence: Bool
+        var inTitle: Bool
+    }
+
+    /// The candidates of a paper, by ``Candidate/weight`` (then first occurrence), at most ``maxCandidates``.
+    /// A candidate is written as it most often is where case carries meaning (not opening a sentence, not in the
+    /// title, which is in title case); else as first seen with capitalised words lowercased ("Transformer" →
+    /// "transformer"; "GPT-4", "LLMs" and "BERT" stay).
+    static func candidates(title: String, abstract: String, limit: Int = maxCandidates) -> [Candidate] {
+        var byKey: [String: Candidate] = [:]
+        var forms: [String: [String: Int]] = [:]
+        var position = 0
+        for segment in segments(title, inTitle: true) + segments(abstract, inTitle: false) {
+            for start in segment.indices {
+                for length in 1...3 where start + length <= segment.count {
+                    let words = segment[start..<(start + length)]
+                    guard let first = words.first, let last = words.last, canEndPhrase(first), canEndPhrase(last),
+                        length < 3 || canBeInsidePhrase(words[start + 1])
+                    else { continue }
+                    let key = words.map(\.lowercased).joined(separator: " ")
+                    let written = words.map(\.text).joined(separator: " ")
+                    if var candidate = byKey[key] {
+                        candidate.count += 1
+                        candidate.inTitle = candidate.inTitle || first.inTitle
+                        byKey[key] = candidate
+                    } else {
+                        let text = words.map { lowercasedIfCapitalised($0.text) }.joined(separator: " ")
+                        byKey[key] = Candidate(
+                            key: key, text: text, stems: words.map { singular($0.lowercased) }, count: 1,
+                            inTitle: first.inTitle, first: position + start)
+                    }
+                    if !first.inTitle, !first.opensSentence { forms[key, default: [:]][written, default: 0] += 1 }
+                }
+            }
+            position += segment.count
+        }
+        var candidates = Array(byKey.values)
+        for index in candidates.indices {
+            if let form = forms[candidates[index].key]?.max(by: {
+                $0.value != $1.value ? $0.value < $1.value : $0.key > $1.key
+            }) {
+                candidates[index].text = form.key
+            }
+        }
+        candidates.sort { $0.weight != $1.weight ? $0.weight > $1.weight : $0.first < $1.first }
+        return Array(candidates.prefix(limit))
+    }
+
+    /// A word may start or end a phrase: two characters or more, a letter in it, not a stop word.
+    static func canEndPhrase(_ word: Word) -> Bool {
+        word.lowercased.count >= 2 && word.lowercased.contains(where: \.isLetter)
+            && !stopWords.contains(word.lowercased)
+    }
+
+    /// The middle word of three: any but a stop word other than "of" ("bag of tricks", "mixture of experts").
+    static func canBeInsidePhrase(_ word: Word) -> Bool {
+        word.lowercased == "of" || !stopWords.contains(word.lowercased)
+    }
+
+    /// "Transformer" → "transformer", "Re-Ranking" → "re-ranking"; words with other capitals ("GPT-4", "LLMs",
+    /// "BERT", "RevThink") unchanged.
+    static func lowercasedIfCapitalised(_ word: String) -> String {
+        word.split(separator: "-", omittingEmptySubsequences: false).map { part in
+            guard let first = part.first, first.isUppercase, !part.dropFirst().contains(where: \.isUppercase) else {
+                return String(part)
+            }
+            return part.lowercased()
+        }.joined(separator: "-")
+    }
+
+    /// English plural to singular, roughly ("models" → "model", "studies" → "study"; "loss" and "analysis" kept).
+    static func singular(_ word: String) -> String {
+        if word.hasSuffix("ies"), word.count > 4 { return String(word.dropLast(3)) + "y" }
+        if word.hasSuffix("s"), !word.hasSuffix("ss"), !word.hasSuffix("is"), !word.hasSuffix("us"), word.count > 3 {
+            return String(word.dropLast())
+        }
+        return word
+    }
+
+    /// The runs of words between punctuation, TeX and TeX commands. Words are letters and digits, with inner
+    /// hyphens ("fine-tuning", "GPT-4"); `~` is a space.
+    static func segments(_ text: String, inTitle: Bool) -> [[Word]] {
+        let scalars = Array(text.unicodeScalars)
+        let math = KeySentence.mathMask(scalars)
+        var segments: [[Word]] = []
+        var segment: [Word] = []
+        var word = String.UnicodeScalarView()
+        var opensSentence = true
+        func endWord() {
+            guard !word.isEmpty else { return }
+            let text = String(word)
+            segment.append(
+                Word(text: text, lowercased: text.lowercased(), opensSentence: opensSentence, inTitle: inTitle))
+            opensSentence = false
+            word.removeAll()
+        }
+        func endSegment() {
+            endWord()
+            if !segment.isEmpty { segments.append(segment) }
+            segment.removeAll()
+        }
+        func isWordScalar(_ scalar: Unicode.Scalar) -> Bool {
+            scalar.properties.isAlphabetic || scalar.properties.numericType != nil
+        }
+        var index = 0
+        while index < scalars.count {
+            let scalar = scalars[index]
+            defer { index += 1 }
+            if math[index] {
+                endSegment()
+            } else if isWordScalar(scalar) {
+                word.append(scalar)
+            } else if scalar == "-", !word.isEmpty, index + 1 < scalars.count, isWordScalar(scalars[index + 1]) {
+                word.append(scalar)
+            } else if scalar.properties.isWhitespace || scalar == "~" {
+                endWord()
+            } else if scalar == "\\" {
+                endSegment()
+                while index + 1 < scalars.count, scalars[index + 1].properties.isAlphabetic { index += 1 }
+            } else {
+                endSegment()
+                if [".", "!", "?"].contains(scalar) { opensSentence = true }
+            }
+        }
+        endSegment()
+        return segments
+    }
+
+    /// Words that neither start nor end a keyword: English function words and the words every abstract uses.
+    static let stopWords: Set<String> = [
+        "a", "about", "above", "across", "after", "again", "against", "all", "almost", "along", "also", "although",
+        "always", "among", "an", "and", "another", "any", "are", "around", "as", "at", "be", "because", "been",
+        "before", "being", "below", "between", "both", "but", "by", "can", "cannot", "could", "did", "do", "does",
+        "doing", "done", "down", "due", "during", "each", "either", "else", "enough", "etc", "even", "ever", "every",
+        "few", "for", "from", "further", "had", "has", "have", "having", "he", "her", "here", "hers", "him", "his",
+        "how", "however", "i", "if", "in", "into", "is", "it", "its", "itself", "just", "least", "less", "like",
+        "many", "may", "me", "might", "more", "most", "much", "must", "my", "neither", "no", "nor", "not", "now", "of",
+        "off", "often", "on", "once", "one", "only", "or", "other", "others", "otherwise", "our", "ours", "out",
+        "over", "own", "per", "rather", "same", "several", "she", "should", "since", "so", "some", "still", "such",
+        "than", "that", "the", "their", "theirs", "them", "themselves", "then", "there", "thereby", "therefore",
+        "these", "they", "this", "those", "though", "through", "thus", "to", "too", "toward", "towards", "under",
+        "until", "up", "upon", "us", "very", "via", "was", "we", "were", "what", "whether", "when", "where", "which",
+        "while", "who", "whom", "whose", "why", "will", "with", "within", "without", "would", "yet", "you", "your",
+        // What every abstract says.
+        "able", "achieve", "achieved", "achieves", "achieving", "allow", "allows", "approach", "approaches", "based",
+        "better", "called", "cf", "compared", "consider", "demonstrate", "demonstrates", "different",
+        "effective", "et", "al", "existing", "experiment", "experiments", "experimental", "extensive", "find",
+        "finds", "first", "given", "good", "high", "important", "improve", "improved", "improves",
+        "including", "introduce", "introduces", "key", "large-scale", "lead", "leads", "make", "makes", "method",
+        "methods", "new", "novel", "number", "paper", "perform", "performance", "present", "presents", "previous",
+        "prior", "problem", "problems", "propose", "proposed", "proposes", "provide", "provides", "recent",
+        "recently", "result", "results", "second", "show", "shown", "shows", "significant", "significantly",
+        "simple", "specific", "state-of-the-art", "strong", "study", "studies", "suggest", "task", "tasks", "third",
+        "three", "two", "use", "used", "uses", "using", "various", "well", "whereas", "work", "works",
+        // Verbs abstracts and titles use around their subject.
+        "address", "addresses", "aim", "aims", "apply", "applying", "drive", "drives", "enable", "enables",
+        "enabling", "enhance", "enhances", "enhancing", "evaluate", "evaluates", "evaluating", "explore", "explores",
+        "exploring", "fail", "fails", "focus", "focuses", "help", "helps", "improving", "investigate",
+        "investigates", "investigating", "know", "knows", "need", "needs", "leverage", "leverages", "leveraging",
+        "obtain", "obtains",
+        "outperform", "outperforms", "predicts", "refers", "remain", "remains", "require", "requires", "rethinking",
+        "reveal", "reveals", "revisit", "revisiting", "seek", "seeks", "take", "takes", "tend", "tends", "unify",
+        "unifying", "yield", "yields",
+    ]
+}
