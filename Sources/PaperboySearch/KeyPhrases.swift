@@ -207,6 +207,11 @@ extension KeyPhraseExtractor {
         return Array(candidates.prefix(limit))
     }
 
+    /// How many keyword candidates a paper has, up to ``maxCandidates`` (what ``keyPhrases(for:embedder:)`` embeds).
+    public static func candidateCount(title: String, abstract: String) -> Int {
+        candidates(title: title, abstract: abstract).count
+    }
+
     /// A word may start or end a phrase: two characters or more, a letter in it, not a stop word.
     static func canEndPhrase(_ word: Word) -> Bool {
         word.lowercased.count >= 2 && word.lowercased.contains(where: \.isLetter)
