@@ -16,20 +16,30 @@ public struct KeyPhrases: Sendable, Hashable {
     }
 }
 
-/// Chooses ``KeyPhrases`` for papers whose embeddings are known.
+/// Chooses ``KeyPhrases`` with the sentence embedding model.
 ///
-/// The key sentence is the abstract's sentence (`KeySentence.sentences(of:)`) whose embedding is closest (cosine)
-/// to the paper's, among those short enough to show whole (`KeySentence.maxLength`) if there are any; an abstract
-/// of one sentence needs no embedding. Keyword candidates are the title's and
-/// abstract's phrases of one to three words that do not cross punctuation or TeX, neither start nor end with a
-/// stop word or a number, and have no stop word inside but "of"; the ``maxCandidates`` most frequent (a phrase of more words and one in the title count
-/// more) are embedded, and the closest to the paper's embedding are taken in order, skipping one whose cosine to a
-/// phrase already taken is above ``duplicateCosine`` or whose words (singular) are inside a taken phrase's or the
-/// other way round, until ``maxKeywords``, or until one is less relevant than ``relevanceFloor`` times the best
-/// once ``minKeywords`` are taken.
+/// The key sentence is the abstract's sentence (`KeySentence.sentences(of:)`, the first ``maxSentences``) whose
+/// vector is closest (cosine) to the paper's embedding, among those short enough to show whole
+/// (`KeySentence.maxLength`) if there are any; an abstract of one sentence needs no vector.
 ///
-/// The cost is one batch of short texts per paper: its sentences and candidates, embedded together for all the
-/// papers of a call so that batches fill.
+/// Keyword candidates are the title's and abstract's phrases of one to three words that do not cross punctuation
+/// or TeX, neither start nor end with a stop word or a number, and have no stop word inside but "of"; the
+/// ``maxCandidates`` most frequent (a phrase of more words and one in the title count more) are embedded, and the
+/// closest to the paper's embedding are taken in order, skipping one whose cosine to a phrase already taken is above
+/// ``duplicateCosine`` or whose words (singular) are inside a taken phrase's or the other way round, until
+/// ``maxKeywords``, or until one is less relevant than ``relevanceFloor`` times the best once ``minKeywords`` are
+/// taken.
+///
+/// Two ways, by cost:
+/// - ``embedWithKeyPhrases(_:embedder:)`` embeds the papers themselves and takes each sentence's vector from that
+///   same forward pass (the mean of the encoder's last token states over the sentence's tokens, as the paper's
+///   embedding is their mean over all its tokens), so only the short keyword candidates cost a forward pass of their
+///   own: about half the cost of embedding the papers on top of it. Sentences past the model's 256 tokens (which
+///   the paper's embedding does not see either) are not candidates.
+/// - ``keyPhrases(for:embedder:)`` starts from stored embeddings and embeds every sentence on its own as well:
+///   about 1.4 times the cost of embedding the papers.
+///
+/// Either way every paper's short texts of a call are embedded together so that batches fill.
 public enum KeyPhraseExtractor {
     /// Most keyword candidates embedded per paper.
     public static let maxCandidates = 24
@@ -55,36 +65,137 @@ public enum KeyPhraseExtractor {
         }
     }
 
-    /// The key phrases of each paper, in order. Embeds every paper's sentences and keyword candidates in one call
-    /// to `embedder` (background work); throws what it throws (cancellation included).
+    /// A paper's embedding (of `EmbeddingJob.text(title:abstract:)`, exactly as `SentenceEmbedder.embed` gives it)
+    /// and its key phrases.
+    public struct Embedded: Sendable {
+        public var embedding: [Float]
+        public var keyPhrases: KeyPhrases
+    }
+
+    /// Embeds each paper's `EmbeddingJob.text(title:abstract:)` and chooses its key phrases, the sentences' vectors
+    /// coming from the same forward pass; the keyword candidates of all the papers are embedded together. Throws
+    /// what `embedder` throws (cancellation included).
+    public static func embedWithKeyPhrases(_ papers: [(title: String, abstract: String)], embedder: SentenceEmbedder)
+        async throws -> [Embedded]
+    {
+        var plans = papers.map { plan(title: $0.title, abstract: $0.abstract) }
+        var tokenized: [[Int32]] = []
+        var spans: [[Range<Int>]] = []
+        var separate: [String] = []
+        for (index, paper) in papers.enumerated() {
+            let ids = embedder.tokenize(EmbeddingJob.text(title: paper.title, abstract: paper.abstract))
+            tokenized.append(ids)
+            let sentences = plans[index].sentences
+            let sentenceSpans =
+                sentences.count > 1
+                ? self.sentenceSpans(of: sentences, title: paper.title, in: ids, embedder: embedder) : []
+            if let sentenceSpans {
+                spans.append(sentenceSpans)
+            } else {
+                // The tokens did not line up: the sentences get vectors of their own.
+                spans.append([])
+                plans[index].separateSentences = separate.count
+                separate += plans[index].sentences
+            }
+            plans[index].candidateStart = separate.count
+            separate += plans[index].candidates.map(\.text)
+        }
+        let embedded = try await embedder.embed(tokenized: tokenized, spans: spans)
+        let vectors = try await embedder.embed(separate)
+        return zip(plans, embedded).map { plan, paper in
+            var sentenceVectors: [[Float]?] = paper.spans.map { $0.isEmpty ? nil : $0 }
+            if let start = plan.separateSentences {
+                sentenceVectors = plan.sentences.indices.map { vectors[start + $0] }
+            }
+            return Embedded(
+                embedding: paper.embedding,
+                keyPhrases: choose(plan, sentenceVectors: sentenceVectors, vectors: vectors, embedding: paper.embedding)
+            )
+        }
+    }
+
+    /// The key phrases of papers whose embeddings are known, in order: every paper's sentences and keyword candidates
+    /// are embedded in one call to `embedder` (background work). Throws what it throws (cancellation included).
     public static func keyPhrases(for papers: [Paper], embedder: SentenceEmbedder) async throws -> [KeyPhrases] {
         var texts: [String] = []
-        var plans: [(sentences: [String], sentenceStart: Int, candidates: [Candidate], candidateStart: Int)] = []
+        var plans: [Plan] = []
         for paper in papers {
-            let sentences = Array(KeySentence.sentences(of: paper.abstract).prefix(maxSentences))
-            let sentenceStart = texts.count
-            if sentences.count > 1 { texts += sentences }
-            let candidates = self.candidates(title: paper.title, abstract: paper.abstract)
-            let candidateStart = texts.count
-            texts += candidates.map(\.text)
-            plans.append((sentences, sentenceStart, candidates, candidateStart))
+            var plan = self.plan(title: paper.title, abstract: paper.abstract)
+            if plan.sentences.count > 1 {
+                plan.separateSentences = texts.count
+                texts += plan.sentences
+            }
+            plan.candidateStart = texts.count
+            texts += plan.candidates.map(\.text)
+            plans.append(plan)
         }
         let vectors = try await embedder.embed(texts)
         return zip(papers, plans).map { paper, plan in
-            var summary = plan.sentences.first ?? ""
-            if plan.sentences.count > 1 {
-                // Sentences short enough to show whole, when there are any.
-                let fitting = plan.sentences.indices.filter { plan.sentences[$0].count <= KeySentence.maxLength }
-                let indices = fitting.isEmpty ? Array(plan.sentences.indices) : fitting
-                let best = closest(indices.map { vectors[plan.sentenceStart + $0] }, to: paper.embedding)
-                summary = plan.sentences[indices[best]]
+            let sentenceVectors = plan.separateSentences.map { start in
+                plan.sentences.indices.map { vectors[start + $0] }
             }
-            let candidateVectors = Array(
-                vectors[plan.candidateStart..<(plan.candidateStart + plan.candidates.count)])
-            return KeyPhrases(
-                summary: KeySentence.shortened(summary),
-                keywords: keywords(plan.candidates, vectors: candidateVectors, embedding: paper.embedding))
+            return choose(plan, sentenceVectors: sentenceVectors ?? [], vectors: vectors, embedding: paper.embedding)
         }
+    }
+
+    /// What is embedded for a paper, and where its vectors are.
+    struct Plan {
+        var sentences: [String]
+        var candidates: [Candidate]
+        /// Where the sentences' own vectors start, when they have vectors of their own.
+        var separateSentences: Int?
+        /// Where the candidates' vectors start.
+        var candidateStart = 0
+    }
+
+    static func plan(title: String, abstract: String) -> Plan {
+        Plan(
+            sentences: Array(KeySentence.sentences(of: abstract).prefix(maxSentences)),
+            candidates: candidates(title: title, abstract: abstract))
+    }
+
+    /// The token positions of each sentence in `ids` (the tokens of the paper's `EmbeddingJob.text`), empty for one
+    /// cut off by the model's length; nil when the sentences' tokens do not make up the text's (never expected:
+    /// sentences are split at whitespace, where tokens end).
+    static func sentenceSpans(of sentences: [String], title: String, in ids: [Int32], embedder: SentenceEmbedder)
+        -> [Range<Int>]?
+    {
+        func bare(_ text: String) -> [Int32] {
+            Array(embedder.tokenizer.encode(text, maxLength: Int.max).dropFirst().dropLast())
+        }
+        // ids: [CLS], the title's tokens and ".", the abstract's, [SEP]; cut to the model's length.
+        let end = ids.count - 1
+        var position = 1
+        var spans: [Range<Int>] = []
+        for (index, text) in ([title + "."] + sentences).enumerated() {
+            let tokens = bare(text)
+            let stop = position + tokens.count
+            let visible = min(stop, end)
+            if position < visible, !ids[position..<visible].elementsEqual(tokens.prefix(visible - position)) {
+                return nil
+            }
+            if index > 0 { spans.append(stop <= end ? position..<stop : position..<position) }
+            position = stop
+        }
+        return spans
+    }
+
+    /// The key phrases of a paper from the vectors of its sentences (nil for one without) and candidates.
+    static func choose(_ plan: Plan, sentenceVectors: [[Float]?], vectors: [[Float]], embedding: [Float]) -> KeyPhrases
+    {
+        var summary = plan.sentences.first ?? ""
+        let withVectors = plan.sentences.indices.filter { $0 < sentenceVectors.count && sentenceVectors[$0] != nil }
+        if plan.sentences.count > 1, !withVectors.isEmpty {
+            // Sentences short enough to show whole, when there are any.
+            let fitting = withVectors.filter { plan.sentences[$0].count <= KeySentence.maxLength }
+            let indices = fitting.isEmpty ? withVectors : fitting
+            let best = closest(indices.map { sentenceVectors[$0] ?? [] }, to: embedding)
+            summary = plan.sentences[indices[best]]
+        }
+        let candidateVectors = Array(vectors[plan.candidateStart..<(plan.candidateStart + plan.candidates.count)])
+        return KeyPhrases(
+            summary: KeySentence.shortened(summary),
+            keywords: keywords(plan.candidates, vectors: candidateVectors, embedding: embedding))
     }
 
     /// The index of the vector with the largest dot product with `target` (the first on a tie).

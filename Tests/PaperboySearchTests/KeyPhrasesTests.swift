@@ -98,14 +98,35 @@ struct KeyPhrasesTests {
         return papers
     }
 
-    @Test("real abstracts: the key sentence is one of the abstract's, 3 to 6 keywords from the text, no duplicates")
+    /// What any paper's key phrases must be: the key sentence one of the abstract's, whole; 3 to 6 keywords, each
+    /// in the title or abstract, none a duplicate or a part of another.
+    static func checkSensible(_ result: KeyPhrases, title: String, abstract: String) {
+        let sentences = KeySentence.sentences(of: abstract)
+        #expect(sentences.contains(result.summary), "\(title): \(result.summary)")
+        #expect(result.summary.count <= KeySentence.maxLength)
+        #expect((3...6).contains(result.keywords.count), "\(title): \(result.keywords)")
+        let text = (title + " " + abstract).lowercased()
+        for keyword in result.keywords {
+            #expect(text.contains(keyword.lowercased()), "\(title): \(keyword)")
+        }
+        let keys = result.keywords.map { $0.lowercased() }
+        #expect(Set(keys).count == keys.count)
+        for (index, key) in keys.enumerated() {
+            for other in keys[(index + 1)...] {
+                #expect(!key.contains(other) && !other.contains(key), "\(title): \(key) / \(other)")
+            }
+        }
+    }
+
+    static let realIDs = ["2207.90001", "2403.90001", "2509.90001", "1604.90001"]
+
+    @Test("real abstracts, from stored embeddings: a sentence of the abstract, 3 to 6 keywords of the text")
     func realAbstracts() async throws {
         let embedder = try ModelTestSupport.embedder()
-        let ids = ["2207.90001", "2403.90001", "2509.90001", "1604.90001"]
-        let fixtures = try Self.fixturePapers(ids)
-        #expect(fixtures.count == ids.count)
+        let fixtures = try Self.fixturePapers(Self.realIDs)
+        #expect(fixtures.count == Self.realIDs.count)
         var papers: [KeyPhraseExtractor.Paper] = []
-        for id in ids {
+        for id in Self.realIDs {
             guard let (title, abstract) = fixtures[id] else { continue }
             let embedding = try await embedder.embed(EmbeddingJob.text(title: title, abstract: abstract))
             papers.append(KeyPhraseExtractor.Paper(title: title, abstract: abstract, embedding: embedding))
@@ -113,26 +134,75 @@ struct KeyPhrasesTests {
         let results = try await KeyPhraseExtractor.keyPhrases(for: papers, embedder: embedder)
         #expect(results.count == papers.count)
         for (paper, result) in zip(papers, results) {
-            let sentences = KeySentence.sentences(of: paper.abstract)
-            #expect(sentences.contains(result.summary), "\(paper.title): \(result.summary)")
-            #expect(result.summary.count <= KeySentence.maxLength)
-            #expect((3...6).contains(result.keywords.count), "\(paper.title): \(result.keywords)")
-            let text = (paper.title + " " + paper.abstract).lowercased()
-            for keyword in result.keywords {
-                #expect(text.contains(keyword.lowercased()), "\(paper.title): \(keyword)")
-            }
-            let keys = result.keywords.map { $0.lowercased() }
-            #expect(Set(keys).count == keys.count)
-            for (index, key) in keys.enumerated() {
-                for other in keys[(index + 1)...] {
-                    #expect(!key.contains(other) && !other.contains(key), "\(paper.title): \(key) / \(other)")
-                }
-            }
+            Self.checkSensible(result, title: paper.title, abstract: paper.abstract)
         }
-        // The paper about calibration: its key sentence and keywords are about calibration and self-evaluation.
+        // The paper about calibration: its keywords are about language models and self-evaluation.
         let first = try #require(results.first)
         #expect(first.keywords.contains("language models"), "\(first.keywords)")
         #expect(first.keywords.contains { $0.contains("self-evaluation") }, "\(first.keywords)")
+    }
+
+    @Test("real abstracts, embedded in the same pass: the same embeddings, sensible key phrases")
+    func realAbstractsInOnePass() async throws {
+        let embedder = try ModelTestSupport.embedder()
+        let fixtures = try Self.fixturePapers(Self.realIDs)
+        let papers = Self.realIDs.compactMap { fixtures[$0] }
+        let results = try await KeyPhraseExtractor.embedWithKeyPhrases(papers, embedder: embedder)
+        let alone = try await embedder.embed(papers.map { EmbeddingJob.text(title: $0.title, abstract: $0.abstract) })
+        #expect(results.count == papers.count)
+        for (index, paper) in papers.enumerated() {
+            #expect(ModelTestSupport.maxAbsDifference(results[index].embedding, alone[index]) < 1e-5)
+            Self.checkSensible(results[index].keyPhrases, title: paper.title, abstract: paper.abstract)
+        }
+        let first = try #require(results.first?.keyPhrases)
+        #expect(first.keywords.contains("language models"), "\(first.keywords)")
+        #expect(try await KeyPhraseExtractor.embedWithKeyPhrases([], embedder: embedder).isEmpty)
+    }
+
+    @Test("every fixture abstract's sentences line up with the paper's tokens")
+    func sentencesLineUpWithTokens() throws {
+        let embedder = try ModelTestSupport.embedder()
+        var checked = 0
+        for name in ["seed-papers.jsonl", "arxiv-sample-200.jsonl"] {
+            let url = ModelTestSupport.repositoryRoot.appendingPathComponent("Tests/Fixtures/" + name)
+            for line in try String(contentsOf: url, encoding: .utf8).split(separator: "\n") {
+                guard let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                    let title = object["title"] as? String, let abstract = object["abstract"] as? String
+                else { continue }
+                let sentences = KeySentence.sentences(of: abstract)
+                let ids = embedder.tokenize(EmbeddingJob.text(title: title, abstract: abstract))
+                let spans = KeyPhraseExtractor.sentenceSpans(of: sentences, title: title, in: ids, embedder: embedder)
+                #expect(spans?.count == sentences.count, "\(object["id"] ?? "")")
+                #expect(spans?.first?.isEmpty == false, "\(object["id"] ?? "")")
+                checked += 1
+            }
+        }
+        #expect(checked == 286)
+        let title = "Counting"
+        let long = (1...50).map { "Sentence number \($0) is here." }
+        let ids = embedder.tokenize(EmbeddingJob.text(title: title, abstract: long.joined(separator: " ")))
+        let spans = try #require(KeyPhraseExtractor.sentenceSpans(of: long, title: title, in: ids, embedder: embedder))
+        #expect(spans[0] == 3..<9, "[CLS] counting . sentence number 1 is here .")
+        #expect(spans.filter(\.isEmpty).count == 8, "6 tokens each: 42 fit before the [SEP] at 255")
+        #expect(
+            KeyPhraseExtractor.sentenceSpans(of: ["Other words."], title: title, in: ids, embedder: embedder) == nil)
+    }
+
+    @Test("a span's vector is the mean of its token states: over all tokens, the text's embedding")
+    func spanVectors() async throws {
+        let embedder = try ModelTestSupport.embedder()
+        let texts = ["Sparse attention for long documents.", "Graph neural networks learn molecular properties."]
+        let tokenized = texts.map(embedder.tokenize)
+        let results = try await embedder.embed(
+            tokenized: tokenized, spans: [[0..<tokenized[0].count, 3..<3, 1..<3], [0..<1_000, 2..<4]])
+        let alone = try await embedder.embed(texts)
+        for index in texts.indices {
+            #expect(ModelTestSupport.maxAbsDifference(results[index].embedding, alone[index]) < 1e-5)
+            #expect(ModelTestSupport.maxAbsDifference(results[index].spans[0], alone[index]) < 1e-5)
+        }
+        #expect(results[0].spans[1].isEmpty)
+        #expect(results[0].spans[2].count == 384)
+        #expect(abs(ModelTestSupport.cosine(results[0].spans[2], results[1].spans[1])) < 0.99)
     }
 
     @Test("one sentence needs no choice; an empty abstract has an empty key sentence")
