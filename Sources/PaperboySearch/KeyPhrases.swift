@@ -34,10 +34,10 @@ public struct KeyPhrases: Sendable, Hashable {
 /// - ``embedWithKeyPhrases(_:embedder:)`` embeds the papers themselves and takes each sentence's vector from that
 ///   same forward pass (the mean of the encoder's last token states over the sentence's tokens, as the paper's
 ///   embedding is their mean over all its tokens), so only the short keyword candidates cost a forward pass of their
-///   own: about half the cost of embedding the papers on top of it. Sentences past the model's 256 tokens (which
-///   the paper's embedding does not see either) are not candidates.
+///   own: 0.2 to 0.5 times the cost of embedding the papers, on top of it (`paperboy-embed-bench`). Sentences past
+///   the model's 256 tokens (which the paper's embedding does not see either) are not candidates.
 /// - ``keyPhrases(for:embedder:)`` starts from stored embeddings and embeds every sentence on its own as well:
-///   about 1.4 times the cost of embedding the papers.
+///   1.1 to 1.5 times the cost of embedding the papers.
 ///
 /// Either way every paper's short texts of a call are embedded together so that batches fill.
 public enum KeyPhraseExtractor {
