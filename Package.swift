@@ -80,7 +80,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "paperboy-embed-bench",
-            dependencies: ["PaperboySearch", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["PaperboySearch", "PaperboyCore", .product(name: "Logging", package: "swift-log")],
             path: "Benchmarks/EmbedBench",
             swiftSettings: swiftSettings
         ),

@@ -1,12 +1,13 @@
 // paperboy-embed-bench MODEL_DIR [N]
 //
 // Measures the in-process sentence embedding model: tokenizer throughput, embedding throughput on N real arXiv
-// abstracts (title + ". " + abstract), latency of a 16-token query, sgemm GFLOPS per BLAS choice (each in a
+// abstracts (title + ". " + abstract), the cost of their key sentences and keywords next to it, latency of a 16-token query, sgemm GFLOPS per BLAS choice (each in a
 // child process, since OpenBLAS picks its kernel when it is loaded), and agreement with the reference vectors.
 // Environment: PAPERBOY_BLAS (auto | openblas | openblas-nocoretype | blis | blas | path),
 // PAPERBOY_SAMPLE (JSONL file).
 import Foundation
 import Logging
+import PaperboyCore
 import PaperboySearch
 
 let arguments = CommandLine.arguments
@@ -64,6 +65,7 @@ print("workers    \(embedder.workerCount) (active processors \(ProcessInfo.proce
 
 // 2. Abstracts.
 var abstracts: [String] = []
+var papers: [(title: String, abstract: String)] = []
 if let text = try? String(contentsOfFile: samplePath, encoding: .utf8) {
     for line in text.split(separator: "\n") {
         guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
@@ -71,14 +73,19 @@ if let text = try? String(contentsOfFile: samplePath, encoding: .utf8) {
         else { continue }
         let clean = { (s: String) in s.split(whereSeparator: \.isWhitespace).joined(separator: " ") }
         abstracts.append(clean(title) + ". " + clean(abstract))
+        papers.append((clean(title), clean(abstract)))
     }
 }
 guard !abstracts.isEmpty else {
     FileHandle.standardError.write(Data("paperboy-embed-bench: no abstracts in \(samplePath)\n".utf8))
     exit(1)
 }
-while abstracts.count < count { abstracts += abstracts.prefix(count - abstracts.count) }
+while abstracts.count < count {
+    abstracts += abstracts.prefix(count - abstracts.count)
+    papers += papers.prefix(count - papers.count)
+}
 abstracts = Array(abstracts.prefix(count))
+papers = Array(papers.prefix(count))
 print("abstracts  \(abstracts.count) from \(samplePath)")
 
 // 3. Tokenizer throughput (one thread).
@@ -107,6 +114,40 @@ print(
     "embed      \(format(Double(abstracts.count) / embedSeconds)) abstracts/s "
         + "(\(abstracts.count) in \(format(embedSeconds, 2)) s, "
         + "\(format(Double(totalTokens) / embedSeconds, 0)) tokens/s)")
+
+// 4b. Key sentence and keywords of the same papers, from their vectors, in batches of 64 as the pipeline embeds.
+var keyPhraseSeconds = 0.0
+var sentenceCount = 0
+var candidateCount = 0
+for start in stride(from: 0, to: papers.count, by: 64) {
+    let range = start..<min(papers.count, start + 64)
+    let batch = range.map {
+        KeyPhraseExtractor.Paper(title: papers[$0].title, abstract: papers[$0].abstract, embedding: vectors[$0])
+    }
+    let keyStart = clock.now
+    _ = try await KeyPhraseExtractor.keyPhrases(for: batch, embedder: embedder)
+    keyPhraseSeconds += seconds(clock.now - keyStart)
+    for paper in batch {
+        let sentences = KeySentence.sentences(of: paper.abstract).prefix(KeyPhraseExtractor.maxSentences).count
+        sentenceCount += sentences > 1 ? sentences : 0
+        candidateCount += KeyPhraseExtractor.candidateCount(title: paper.title, abstract: paper.abstract)
+    }
+}
+print(
+    "keyphrases \(format(Double(papers.count) / keyPhraseSeconds)) papers/s from stored vectors "
+        + "(\(format(keyPhraseSeconds, 2)) s, \(format(keyPhraseSeconds / embedSeconds, 2))x the embedding; per paper "
+        + "\(format(Double(sentenceCount) / Double(papers.count))) sentences and "
+        + "\(format(Double(candidateCount) / Double(papers.count))) keyword candidates embedded)")
+// The same with the papers' own forward pass giving the sentences' vectors (what the pipeline can do instead).
+let onePassStart = clock.now
+for start in stride(from: 0, to: papers.count, by: 64) {
+    let batch = Array(papers[start..<min(papers.count, start + 64)])
+    _ = try await KeyPhraseExtractor.embedWithKeyPhrases(batch, embedder: embedder)
+}
+let onePassSeconds = seconds(clock.now - onePassStart)
+print(
+    "embed+keys \(format(Double(papers.count) / onePassSeconds)) papers/s embedded with key phrases in one pass "
+        + "(\(format(onePassSeconds, 2)) s, \(format(onePassSeconds / embedSeconds, 2))x embedding alone)")
 
 // 5. Query latency: a 16-token query, one at a time.
 var query = ""

@@ -101,6 +101,10 @@ public enum KeySentence {
 
     /// Abbreviations after which a period does not end a sentence (lowercased, without the final period).
     static let abbreviations: Set<String> = [
+        // Journals in citations ("Phys. Rev. Lett.", "J. Am. Chem. Soc.", "Astrophys. J.").
+        "phys", "rev", "lett", "soc", "am", "proc", "nucl", "astrophys", "astron", "mon", "not", "roy", "mod", "conf",
+        "theor", "comput", "natl", "acad", "sci", "trans", "ann", "appl", "chem", "biol", "mech", "stat", "eur",
+        "int", "math", "commun", "opt", "res",
         "e.g", "i.e", "al", "cf", "vs", "viz", "fig", "figs", "eq", "eqs", "sec", "secs", "ref", "refs", "tab",
         "thm", "lem", "prop", "def", "cor", "alg", "app", "appx", "ch", "chap", "no", "nos", "vol", "pp", "approx",
         "resp", "dr", "prof", "mr", "mrs", "ms", "st", "jr", "inc", "ltd", "co", "corp", "ca", "w.r.t", "a.k.a",
@@ -137,6 +141,8 @@ public enum KeySentence {
             defer { index = end }
             guard next > end, next < scalars.count, !scalars[next].properties.isLowercase else { continue }
             if scalar == ".", scalars[index + 1] != ".", isAbbreviation(scalars, before: index) { continue }
+            // A single word ("Context.", "Aims." in structured abstracts) opens the next sentence.
+            if !scalars[start..<index].contains(where: \.properties.isWhitespace) { continue }
             add(start..<end)
             start = next
         }
@@ -161,10 +167,13 @@ public enum KeySentence {
             end = space
         }
         var cut = String(characters[..<end])
-        let scalars = Array(cut.unicodeScalars)
-        let delimiters = mathDelimiters(scalars)
-        if delimiters.count % 2 == 1, let open = delimiters.last, open.lowerBound > 0 {
-            cut = String(String.UnicodeScalarView(scalars[..<open.lowerBound]))
+        // Not inside TeX: before the formula the cut falls in, if any.
+        let scalars = Array(sentence.unicodeScalars)
+        let cutEnd = cut.unicodeScalars.count
+        if let formula = mathRanges(scalars).first(where: { $0.lowerBound < cutEnd && cutEnd < $0.upperBound }),
+            formula.lowerBound > 0
+        {
+            cut = String(String.UnicodeScalarView(scalars[..<formula.lowerBound]))
         }
         while let last = cut.unicodeScalars.last, last.properties.isWhitespace || [",", ";", ":"].contains(last) {
             cut.unicodeScalars.removeLast()
@@ -185,19 +194,23 @@ public enum KeySentence {
         return abbreviations.contains(word.lowercased())
     }
 
-    /// For each scalar, whether it is inside TeX (`$…$` or `$$…$$`, delimiters included). A `$` after a
-    /// backslash is a dollar; a last `$` without a partner opens nothing.
-    static func mathMask(_ scalars: [Unicode.Scalar]) -> [Bool] {
-        let delimiters = mathDelimiters(scalars)
+    /// For each scalar, whether it is inside TeX (see ``mathRanges(_:)``).
+    public static func mathMask(_ scalars: [Unicode.Scalar]) -> [Bool] {
         var mask = [Bool](repeating: false, count: scalars.count)
-        for pair in stride(from: 0, to: delimiters.count - 1, by: 2) {
-            for position in delimiters[pair].lowerBound..<delimiters[pair + 1].upperBound { mask[position] = true }
+        for range in mathRanges(scalars) {
+            for position in range { mask[position] = true }
         }
         return mask
     }
 
-    /// The TeX delimiters (`$` or `$$`, not after a backslash) in order.
-    static func mathDelimiters(_ scalars: [Unicode.Scalar]) -> [Range<Int>] {
+    /// Longest TeX between `$…$` and between `$$…$$`, in scalars; a `$` with no partner within it is a dollar.
+    static let maxInlineMath = 200
+    static let maxDisplayMath = 1_000
+
+    /// Where TeX is, delimiters included: a `$` (or `$$`), not after a backslash, with the next of its kind within
+    /// ``maxInlineMath`` (``maxDisplayMath``) scalars. A delimiter without a partner is a dollar, so a stray `$`
+    /// in a broken abstract does not swallow the rest.
+    static func mathRanges(_ scalars: [Unicode.Scalar]) -> [Range<Int>] {
         var delimiters: [Range<Int>] = []
         var index = 0
         while index < scalars.count {
@@ -209,6 +222,24 @@ public enum KeySentence {
                 index += 1
             }
         }
-        return delimiters
+        var ranges: [Range<Int>] = []
+        var opener = 0
+        while opener < delimiters.count {
+            let open = delimiters[opener]
+            let limit = open.count == 2 ? maxDisplayMath : maxInlineMath
+            var closer = opener + 1
+            while closer < delimiters.count, delimiters[closer].count != open.count,
+                delimiters[closer].lowerBound - open.upperBound <= limit
+            {
+                closer += 1
+            }
+            if closer < delimiters.count, delimiters[closer].lowerBound - open.upperBound <= limit {
+                ranges.append(open.lowerBound..<delimiters[closer].upperBound)
+                opener = closer + 1
+            } else {
+                opener += 1
+            }
+        }
+        return ranges
     }
 }

@@ -88,8 +88,9 @@ extension FuzzEntry {
                 continue
             }
             if scalar == "&" {
-                let rest = String(String.UnicodeScalarView(scalars[(index + 1)..<min(scalars.count, index + 6)]))
-                guard let entity = entities.keys.first(where: { rest.hasPrefix($0) }) else {
+                // Scalars, not characters: a combining mark after ";" makes one character with it.
+                let rest = scalars[(index + 1)..<min(scalars.count, index + 6)]
+                guard let entity = entities.keys.first(where: { rest.starts(with: $0.unicodeScalars) }) else {
                     problem("bare & at \(index)")
                     index += 1
                     continue
@@ -131,8 +132,8 @@ extension FuzzEntry {
                 decoded.unicodeScalars.append(scalar)
                 continue
             }
-            let rest = String(String.UnicodeScalarView(scalars.prefix(5)))
-            guard let (entity, character) = entities.first(where: { rest.hasPrefix($0.key) }) else {
+            let rest = scalars.prefix(5)
+            guard let (entity, character) = entities.first(where: { rest.starts(with: $0.key.unicodeScalars) }) else {
                 return ["bare & in href \(value.debugDescription)"]
             }
             decoded.unicodeScalars.append(character)

@@ -82,7 +82,16 @@ struct PaperTextTests {
         (#"He said "stop." Then (we left.) Done"#, [#"He said "stop.""#, "Then (we left.)", "Done"]),
         ("Proposed by J. Smith. It works.", ["Proposed by J. Smith.", "It works."]),
         ("Code: https://github.com/a/b. Data too.", ["Code: https://github.com/a/b.", "Data too."]),
-        ("Wait... Then go.", ["Wait...", "Then go."]),
+        ("We wait... Then go.", ["We wait...", "Then go."]),
+        ("Context. Stars form. Aims. We model them.", ["Context. Stars form.", "Aims. We model them."]),
+        (
+            "As in Phys. Rev. Lett. 92, 1 (2004). We extend it.",
+            ["As in Phys. Rev. Lett. 92, 1 (2004).", "We extend it."]
+        ),
+        (
+            "A stray $ costs 5. " + String(repeating: "Then more. ", count: 20) + "End $x$.",
+            ["A stray $ costs 5."] + Array(repeating: "Then more.", count: 20) + ["End $x$."]
+        ),
         ("It costs $5. We pay.", ["It costs $5.", "We pay."]),
         ("  ", []),
         (

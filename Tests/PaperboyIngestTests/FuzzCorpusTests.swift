@@ -88,6 +88,11 @@ import Testing
             ["text outside a block", "text directly inside <pre>", "<p> inside <pre>", "<p> directly inside <pre>"]
         ),
         ("<p>\u{1B}</p><p>", ["control character U+1B in text", "unclosed <p>"]),
+        // Found by the fuzzer: an escape followed by a combining mark (one character with the ";") is an escape.
+        (
+            "<p>&amp;\u{07A6} <a href=\"https://x.org/&amp;\u{07A6}\" rel=\"nofollow ugc noopener\">x</a></p>",
+            []
+        ),
     ])
     func theCommentChecksCatchBrokenPromises(html: String, problems: [String]) {
         #expect(FuzzEntry.checkCommentHTML(html) == problems)

@@ -146,19 +146,7 @@ public final class SentenceEmbedder: Sendable {
         try Task.checkCancellation()
         if tokenized.isEmpty { return [] }
         try encoder.check(tokenized)
-        let order = tokenized.indices.sorted { tokenized[$0].count < tokenized[$1].count }
-        var batches: [[Int]] = []
-        var current: [Int] = []
-        for index in order {
-            let length = tokenized[index].count
-            if !current.isEmpty, current.count == maxBatchSize || (current.count + 1) * length > maxBatchTokens {
-                batches.append(current)
-                current = []
-            }
-            current.append(index)
-        }
-        batches.append(current)
-
+        let batches = self.batches(tokenized)
         let encoder = self.encoder
         let workers = self.workers
         var results = [[Float]](repeating: [], count: tokenized.count)
@@ -182,6 +170,83 @@ public final class SentenceEmbedder: Sendable {
 }
 
 extension SentenceEmbedder {
+    /// The indices of `tokenized` sorted by length and grouped into batches of at most `maxBatchSize` texts and
+    /// `maxBatchTokens` padded tokens.
+    func batches(_ tokenized: [[Int32]]) -> [[Int]] {
+        let order = tokenized.indices.sorted { tokenized[$0].count < tokenized[$1].count }
+        var batches: [[Int]] = []
+        var current: [Int] = []
+        for index in order {
+            let length = tokenized[index].count
+            if !current.isEmpty, current.count == maxBatchSize || (current.count + 1) * length > maxBatchTokens {
+                batches.append(current)
+                current = []
+            }
+            current.append(index)
+        }
+        batches.append(current)
+        return batches
+    }
+
+    /// As `embed(tokenized:)`, with, for each text, a vector for each of its `spans` (token positions in its ids):
+    /// the mean of the encoder's last token states over the span, L2-normalised, from the same forward pass (what
+    /// the text's own embedding averages over all its tokens). A span outside the ids is clipped; an empty one gets
+    /// an empty vector. Costs what embedding the texts costs, plus the sums.
+    public func embed(tokenized: [[Int32]], spans: [[Range<Int>]]) async throws -> [(
+        embedding: [Float], spans: [[Float]]
+    )] {
+        try Task.checkCancellation()
+        if tokenized.isEmpty { return [] }
+        try encoder.check(tokenized)
+        let encoder = self.encoder
+        let workers = self.workers
+        let dimension = config.hiddenSize
+        var results = [(embedding: [Float], spans: [[Float]])](repeating: ([], []), count: tokenized.count)
+        try await withThrowingTaskGroup(of: ([Int], [([Float], [[Float]])]).self) { group in
+            for batch in batches(tokenized) {
+                let sequences = batch.map { tokenized[$0] }
+                let batchSpans = batch.map { $0 < spans.count ? spans[$0] : [] }
+                group.addTask {
+                    try Task.checkCancellation()
+                    let pooled = try await workers.run(.background) { workspace in
+                        Result { () throws(EmbeddingInputError) in
+                            let vectors = try encoder.embed(sequences, workspace: workspace)
+                            let length = sequences.map(\.count).max() ?? 0
+                            return zip(sequences.indices, vectors).map { b, vector in
+                                let rows = workspace.hidden + b * length * dimension
+                                let count = sequences[b].count
+                                let spanVectors = batchSpans[b].map { span in
+                                    Self.meanPooled(
+                                        rows, dimension: dimension, span.clamped(to: 0..<count))
+                                }
+                                return (vector, spanVectors)
+                            }
+                        }
+                    }.get()
+                    return (batch, pooled)
+                }
+            }
+            for try await (batch, pooled) in group {
+                for (index, item) in zip(batch, pooled) { results[index] = (item.0, item.1) }
+            }
+        }
+        return results
+    }
+
+    /// The L2-normalised mean of rows `span` of a row-major matrix with `dimension` columns; empty for no rows.
+    static func meanPooled(_ rows: UnsafeMutablePointer<Float>, dimension: Int, _ span: Range<Int>) -> [Float] {
+        guard !span.isEmpty else { return [] }
+        var sum = [Float](repeating: 0, count: dimension)
+        for position in span {
+            let row = rows + position * dimension
+            for d in 0..<dimension { sum[d] += row[d] }
+        }
+        var norm: Float = 0
+        for d in 0..<dimension { norm += sum[d] * sum[d] }
+        let inverse = 1 / max(norm.squareRoot(), 1e-12)
+        return sum.map { $0 * inverse }
+    }
+
     /// Runs exactly one forward pass over `tokenized` (padded to the longest) on a worker.
     func embedOneBatch(_ tokenized: [[Int32]]) async throws -> [[Float]] {
         try Task.checkCancellation()
