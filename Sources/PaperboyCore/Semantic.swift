@@ -12,11 +12,16 @@ public struct EmbeddingJob: Sendable, Hashable {
     /// The text embedded: title + ". " + abstract.
     public let text: String
     public let textHash: UInt64
+    /// The parts of the text, for the key sentence and keywords chosen beside the embedding.
+    public let title: String
+    public let abstract: String
 
-    public init(key: PaperKey, id: PaperID, text: String) {
+    public init(key: PaperKey, id: PaperID, title: String, abstract: String) {
         self.key = key
         self.id = id
-        self.text = text
+        self.title = title
+        self.abstract = abstract
+        text = EmbeddingJob.text(title: title, abstract: abstract)
         textHash = EmbeddingJob.hash(text)
     }
 

@@ -30,8 +30,7 @@ extension SQLiteStore {
                     unreadable.append(rowid)
                     continue
                 }
-                let job = EmbeddingJob(
-                    key: rowid, id: PaperID(storedValue: id), text: EmbeddingJob.text(title: title, abstract: abstract))
+                let job = EmbeddingJob(key: rowid, id: PaperID(storedValue: id), title: title, abstract: abstract)
                 let stored = (try? row.decode(Int64?.self, atIndex: 4)).flatMap { $0 }
                 let intact = (try? row.decode(Bool?.self, atIndex: 5)).flatMap { $0 } ?? false
                 if !intact || stored.map({ UInt64(bitPattern: $0) }) != job.textHash { jobs.append(job) }

@@ -3,16 +3,18 @@ import Logging
 import PaperboyCore
 import ServiceLifecycle
 
-/// Embeds every paper that has no vector for the current model (or whose text changed), stores the vectors and
-/// adds them to the index. Resumable by construction: what is stored is never redone.
+/// Embeds every paper that has no vector for the current model (or whose text changed), stores the vectors with the
+/// paper's key sentence and keywords (``KeyPhraseExtractor``, from the same forward pass) and adds them to the index;
+/// then gives key phrases to embedded papers that have none (embedded before key phrases existed, or whose abstract
+/// changed). Resumable by construction: what is stored is never redone.
 public struct EmbeddingPipeline: Sendable {
-    public let store: any EmbeddingStore
+    public let store: any EmbeddingStore & PaperProfileStore
     public let engine: SemanticEngine
     public let logger: Logger
     public var batchSize = 64
     public var scanSize = 4_096
 
-    public init(store: any EmbeddingStore, engine: SemanticEngine, logger: Logger) {
+    public init(store: any EmbeddingStore & PaperProfileStore, engine: SemanticEngine, logger: Logger) {
         self.store = store
         self.engine = engine
         self.logger = logger
@@ -31,9 +33,15 @@ public struct EmbeddingPipeline: Sendable {
             for start in stride(from: 0, to: page.jobs.count, by: batchSize) {
                 try Task.checkCancellation()
                 let jobs = Array(page.jobs[start..<min(page.jobs.count, start + batchSize)])
-                let vectors = try await engine.embedder.embed(jobs.map(\.text))
-                let items = zip(jobs, vectors).map { StoredEmbedding(key: $0.key, textHash: $0.textHash, vector: $1) }
+                let embedded = try await embedWithKeyPhrases(jobs)
+                let items = zip(jobs, embedded).map {
+                    StoredEmbedding(key: $0.key, textHash: $0.textHash, vector: $1.embedding)
+                }
                 try await store.saveEmbeddings(model: engine.modelID, dimension: dimension, items)
+                try await store.saveSummaries(
+                    zip(jobs, embedded).map {
+                        PaperSummary(key: $0.key, sentence: $1.phrases.summary, keywords: $1.phrases.keywords)
+                    })
                 let rejected = engine.index.add(items.map { (id: $0.key, vector: $0.vector) })
                 VectorIndexFile.logRejected(rejected, logger: logger)
                 done += items.count
@@ -43,6 +51,57 @@ public struct EmbeddingPipeline: Sendable {
             guard let last = page.last, last > after else { break }
             after = last
         }
+        try await addMissingKeyPhrases()
+        return done
+    }
+
+    /// The jobs' vectors and key phrases: in one forward pass with the sentence model, else (another embedder) from
+    /// the vectors.
+    func embedWithKeyPhrases(_ jobs: [EmbeddingJob]) async throws -> [(embedding: [Float], phrases: KeyPhrases)] {
+        if let model = engine.embedder as? SentenceEmbedder {
+            return try await KeyPhraseExtractor.embedWithKeyPhrases(
+                jobs.map { ($0.title, $0.abstract) }, embedder: model
+            )
+            .map { ($0.embedding, $0.keyPhrases) }
+        }
+        let vectors = try await engine.embedder.embed(jobs.map(\.text))
+        let phrases = try await KeyPhraseExtractor.keyPhrases(
+            for: zip(jobs, vectors).map { .init(title: $0.title, abstract: $0.abstract, embedding: $1) },
+            embedder: engine.embedder)
+        return Array(zip(vectors, phrases))
+    }
+
+    /// Key phrases for embedded papers that have none, from their stored vectors. Returns how many were given some.
+    @discardableResult
+    public func addMissingKeyPhrases() async throws -> Int {
+        var after: PaperKey = 0
+        var done = 0
+        while true {
+            try Task.checkCancellation()
+            let page = try await store.papersWithoutKeywords(after: after, scan: scanSize)
+            for start in stride(from: 0, to: page.papers.count, by: batchSize) {
+                try Task.checkCancellation()
+                var batch: [(key: PaperKey, paper: KeyPhraseExtractor.Paper)] = []
+                for (key, paper) in page.papers[start..<min(page.papers.count, start + batchSize)] {
+                    // Papers not embedded yet get theirs with their embedding.
+                    guard let vector = try await store.embedding(model: engine.modelID, key: key) else { continue }
+                    batch.append(
+                        (key, KeyPhraseExtractor.Paper(title: paper.title, abstract: paper.abstract, embedding: vector))
+                    )
+                }
+                guard !batch.isEmpty else { continue }
+                let phrases = try await KeyPhraseExtractor.keyPhrases(
+                    for: batch.map(\.paper), embedder: engine.embedder)
+                try await store.saveSummaries(
+                    zip(batch, phrases).map {
+                        PaperSummary(key: $0.key, sentence: $1.summary, keywords: $1.keywords)
+                    })
+                done += phrases.filter { !$0.keywords.isEmpty }.count
+            }
+            guard let last = page.last, last > after else { break }
+            after = last
+        }
+        if done > 0 { logger.info("key phrases added", metadata: ["keyphrases.papers": .stringConvertible(done)]) }
         return done
     }
 }

@@ -116,7 +116,7 @@ public enum KeyPhraseExtractor {
 
     /// The key phrases of papers whose embeddings are known, in order: every paper's sentences and keyword candidates
     /// are embedded in one call to `embedder` (background work). Throws what it throws (cancellation included).
-    public static func keyPhrases(for papers: [Paper], embedder: SentenceEmbedder) async throws -> [KeyPhrases] {
+    public static func keyPhrases(for papers: [Paper], embedder: any TextEmbedder) async throws -> [KeyPhrases] {
         var texts: [String] = []
         var plans: [Plan] = []
         for paper in papers {

@@ -76,6 +76,14 @@ struct SemanticCLITests {
                 try await Self.json("\(base)/api/papers/search?q=\(query)%20before:2020-01-01&mode=semantic")
                     as? [[String: Any]])
             #expect(filtered.allSatisfy { ($0["publishedAt"] as? String ?? "9") < "2020" })
+            // `embed` stored each paper's key sentence (one of its sentences) and 3 to 6 keywords from its text.
+            let paper = try #require(try await Self.json("\(base)/api/papers/2412.90001") as? [String: Any])
+            let keywords = try #require(paper["ai_keywords"] as? [String])
+            #expect((3...6).contains(keywords.count), "\(keywords)")
+            let text = ((paper["title"] as? String ?? "") + " " + (paper["summary"] as? String ?? "")).lowercased()
+            #expect(keywords.allSatisfy { text.contains($0.lowercased()) }, "\(keywords)")
+            let sentence = try #require(paper["ai_summary"] as? String)
+            #expect((paper["summary"] as? String ?? "").contains(sentence.replacingOccurrences(of: "…", with: "")))
             let similar = try #require(try await Self.json("\(base)/api/papers/2312.90001/similar") as? [[String: Any]])
             #expect(similar.count == 5)
             let similarIDs = similar.compactMap { ($0["paper"] as? [String: Any])?["id"] as? String }
