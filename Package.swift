@@ -160,7 +160,7 @@ let package = Package(
         .testTarget(
             name: "PaperboyCLITests",
             dependencies: [
-                "paperboy", "PaperboySQLite", "PaperboyCore", "PaperboyWeb",
+                "paperboy", "PaperboySQLite", "PaperboyCore", "PaperboyWeb", "PaperStoreConformance",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],

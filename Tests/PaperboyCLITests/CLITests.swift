@@ -1,4 +1,5 @@
 import Foundation
+import PaperStoreConformance
 import PaperboyCore
 import PaperboySQLite
 import Testing
@@ -28,7 +29,7 @@ struct CLI {
     static func run(
         _ arguments: [String], environment: [String: String] = [:], stdin: Data? = nil, directory: URL? = nil
     ) async throws -> Result {
-        let process = Process()
+        let process = ChildProcess()
         process.executableURL = binary
         process.arguments = arguments
         if let directory { process.currentDirectoryURL = directory }
@@ -65,7 +66,7 @@ struct CLI {
     /// GETs a URL with curl; nil unless it answers 2xx.
     static func curl(_ url: String) async -> String? {
         await blocking {
-            let process = Process()
+            let process = ChildProcess()
             process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
             process.arguments = ["-fsS", "--max-time", "2", url]
             let out = Pipe()
@@ -295,7 +296,7 @@ struct ServeTests {
             "ingest", "--database", db, CLI.repo.appendingPathComponent("Demo/arxiv-sample-200.jsonl").path,
         ])
         let port = Int.random(in: 20_000...40_000)
-        let process = Process()
+        let process = ChildProcess()
         process.executableURL = CLI.binary
         process.arguments = [
             "serve", "--database", db, "--port", String(port), "--log-level", "error", "--model",

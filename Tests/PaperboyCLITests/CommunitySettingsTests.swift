@@ -1,4 +1,5 @@
 import Foundation
+import PaperStoreConformance
 import Testing
 
 /// `serve`'s community settings and its secrets (the site secret, the `/metrics` token).
@@ -138,7 +139,7 @@ struct CommunitySettingsTests {
         let secretFile = dir.appendingPathComponent("secret")
         try Data(String(repeating: "k", count: 48).utf8).write(to: secretFile)
         let port = Int.random(in: 20_000...40_000)
-        let process = Process()
+        let process = ChildProcess()
         process.executableURL = CLI.binary
         process.arguments = [
             "serve", "--database", db, "--port", String(port), "--log-level", "error", "--model",
@@ -172,7 +173,7 @@ struct CommunitySettingsTests {
     /// The status curl gets for a GET, with a bearer token when given.
     static func status(_ url: String, token: String? = nil) async -> String {
         await CLI.blocking {
-            let process = Process()
+            let process = ChildProcess()
             process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
             process.arguments =
                 ["-sS", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "5", url]

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import PaperStoreConformance
 import PaperboyCore
 import PaperboySQLite
 import Synchronization
@@ -212,7 +213,7 @@ enum Background {
     static func killed(
         _ arguments: [String], in dir: URL, feeding input: Data? = nil, when condition: @Sendable () async -> Bool
     ) async throws {
-        let process = Process()
+        let process = ChildProcess()
         process.executableURL = CLI.binary
         process.arguments = arguments
         var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("PAPERBOY_") }
@@ -262,7 +263,7 @@ enum SQLite3 {
     /// the table does not exist yet.
     static func query(_ db: String, _ sql: String, readOnly: Bool = false) async -> String? {
         await CLI.blocking {
-            let process = Process()
+            let process = ChildProcess()
             process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
             process.arguments = ["sqlite3", "-batch", "-bail"] + (readOnly ? ["-readonly"] : []) + [db, sql]
             let out = Pipe()

@@ -1,4 +1,5 @@
 import Foundation
+import PaperStoreConformance
 import Testing
 
 /// Semantic search end to end with the real model (installed by scripts/install-model.sh; CI installs it):
@@ -17,7 +18,7 @@ struct SemanticCLITests {
     /// Serves `db` on a free port while `body` runs.
     static func serving(_ db: String, model: String, _ body: (Int) async throws -> Void) async throws {
         let port = Int.random(in: 40_001...60_000)
-        let process = Process()
+        let process = ChildProcess()
         process.executableURL = CLI.binary
         process.arguments = [
             "serve", "--database", db, "--port", String(port), "--model", model, "--log-level", "error",

@@ -28,7 +28,7 @@ final class TempDir {
         let path = url.appendingPathComponent(name).path
         var data = Data()
         for source in sources {
-            let process = Process()
+            let process = ChildProcess()
             process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
             process.arguments = ["gzip", "-c", source]
             let pipe = Pipe()

@@ -83,7 +83,7 @@ import Testing
         let script =
             #"{ printf '{"id": "2511.00002", "title": "'; head -c 100000000 /dev/zero | tr '\0' a; printf '"}\n'; "#
             + "printf '%s\\n' '\(Self.good)'; } | gzip -1 > '\(bomb)'"
-        let process = Process()
+        let process = ChildProcess()
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
         process.arguments = ["-c", script]
         try process.run()
