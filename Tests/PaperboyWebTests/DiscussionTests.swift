@@ -12,7 +12,8 @@ struct DiscussionTests {
     static let clock: @Sendable () -> Date = { Date(timeIntervalSince1970: 1_795_262_400) }
     static let paper = PaperID("2611.00001")!
 
-    static func json(_ text: String) -> HTTPFields {
+    /// A JSON content type, without credentials.
+    static var json: HTTPFields {
         var headers = HTTPFields()
         headers[.contentType] = "application/json"
         return headers
@@ -88,7 +89,7 @@ struct DiscussionTests {
             #expect(try object(tooLong)["error"] as? String == "a comment may be at most 5000 characters")
 
             let anonymous = try await client.send(
-                "/api/papers/2611.00001/comments", method: .post, headers: Self.json(""), body: #"{"text": "hi"}"#)
+                "/api/papers/2611.00001/comments", method: .post, headers: Self.json, body: #"{"text": "hi"}"#)
             #expect(anonymous.status == .unauthorized)
             #expect(anonymous.headers[.wwwAuthenticate] == "Bearer realm=\"paperboy\"")
 

@@ -126,7 +126,9 @@ extension PageRoutes {
             headers[.cacheControl] = "no-store"
         }
         let similar = found.map { CardView($0.paper, config: config, similarity: $0.similarity) }
-        let comments = try await actions.comments(on: id, visit.viewer)
+        // The paper was read with the viewer's audience above; its comments need no second check of it.
+        let comments = try await site.store.comments(
+            on: id, audience: actions.audience(visit.viewer), limit: DiscussionActions<Store>.maxListed)
         var model = PaperPageModel(config: config, stored: stored, similar: similar, comments: comments)
         if let viewer = visit.viewer {
             let mayEditLinks = actions.mayEditLinks(viewer, stored)
