@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "PaperboySQLite", targets: ["PaperboySQLite"]),
         .library(name: "PaperboyWeb", targets: ["PaperboyWeb"]),
         .library(name: "PaperboySearch", targets: ["PaperboySearch"]),
+        .library(name: "PaperboyMail", targets: ["PaperboyMail"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -33,12 +34,14 @@ let package = Package(
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
         .executableTarget(
             name: "paperboy",
             dependencies: [
-                "PaperboyCore", "PaperboyIngest", "PaperboySQLite", "PaperboyWeb", "PaperboySearch",
+                "PaperboyCore", "PaperboyIngest", "PaperboySQLite", "PaperboyWeb", "PaperboySearch", "PaperboyMail",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -96,6 +99,21 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "PaperboyMail",
+            dependencies: [
+                "PaperboyCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            resources: [.copy("Templates")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "PaperboySQLite",
             dependencies: [
                 "PaperboyCore",
@@ -134,6 +152,16 @@ let package = Package(
         .testTarget(
             name: "PaperboySearchTests",
             dependencies: ["PaperboySearch", "PaperboyCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "PaperboyMailTests",
+            dependencies: [
+                "PaperboyMail", "PaperboyCore", "PaperStoreConformance",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -20,8 +20,12 @@ public struct Account: Sendable, Hashable {
     public var id: Int64
     /// Lower-case, `[a-z0-9_-]{2,30}` (see ``Username``).
     public var username: String
-    /// As the user wrote it; unique without regard to case.
+    /// As the user wrote it. Among verified addresses unique without regard to case; an unverified one may be
+    /// shared, so that nobody can block another person's address by signing up with it first.
     public var email: String
+    /// When the owner followed the verification link sent to ``email`` (or an admin made the account); nil while
+    /// unverified. Changing the email clears it.
+    public var emailVerifiedAt: Date?
     /// The display name (the username when none was given).
     public var fullname: String
     public var role: UserRole
@@ -34,12 +38,13 @@ public struct Account: Sendable, Hashable {
     public var createdAt: Date
 
     public init(
-        id: Int64, username: String, email: String, fullname: String, role: UserRole, passwordHash: String,
-        totpSecret: String? = nil, disabled: Bool = false, createdAt: Date
+        id: Int64, username: String, email: String, emailVerifiedAt: Date? = nil, fullname: String, role: UserRole,
+        passwordHash: String, totpSecret: String? = nil, disabled: Bool = false, createdAt: Date
     ) {
         self.id = id
         self.username = username
         self.email = email
+        self.emailVerifiedAt = emailVerifiedAt
         self.fullname = fullname
         self.role = role
         self.passwordHash = passwordHash
@@ -67,17 +72,20 @@ public struct Person: Sendable, Hashable, Codable {
 public struct NewAccount: Sendable, Hashable {
     public var username: String
     public var email: String
+    /// Set when the address is known to be the owner's (an admin creating the account with `paperboy user create`).
+    public var emailVerifiedAt: Date?
     public var fullname: String
     public var role: UserRole
     public var passwordHash: String
     public var createdAt: Date
 
     public init(
-        username: String, email: String, fullname: String, role: UserRole = .member, passwordHash: String,
-        createdAt: Date
+        username: String, email: String, emailVerifiedAt: Date? = nil, fullname: String, role: UserRole = .member,
+        passwordHash: String, createdAt: Date
     ) {
         self.username = username
         self.email = email
+        self.emailVerifiedAt = emailVerifiedAt
         self.fullname = fullname
         self.role = role
         self.passwordHash = passwordHash
@@ -85,7 +93,7 @@ public struct NewAccount: Sendable, Hashable {
     }
 }
 
-/// A username or email that another account holds already (emails compared without regard to case).
+/// A username, or a verified email, that another account holds already (emails compared without regard to case).
 public enum AccountConflict: Error, Equatable, Sendable {
     case username
     case email
@@ -96,7 +104,8 @@ public enum AccountChange: Sendable, Hashable {
     /// A new password hash. Every session of the account ends except `keepingSession` (a token hash), so that a
     /// password change signs out every other browser.
     case password(hash: String, keepingSession: String?)
-    /// Throws ``AccountConflict/email`` when another account has it.
+    /// A new, unverified address (``Account/emailVerifiedAt`` becomes nil). Throws ``AccountConflict/email`` when
+    /// another account holds it verified.
     case email(String)
     case fullname(String)
     case role(UserRole)
@@ -150,13 +159,14 @@ public struct AccessToken: Sendable, Hashable {
 
 /// Accounts and their credentials.
 public protocol AccountStore: Sendable {
-    /// Creates an account; throws ``AccountConflict`` when the username or (case-insensitively) the email is taken.
+    /// Creates an account; throws ``AccountConflict`` when the username is taken, or the email (without regard to
+    /// case) is another account's verified address. An unverified address held by others does not count.
     func createAccount(_ account: NewAccount) async throws -> Account
 
     func account(id: Int64) async throws -> Account?
     /// By username (compared as stored: lower-case).
     func account(username: String) async throws -> Account?
-    /// By email, without regard to case.
+    /// By email, without regard to case: the account holding it verified, else the oldest account with it.
     func account(email: String) async throws -> Account?
 
     /// Applies `change`; nil when there is no such account. Throws ``AccountConflict/email`` for a taken email.
