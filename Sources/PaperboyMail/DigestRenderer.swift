@@ -1,0 +1,150 @@
+import Foundation
+import Mustache
+import PaperboyCore
+
+/// Writes a digest as a message: a plain-text part and an HTML part (tables and inline styles, which common mail
+/// clients render), absolute links from ``DigestLinks``, and the `List-Unsubscribe` headers of RFC 2369 and RFC 8058.
+public struct DigestRenderer: Sendable {
+    private let library: MustacheLibrary
+    /// The site's name in the subject and the body.
+    public let siteName: String
+
+    public init(siteName: String = "Paperboy") async throws {
+        guard let root = Bundle.module.url(forResource: "Templates", withExtension: nil) else {
+            throw DigestRenderError.missingTemplates
+        }
+        library = try await MustacheLibrary(directory: root.path)
+        self.siteName = siteName
+    }
+
+    /// The subject of a period's digest: "Paperboy daily digest: October 22, 2025", "Paperboy weekly digest: week of
+    /// October 20, 2025".
+    public func subject(_ period: DigestPeriod) -> String {
+        switch period.frequency {
+        case .daily: "\(siteName) daily digest: \(Self.longDate(period.start))"
+        case .weekly: "\(siteName) weekly digest: week of \(Self.longDate(period.start))"
+        }
+    }
+
+    /// The digest of `papers` for `subscription` (nil for a preview without one: then no unsubscribe links).
+    public func message(
+        papers: [StoredPaper], period: DigestPeriod, to address: String, subscription: Subscription?,
+        links: any DigestLinks, messageID: String?
+    ) throws -> MailMessage {
+        let model = DigestModel(
+            siteName: siteName, subject: subject(period), period: period, papers: papers, subscription: subscription,
+            links: links)
+        guard let html = library.render(model, withTemplate: "digest.html"),
+            let text = library.render(model, withTemplate: "digest.txt")
+        else { throw DigestRenderError.missingTemplates }
+        var headers: [MailHeader] = [MailHeader("List-Id", "\(siteName) digest <digest.\(Self.listDomain(links.home))>")]
+        if let subscription {
+            headers.append(MailHeader("List-Unsubscribe", "<\(links.unsubscribe(subscription))>"))
+            headers.append(MailHeader("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"))
+        }
+        return MailMessage(
+            to: address, subject: model.subject, text: text, html: html, headers: headers, messageID: messageID)
+    }
+
+    static let months = [
+        "January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November",
+        "December",
+    ]
+
+    /// `October 22, 2025`, in English whatever the machine's locale.
+    static func longDate(_ day: Day) -> String {
+        "\(months[max(0, min(11, day.month - 1))]) \(day.day), \(day.year)"
+    }
+
+    /// The host of the site's URL, for the `List-Id` header.
+    static func listDomain(_ home: String) -> String {
+        URL(string: home)?.host ?? "localhost"
+    }
+}
+
+public enum DigestRenderError: Error, CustomStringConvertible {
+    case missingTemplates
+
+    public var description: String { "the digest templates were not found next to the executable" }
+}
+
+/// What the digest templates show.
+struct DigestModel {
+    struct Item {
+        var number: Int
+        var title: String
+        /// The organisation, else the authors (the first five, then "et al.").
+        var byline: String
+        var upvotes: Int
+        var votesLabel: String
+        /// About two lines of the abstract.
+        var summary: String
+        var url: String
+        var arxiv: String
+        var pdf: String
+        var categories: String
+    }
+
+    var siteName: String
+    var subject: String
+    var heading: String
+    var items: [Item]
+    var home: String
+    var manage: String?
+    var unsubscribe: String?
+    var topic: String?
+
+    init(
+        siteName: String, subject: String, period: DigestPeriod, papers: [StoredPaper], subscription: Subscription?,
+        links: any DigestLinks
+    ) {
+        self.siteName = siteName
+        self.subject = subject
+        heading =
+            switch period.frequency {
+            case .daily: "Papers of \(DigestRenderer.longDate(period.start))"
+            case .weekly:
+                "Papers of the week of \(DigestRenderer.longDate(period.start))"
+            }
+        items = papers.enumerated().map { index, stored in
+            let paper = stored.paper
+            let authors =
+                paper.authors.count > 5
+                ? paper.authors.prefix(5).joined(separator: ", ") + " et al." : paper.authors.joined(separator: ", ")
+            return Item(
+                number: index + 1, title: paper.title, byline: stored.organization?.fullname ?? authors,
+                upvotes: stored.upvotes, votesLabel: stored.upvotes == 1 ? "upvote" : "upvotes",
+                summary: DigestModel.summary(stored.keySentence ?? paper.abstract, paper.abstract),
+                url: links.paper(paper.id), arxiv: SiteLinksArxiv.abstract(paper.id), pdf: SiteLinksArxiv.pdf(paper.id),
+                categories: paper.categories.prefix(3).joined(separator: " · "))
+        }
+        home = links.home
+        manage = subscription.map { links.manage($0) }
+        unsubscribe = subscription.map { links.unsubscribe($0) }
+        topic = subscription.flatMap { DigestModel.describe($0.settings.topic) }
+    }
+
+    /// At most about two lines (240 characters) of text, cut at a word, from the key sentence when it is short
+    /// enough to leave room, else from the abstract.
+    static func summary(_ preferred: String, _ abstract: String) -> String {
+        let limit = 240
+        let text = preferred.count <= limit ? preferred : abstract
+        guard text.count > limit else { return text }
+        let cut = text.prefix(limit)
+        let end = cut.lastIndex(of: " ") ?? cut.endIndex
+        return String(cut[..<end]).trimmingCharacters(in: .whitespaces) + "…"
+    }
+
+    static func describe(_ topic: DigestTopic) -> String? {
+        var parts: [String] = []
+        if let query = topic.query { parts.append("“\(query)”") }
+        if !topic.categories.isEmpty { parts.append("in " + topic.categories.joined(separator: " or ")) }
+        return parts.isEmpty ? nil : parts.joined(separator: " ")
+    }
+}
+
+/// arXiv's own links to a paper.
+enum SiteLinksArxiv {
+    static func abstract(_ id: PaperID) -> String { "https://arxiv.org/abs/\(id.rawValue)" }
+    static func pdf(_ id: PaperID) -> String { "https://arxiv.org/pdf/\(id.rawValue)" }
+}
