@@ -101,7 +101,8 @@ public enum MailAddress {
         let address = raw.trimmingCharacters(in: .whitespaces)
         let bytes = Array(address.utf8)
         let forbidden = Set("<>()[],;:\"\\ ".utf8)
-        guard (3...254).contains(bytes.count), bytes.allSatisfy({ (0x21...0x7E).contains($0) && !forbidden.contains($0) })
+        guard (3...254).contains(bytes.count),
+            bytes.allSatisfy({ (0x21...0x7E).contains($0) && !forbidden.contains($0) })
         else { return nil }
         let parts = address.split(separator: "@", omittingEmptySubsequences: false)
         guard parts.count == 2, (1...64).contains(parts[0].utf8.count) else { return nil }

@@ -37,7 +37,9 @@ public struct DigestRenderer: Sendable {
         guard let html = library.render(model, withTemplate: "digest.html"),
             let text = library.render(model, withTemplate: "digest.txt")
         else { throw DigestRenderError.missingTemplates }
-        var headers: [MailHeader] = [MailHeader("List-Id", "\(siteName) digest <digest.\(Self.listDomain(links.home))>")]
+        var headers: [MailHeader] = [
+            MailHeader("List-Id", "\(siteName) digest <digest.\(Self.listDomain(links.home))>")
+        ]
         if let subscription {
             headers.append(MailHeader("List-Unsubscribe", "<\(links.unsubscribe(subscription))>"))
             headers.append(MailHeader("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"))

@@ -71,7 +71,9 @@ public struct DigestScheduler: Service {
         do {
             let cutoff = now().addingTimeInterval(-MailPolicy.unconfirmedLifetime)
             let purged = try await store.purgeUnconfirmedSubscriptions(createdBefore: cutoff)
-            if purged > 0 { logger.info("unconfirmed subscriptions purged", metadata: ["subscription.count": "\(purged)"]) }
+            if purged > 0 {
+                logger.info("unconfirmed subscriptions purged", metadata: ["subscription.count": "\(purged)"])
+            }
         } catch {
             logger.warning("purging unconfirmed subscriptions failed", metadata: ["error.message": "\(error)"])
         }

@@ -52,7 +52,8 @@ struct FixedLinks: DigestLinks {
         #expect(message.text.contains("1. Attention Is All You Need Again"))
         #expect(message.text.contains("   Ada Lovelace, Alan Turing"))
         #expect(message.text.contains("https://papers.example.org/papers/2611.00001"))
-        #expect(message.text.contains("Change or end your subscription: https://papers.example.org/subscriptions/manage"))
+        #expect(
+            message.text.contains("Change or end your subscription: https://papers.example.org/subscriptions/manage"))
     }
 
     @Test func htmlIsEscapedAndTextIsNot() async throws {
