@@ -11,11 +11,13 @@ extension PaperStoreConformance {
     static func at(_ hours: Double) -> Date { t0.addingTimeInterval(hours * 3600) }
 
     static func newAccount(
-        _ username: String, email: String? = nil, fullname: String? = nil, role: UserRole = .member
+        _ username: String, email: String? = nil, verified: Date? = nil, fullname: String? = nil,
+        role: UserRole = .member, created: Date = t0
     ) -> NewAccount {
         NewAccount(
-            username: username, email: email ?? "\(username)@example.org", fullname: fullname ?? username,
-            role: role, passwordHash: "$2b$10$notarealhashnotarealhashnotarealhashnotarealhash", createdAt: t0)
+            username: username, email: email ?? "\(username)@example.org", emailVerifiedAt: verified,
+            fullname: fullname ?? username, role: role,
+            passwordHash: "$2b$10$notarealhashnotarealhashnotarealhashnotarealhash", createdAt: created)
     }
 
     static func session(_ hash: String, _ account: Account, created: Date = t0, seen: Date? = nil) -> SessionRecord {
@@ -48,10 +50,11 @@ extension PaperStoreConformance {
             let other = try await store.createAccount(newAccount("bob"))
             #expect(other.id != made.id)
         },
-        RoleCheck("usernames and emails are unique, emails without regard to case, the username checked first") {
-            store in
+        RoleCheck(
+            "usernames and verified emails are unique, emails without regard to case, the username checked first"
+        ) { store in
             try await store.migrate()
-            _ = try await store.createAccount(newAccount("ada", email: "ada@example.org"))
+            _ = try await store.createAccount(newAccount("ada", email: "ada@example.org", verified: t0))
             await #expect(throws: AccountConflict.username) {
                 try await store.createAccount(newAccount("ada", email: "other@example.org"))
             }
