@@ -107,6 +107,10 @@ public enum AccountChange: Sendable, Hashable {
     /// A new, unverified address (``Account/emailVerifiedAt`` becomes nil). Throws ``AccountConflict/email`` when
     /// another account holds it verified.
     case email(String)
+    /// The owner followed the verification link for `address` at `at`: sets ``Account/emailVerifiedAt`` when the
+    /// account's email is still `address` (without regard to case), else changes nothing. Throws
+    /// ``AccountConflict/email`` when another account holds it verified already.
+    case emailVerified(address: String, at: Date)
     case fullname(String)
     case role(UserRole)
     /// Disabling also ends every session of the account (its tokens fail while it is disabled).

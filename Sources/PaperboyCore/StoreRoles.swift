@@ -171,12 +171,12 @@ public struct Highlights: Sendable, Hashable {
     }
 }
 
-/// What the web layer asks of a store: papers to read (and to store a submitted one), accounts, the community and
-/// the site secret.
+/// What the web layer asks of a store: papers to read (and to store a submitted one), accounts, the community,
+/// subscriptions and the site secret.
 public typealias SiteStore = PaperCatalog & PaperWriter & AccountStore & CommunityStore & SecretStore
-    & DiscussionStore & CollectionStore & ModerationStore & PaperProfileStore
+    & DiscussionStore & CollectionStore & ModerationStore & PaperProfileStore & SubscriptionStore
 
 /// Every role of a complete store, as the `paperboy` commands open it.
 public typealias PaperboyStore = PaperCatalog & PaperWriter & HarvestStateStore & StoreMaintenance & KeyedPapers
     & EmbeddingStore & KeywordIndex & AccountStore & CommunityStore & SecretStore & DiscussionStore & CollectionStore
-    & ModerationStore & PaperProfileStore
+    & ModerationStore & PaperProfileStore & SubscriptionStore & DigestLedgerStore

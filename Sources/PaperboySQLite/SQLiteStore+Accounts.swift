@@ -2,8 +2,9 @@ import Foundation
 import GRDB
 import PaperboyCore
 
-// Accounts, sessions, personal access tokens, recovery codes and the site secret (migration 0003). Each change is one
-// write transaction; the checks for a taken username or email run inside it, where no other writer can interleave.
+// Accounts, sessions, personal access tokens, recovery codes and the site secret (migrations 0003 and 0005). Each
+// change is one write transaction; the checks for a taken username or email run inside it, where no other writer can
+// interleave. An email is unique only among verified addresses (the partial index users_verified_email).
 
 extension SQLiteStore {
     public func createAccount(_ account: NewAccount) async throws -> Account {
@@ -13,20 +14,19 @@ extension SQLiteStore {
             {
                 throw AccountConflict.username
             }
-            if try Bool.fetchOne(
-                db, sql: "SELECT 1 FROM users WHERE email_key = ?", arguments: [AccountRow.emailKey(account.email)])
-                ?? false
-            {
+            if try AccountRow.verifiedHolder(db, email: account.email, other: nil) {
                 throw AccountConflict.email
             }
             try db.execute(
                 sql: """
-                    INSERT INTO users (username, email, email_key, fullname, role, password_hash, disabled, created_at)
-                    VALUES (?, ?, ?, ?, ?, ?, 0, ?)
+                    INSERT INTO users (username, email, email_key, email_verified_at, fullname, role, password_hash,
+                        disabled, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?)
                     """,
                 arguments: [
-                    account.username, account.email, AccountRow.emailKey(account.email), account.fullname,
-                    account.role.rawValue, account.passwordHash, PaperRow.millis(account.createdAt),
+                    account.username, account.email, AccountRow.emailKey(account.email),
+                    account.emailVerifiedAt.map(PaperRow.millis), account.fullname, account.role.rawValue,
+                    account.passwordHash, PaperRow.millis(account.createdAt),
                 ])
             let id = db.lastInsertedRowID
             guard let created = try AccountRow.fetchOne(db, where: "u.id = ?", [id]) else {
@@ -46,7 +46,13 @@ extension SQLiteStore {
 
     public func account(email: String) async throws -> Account? {
         try await pool.read { db in
-            try AccountRow.fetchOne(db, where: "u.email_key = ?", [AccountRow.emailKey(email)])
+            // The verified holder, else the oldest account with the address.
+            try AccountRow.fetchOne(
+                db,
+                where: """
+                    u.email_key = ? ORDER BY u.email_verified_at IS NULL, u.created_at, u.id LIMIT 1
+                    """,
+                [AccountRow.emailKey(email)])
         }
     }
 
@@ -59,14 +65,23 @@ extension SQLiteStore {
                 try db.execute(
                     sql: "DELETE FROM sessions WHERE user_id = ? AND token_hash IS NOT ?", arguments: [id, keeping])
             case .email(let email):
-                let key = AccountRow.emailKey(email)
-                if try Bool.fetchOne(
-                    db, sql: "SELECT 1 FROM users WHERE email_key = ? AND id <> ?", arguments: [key, id]) ?? false
-                {
+                if try AccountRow.verifiedHolder(db, email: email, other: id) { throw AccountConflict.email }
+                try db.execute(
+                    sql: "UPDATE users SET email = ?, email_key = ?, email_verified_at = NULL WHERE id = ?",
+                    arguments: [email, AccountRow.emailKey(email), id])
+            case .emailVerified(let address, let at):
+                // A link for an address the account no longer has changes nothing; following it twice keeps the
+                // first time. The partial unique index refuses a second verified holder.
+                do {
+                    try db.execute(
+                        sql: """
+                            UPDATE users SET email_verified_at = coalesce(email_verified_at, ?)
+                            WHERE id = ? AND email_key = ?
+                            """,
+                        arguments: [PaperRow.millis(at), id, AccountRow.emailKey(address)])
+                } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
                     throw AccountConflict.email
                 }
-                try db.execute(
-                    sql: "UPDATE users SET email = ?, email_key = ? WHERE id = ?", arguments: [email, key, id])
             case .fullname(let name):
                 try db.execute(sql: "UPDATE users SET fullname = ? WHERE id = ?", arguments: [name, id])
             case .role(let role):
@@ -296,10 +311,18 @@ enum AccountRow {
     static let columns = """
         u.id AS account_id, u.username AS account_username, u.email AS account_email, \
         u.fullname AS account_fullname, u.role AS account_role, u.password_hash AS account_password_hash, \
-        u.totp_secret AS account_totp_secret, u.disabled AS account_disabled, u.created_at AS account_created_at
+        u.totp_secret AS account_totp_secret, u.disabled AS account_disabled, u.created_at AS account_created_at, \
+        u.email_verified_at AS account_email_verified_at
         """
 
     static func emailKey(_ email: String) -> String { email.lowercased() }
+
+    /// Whether an account other than `other` holds `email` verified.
+    static func verifiedHolder(_ db: Database, email: String, other: Int64?) throws -> Bool {
+        try Bool.fetchOne(
+            db, sql: "SELECT 1 FROM users WHERE email_key = ? AND email_verified_at IS NOT NULL AND id IS NOT ?",
+            arguments: [emailKey(email), other]) ?? false
+    }
 
     static func fetchOne(_ db: Database, where condition: String, _ arguments: StatementArguments) throws -> Account? {
         try Row.fetchOne(db, sql: "SELECT \(columns) FROM users u WHERE \(condition)", arguments: arguments)
@@ -308,12 +331,14 @@ enum AccountRow {
 
     static func account(_ row: Row) throws -> Account {
         let roleName: String = try row.decode(forColumn: "account_role")
+        let verified: Int64? = try row.decode(forColumn: "account_email_verified_at")
         guard let role = UserRole(rawValue: roleName) else {
             throw StoredRowError(description: "unknown role “\(roleName)” in users")
         }
         return Account(
             id: try row.decode(forColumn: "account_id"), username: try row.decode(forColumn: "account_username"),
-            email: try row.decode(forColumn: "account_email"), fullname: try row.decode(forColumn: "account_fullname"),
+            email: try row.decode(forColumn: "account_email"), emailVerifiedAt: verified.map(PaperRow.date),
+            fullname: try row.decode(forColumn: "account_fullname"),
             role: role, passwordHash: try row.decode(forColumn: "account_password_hash"),
             totpSecret: try row.decode(forColumn: "account_totp_secret"),
             disabled: try row.decode(forColumn: "account_disabled"),

@@ -250,6 +250,95 @@ enum Schema {
                     """)
             try fillKeySentences(db)
         }
+        migrator.registerMigration("0005_mail") { db in
+            // Emails are unique only among verified addresses, so that nobody can block another person's address by
+            // signing up with it first. SQLite cannot drop the UNIQUE of users.email_key, so the table is made again
+            // (create, copy, drop, rename: the migrator runs this with foreign keys off and checks them before it
+            // commits; the tables that reference users name it, and find the new one). Accounts made before count as
+            // verified from their creation, so no uniqueness is lost.
+            try db.execute(
+                sql: """
+                    CREATE TABLE users_new (
+                        id INTEGER PRIMARY KEY,
+                        username TEXT NOT NULL UNIQUE,  -- lower-case
+                        email TEXT NOT NULL,            -- as written
+                        email_key TEXT NOT NULL,        -- lower-cased email
+                        email_verified_at INTEGER,      -- milliseconds since 1970, UTC; NULL while unverified
+                        fullname TEXT NOT NULL,
+                        role TEXT NOT NULL,             -- member, moderator or admin
+                        password_hash TEXT NOT NULL,    -- bcrypt
+                        totp_secret TEXT,               -- base32, when two-factor sign-in is on
+                        disabled INTEGER NOT NULL DEFAULT 0,
+                        created_at INTEGER NOT NULL     -- milliseconds since 1970, UTC
+                    );
+                    INSERT INTO users_new (id, username, email, email_key, email_verified_at, fullname, role,
+                            password_hash, totp_secret, disabled, created_at)
+                        SELECT id, username, email, email_key, created_at, fullname, role,
+                            password_hash, totp_secret, disabled, created_at
+                        FROM users;
+                    DROP TABLE users;
+                    ALTER TABLE users_new RENAME TO users;
+                    CREATE INDEX users_by_email ON users(email_key, created_at);
+                    CREATE UNIQUE INDEX users_verified_email ON users(email_key) WHERE email_verified_at IS NOT NULL;
+
+                    -- Digest subscriptions: one per address, no account needed. Ids are never reused (AUTOINCREMENT),
+                    -- so that a link made for an ended subscription never reaches a new one.
+                    CREATE TABLE subscriptions (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        email TEXT NOT NULL,            -- as written
+                        email_key TEXT NOT NULL UNIQUE, -- lower-cased email
+                        frequency TEXT NOT NULL,        -- daily or weekly
+                        query TEXT,                     -- search words, NULL when none
+                        categories TEXT NOT NULL,       -- space separated, sorted
+                        pending_frequency TEXT,         -- set while a change waits for its confirmation
+                        pending_query TEXT,
+                        pending_categories TEXT,
+                        confirm_nonce TEXT,             -- of the outstanding confirmation link
+                        confirmed_at INTEGER,
+                        created_at INTEGER NOT NULL,
+                        failures INTEGER NOT NULL DEFAULT 0, -- permanent delivery failures in a row
+                        paused_at INTEGER
+                    );
+                    CREATE INDEX subscriptions_active ON subscriptions(frequency, id)
+                        WHERE confirmed_at IS NOT NULL AND paused_at IS NULL;
+                    CREATE INDEX subscriptions_unconfirmed ON subscriptions(created_at) WHERE confirmed_at IS NULL;
+
+                    -- Confirmation, verification and reset mails taken per address, kind and UTC day.
+                    CREATE TABLE mail_quota (
+                        address_key TEXT NOT NULL,      -- lower-cased address
+                        kind TEXT NOT NULL,             -- confirm, verify, reset
+                        day TEXT NOT NULL,              -- YYYY-MM-DD
+                        count INTEGER NOT NULL,
+                        PRIMARY KEY (address_key, kind, day)
+                    ) WITHOUT ROWID;
+                    CREATE INDEX mail_quota_by_day ON mail_quota(day);
+
+                    -- The send ledger: one row per subscription and period, so that no digest goes out twice.
+                    CREATE TABLE digest_ledger (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        subscription_id INTEGER NOT NULL REFERENCES subscriptions(id) ON DELETE CASCADE,
+                        email TEXT NOT NULL,            -- the address it went to
+                        frequency TEXT NOT NULL,
+                        period_start TEXT NOT NULL,     -- YYYY-MM-DD: the day, or the week's Monday
+                        state TEXT NOT NULL,            -- sending, sent, empty or failed
+                        message_id TEXT NOT NULL,
+                        started_at INTEGER NOT NULL,
+                        finished_at INTEGER,
+                        detail TEXT,                    -- the server's answer to a failed digest
+                        UNIQUE (subscription_id, frequency, period_start)
+                    );
+                    CREATE INDEX digest_ledger_by_period ON digest_ledger(frequency, period_start, state);
+                    CREATE INDEX digest_ledger_sending ON digest_ledger(started_at) WHERE state = 'sending';
+
+                    -- Sends of a period that ran to the end.
+                    CREATE TABLE digest_runs (
+                        frequency TEXT NOT NULL,
+                        period_start TEXT NOT NULL,
+                        completed_at INTEGER NOT NULL,
+                        PRIMARY KEY (frequency, period_start)
+                    ) WITHOUT ROWID;
+                    """)
+        }
         return migrator
     }
 

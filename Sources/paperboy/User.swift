@@ -130,16 +130,19 @@ struct CreateUser: AsyncParsableCommand {
             if try await store.account(username: name) != nil {
                 throw UserCommandError.badInput("the username “\(name)” is taken")
             }
-            if try await store.account(email: email) != nil {
+            // Only a verified holder blocks the address (an unverified sign-up cannot claim another's address).
+            if try await store.account(email: email)?.emailVerifiedAt != nil {
                 throw UserCommandError.badInput("the email “\(email)” belongs to another account")
             }
             let role: UserRole = admin ? .admin : moderator ? .moderator : .member
             let hash = try await Credentials.hashPassword(password)
+            // An admin vouches for the address: the account is verified from the start.
+            let now = Date()
             do {
                 let account = try await store.createAccount(
                     NewAccount(
-                        username: name, email: email, fullname: display, role: role, passwordHash: hash,
-                        createdAt: Date()))
+                        username: name, email: email, emailVerifiedAt: now, fullname: display, role: role,
+                        passwordHash: hash, createdAt: now))
                 print("created \(account.role.rawValue) \(account.username) (id \(account.id))")
             } catch AccountConflict.username {
                 throw UserCommandError.badInput("the username “\(name)” is taken")

@@ -1,13 +1,28 @@
 import Foundation
 import PaperboyCore
 
-/// An in-memory store of the roles jobs write through (papers, keys, harvest state, upkeep), for tests of ingest
-/// and harvest. It passes the same conformance checks as every backend of those roles, and counts its calls.
-public actor InMemoryStore: PaperWriter, KeyedPapers, HarvestStateStore, StoreMaintenance {
+/// An in-memory store of the roles jobs write through (papers, keys, harvest state, upkeep, subscriptions and the
+/// digest send ledger), for tests of ingest, harvest and digests. It passes the same conformance checks as every
+/// backend of those roles, and counts its calls.
+public actor InMemoryStore: PaperWriter, KeyedPapers, HarvestStateStore, StoreMaintenance, SubscriptionStore,
+    DigestLedgerStore
+{
     private var papersByKey: [PaperKey: Paper] = [:]
     private var keysByID: [PaperID: PaperKey] = [:]
     private var nextKey: PaperKey = 1
     private var states: [String: HarvestState] = [:]
+    private var subscriptions: [Int64: Subscription] = [:]
+    private var lastSubscriptionID: Int64 = 0
+    private var quota: [QuotaKey: Int] = [:]
+    private var ledger: [Int64: DigestLedgerEntry] = [:]
+    private var lastLedgerID: Int64 = 0
+    private var completedRuns: Set<DigestPeriod> = []
+
+    private struct QuotaKey: Hashable {
+        let address: String
+        let kind: String
+        let day: Day
+    }
     /// The size of every `upsert` batch, in order.
     public private(set) var upsertCalls: [Int] = []
     public private(set) var bulkLoads = 0
@@ -67,4 +82,153 @@ public actor InMemoryStore: PaperWriter, KeyedPapers, HarvestStateStore, StoreMa
 
     public func harvestState(key: String) async throws -> HarvestState { states[key] ?? HarvestState() }
     public func setHarvestState(_ state: HarvestState, key: String) async throws { states[key] = state }
+}
+
+extension InMemoryStore {
+    public func requestSubscription(email: String, settings: SubscriptionSettings, nonce: String, at: Date)
+        async throws -> Subscription
+    {
+        if var stored = storedSubscription(email: email) {
+            if stored.confirmedAt != nil {
+                stored.pending = settings
+            } else {
+                // As SQLite: the new request replaces the unconfirmed one, and its age starts again.
+                stored.email = email
+                stored.settings = settings
+                stored.createdAt = at
+            }
+            stored.confirmNonce = nonce
+            subscriptions[stored.id] = stored
+            return stored
+        }
+        lastSubscriptionID += 1
+        let made = Subscription(
+            id: lastSubscriptionID, email: email, settings: settings, confirmNonce: nonce, createdAt: at)
+        subscriptions[made.id] = made
+        return made
+    }
+
+    public func confirmSubscription(id: Int64, nonce: String, at: Date) async throws -> Subscription? {
+        guard var stored = subscriptions[id], stored.confirmNonce == nonce else { return nil }
+        if stored.confirmedAt == nil { stored.confirmedAt = at }
+        if let pending = stored.pending { stored.settings = pending }
+        stored.pending = nil
+        stored.confirmNonce = nil
+        stored.failures = 0
+        stored.pausedAt = nil
+        subscriptions[id] = stored
+        return stored
+    }
+
+    public func subscription(id: Int64) async throws -> Subscription? { subscriptions[id] }
+
+    public func subscription(email: String) async throws -> Subscription? { storedSubscription(email: email) }
+
+    private func storedSubscription(email: String) -> Subscription? {
+        let key = MailAddress.key(email)
+        return subscriptions.values.first { MailAddress.key($0.email) == key }
+    }
+
+    public func updateSubscription(id: Int64, settings: SubscriptionSettings) async throws -> Subscription? {
+        guard var stored = subscriptions[id], stored.confirmedAt != nil else { return nil }
+        stored.settings = settings
+        stored.pending = nil
+        stored.confirmNonce = nil
+        subscriptions[id] = stored
+        return stored
+    }
+
+    public func deleteSubscription(id: Int64) async throws -> Bool {
+        guard subscriptions.removeValue(forKey: id) != nil else { return false }
+        ledger = ledger.filter { $0.value.subscriptionID != id }
+        return true
+    }
+
+    public func activeSubscriptions(frequency: DigestFrequency, after id: Int64, limit: Int) async throws
+        -> [Subscription]
+    {
+        Array(
+            subscriptions.values.filter { $0.isActive && $0.settings.frequency == frequency && $0.id > id }
+                .sorted { $0.id < $1.id }.prefix(max(limit, 0)))
+    }
+
+    @discardableResult
+    public func purgeUnconfirmedSubscriptions(createdBefore before: Date) async throws -> Int {
+        let gone = subscriptions.values.filter { $0.confirmedAt == nil && $0.createdAt < before }.map(\.id)
+        for id in gone { _ = try await deleteSubscription(id: id) }
+        return gone.count
+    }
+
+    public func takeMailQuota(address: String, kind: String, day: Day, limit: Int) async throws -> Bool {
+        quota = quota.filter { $0.key.day >= day.adding(days: -1) }
+        let key = QuotaKey(address: MailAddress.key(address), kind: kind, day: day)
+        let taken = quota[key, default: 0]
+        guard taken < limit else { return false }
+        quota[key] = taken + 1
+        return true
+    }
+}
+
+extension InMemoryStore {
+    public func claimDigest(subscriptionID: Int64, period: DigestPeriod, messageID: String, at: Date) async throws
+        -> DigestLedgerEntry?
+    {
+        guard let subscription = subscriptions[subscriptionID],
+            !ledger.values.contains(where: { $0.subscriptionID == subscriptionID && $0.period == period })
+        else { return nil }
+        lastLedgerID += 1
+        let entry = DigestLedgerEntry(
+            id: lastLedgerID, subscriptionID: subscriptionID, email: subscription.email, period: period,
+            state: .sending, messageID: messageID, startedAt: at)
+        ledger[entry.id] = entry
+        return entry
+    }
+
+    @discardableResult
+    public func finishDigest(id: Int64, state: DigestState, detail: String?, at: Date, pauseAfter: Int) async throws
+        -> Bool
+    {
+        guard state != .sending, var entry = ledger[id], entry.state == .sending else { return false }
+        entry.state = state
+        entry.detail = detail
+        entry.finishedAt = at
+        ledger[id] = entry
+        guard var subscription = subscriptions[entry.subscriptionID] else { return true }
+        switch state {
+        case .sent: subscription.failures = 0
+        case .failed:
+            subscription.failures += 1
+            if subscription.pausedAt == nil, subscription.failures >= pauseAfter { subscription.pausedAt = at }
+        case .empty, .sending: break
+        }
+        subscriptions[subscription.id] = subscription
+        return true
+    }
+
+    @discardableResult
+    public func releaseDigest(id: Int64) async throws -> Bool {
+        guard ledger[id]?.state == .sending else { return false }
+        ledger[id] = nil
+        return true
+    }
+
+    public func stuckDigests(claimedBefore before: Date, limit: Int) async throws -> [DigestLedgerEntry] {
+        Array(
+            ledger.values.filter { $0.state == .sending && $0.startedAt < before }
+                .sorted { ($0.startedAt, $0.id) < ($1.startedAt, $1.id) }.prefix(max(limit, 0)))
+    }
+
+    public func digestEntry(subscriptionID: Int64, period: DigestPeriod) async throws -> DigestLedgerEntry? {
+        ledger.values.first { $0.subscriptionID == subscriptionID && $0.period == period }
+    }
+
+    public func digestCounts(period: DigestPeriod) async throws -> [DigestState: Int] {
+        var counts = Dictionary(uniqueKeysWithValues: DigestState.allCases.map { ($0, 0) })
+        for entry in ledger.values where entry.period == period { counts[entry.state, default: 0] += 1 }
+        return counts
+    }
+
+    public func markDigestRunComplete(period: DigestPeriod, at: Date) async throws { completedRuns.insert(period) }
+
+    public func digestRunComplete(period: DigestPeriod) async throws -> Bool { completedRuns.contains(period) }
 }
