@@ -157,7 +157,7 @@ let package = Package(
         .testTarget(
             name: "PaperboyMailTests",
             dependencies: [
-                "PaperboyMail", "PaperboyCore", "PaperStoreConformance",
+                "PaperboyMail", "PaperboyCore", "PaperboySQLite", "PaperStoreConformance",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
