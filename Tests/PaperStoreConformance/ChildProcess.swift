@@ -70,8 +70,21 @@ public final class ChildProcess: @unchecked Sendable {
             for pointer in argv { free(pointer) }
             for pointer in envp { free(pointer) }
         }
+        // The child starts with no signal blocked and default handlers: the spawning thread may be one of
+        // Dispatch's, which block every signal, and a mask is inherited, so `terminate()` would never reach it.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var noSignals = sigset_t()
+        sigemptyset(&noSignals)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for signal in [SIGTERM, SIGINT, SIGHUP, SIGPIPE, SIGCHLD] { sigaddset(&defaults, signal) }
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         var pid: pid_t = 0
-        let code = posix_spawn(&pid, executableURL.path, &actions, nil, argv, envp)
+        let code = posix_spawn(&pid, executableURL.path, &actions, &attributes, argv, envp)
         guard code == 0 else { throw SpawnError(code: code) }
         processIdentifier = pid
         // The child has its copies: the parent closes its side of them, so readers see the end when the child exits.
