@@ -6,4 +6,7 @@ public enum MetricNames {
     public static let papers = "paperboy_papers"
     public static let harvestRuns = "paperboy_harvest_runs_total"
     public static let harvestRecords = "paperboy_harvest_records_total"
+    /// Mails pages queue (confirmations, verifications, resets) by `kind` and `result`: queued, sent, failed, or
+    /// dropped when the outbox is full.
+    public static let mailOutbox = "paperboy_mail_outbox_total"
 }
