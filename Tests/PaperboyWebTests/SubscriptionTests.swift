@@ -115,7 +115,8 @@ struct SubscriptionTests {
         }
         try await site.runWithMail { client, _ in
             let box = #"<form class="subscribe" method="post" action="/subscribe">"#
-            for path in ["/", "/trending", "/papers?date=2026-11-20", "/papers?week=2026-W47", "/papers?month=2026-11"] {
+            for path in ["/", "/trending", "/papers?date=2026-11-20", "/papers?week=2026-W47", "/papers?month=2026-11"]
+            {
                 let page = try await client.get(path)
                 #expect(page.body.contains(box), "\(path)")
             }

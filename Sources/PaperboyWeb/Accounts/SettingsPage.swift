@@ -395,7 +395,7 @@ struct SettingsRoutes<Store: SiteStore>: Sendable {
         if let refused = try await checkPassword(viewer, form) { return try await page(viewer, refused) }
         do {
             guard let changed = try await updated(viewer, .email(email)) else { return signedOut() }
-            let sent = try await SiteMail(site: site).sendVerification(changed.account)
+            let sent = await SiteMail(site: site).sendVerificationAfterChange(changed.account)
             return try await page(
                 changed,
                 .success("Your email is now \(email)." + (sent ? " A verification link is on its way to it." : "")))

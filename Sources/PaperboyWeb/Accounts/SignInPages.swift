@@ -254,7 +254,7 @@ struct SignInRoutes<Store: SiteStore>: Sendable {
                 conflict == .username ? "That username is taken." : "An account with that email exists already.")
         }
         // With mail, the new address gets its verification link (an address counts as the account's once verified).
-        try await SiteMail(site: site).sendVerification(account)
+        await SiteMail(site: site).sendVerificationAfterChange(account)
         let cookie = try await accounts.startSession(for: account, request: request)
         return .redirect(to: NextPath.safeOrHome(next, config: config), setCookies: [cookie])
     }

@@ -98,6 +98,20 @@ struct SiteMail<Store: SiteStore>: Sendable {
         let token = site.mailTokens.verifyEmail(accountID: account.id, email: account.email, now: now)
         return outbox.enqueue(try verification(account, token: token), kind: "verify")
     }
+
+    /// ``sendVerification(_:)`` after a change that already happened (a sign-up, a new address): a failure to queue
+    /// the mail is logged, and the change stands (settings can send the mail again).
+    @discardableResult
+    func sendVerificationAfterChange(_ account: Account) async -> Bool {
+        do {
+            return try await sendVerification(account)
+        } catch {
+            site.logger.error(
+                "verification mail not queued",
+                metadata: ["account.username": .string(account.username), "mail.error": .string("\(error)")])
+            return false
+        }
+    }
 }
 
 /// A subscription's settings in words, for pages and mails.
