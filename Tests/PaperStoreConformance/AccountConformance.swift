@@ -74,6 +74,87 @@ extension PaperStoreConformance {
             #expect(try await store.updateAccount(id: bob.id, .email("Bob@Example.org"))?.email == "Bob@Example.org")
             #expect(try await store.account(email: "bob@example.org")?.id == bob.id)
         },
+        RoleCheck("an account made with a verified email reads it back; a new email is unverified") { store in
+            try await store.migrate()
+            let ada = try await store.createAccount(newAccount("ada", email: "Ada@Example.org", verified: at(-1)))
+            #expect(ada.emailVerifiedAt == at(-1))
+            #expect(try await store.account(id: ada.id) == ada)
+            #expect(try await store.createAccount(newAccount("bob")).emailVerifiedAt == nil)
+            let moved = try #require(try await store.updateAccount(id: ada.id, .email("ada@elsewhere.org")))
+            #expect(moved.email == "ada@elsewhere.org")
+            #expect(moved.emailVerifiedAt == nil)
+            #expect(try await store.account(id: ada.id) == moved)
+            // The old address is free for others again, to verify as well.
+            let other = try await store.createAccount(newAccount("other", email: "ada@example.org", verified: t0))
+            #expect(try await store.account(email: "ADA@example.org") == other)
+        },
+        RoleCheck("a verification link verifies the address it was sent to, only while the account has it") { store in
+            try await store.migrate()
+            let ada = try await store.createAccount(newAccount("ada", email: "ada@example.org"))
+            let verified = try #require(
+                try await store.updateAccount(id: ada.id, .emailVerified(address: "ADA@example.ORG", at: at(1))))
+            #expect(verified.emailVerifiedAt == at(1))
+            #expect(verified.email == "ada@example.org")
+            // Following it again keeps the first time.
+            #expect(
+                try await store.updateAccount(id: ada.id, .emailVerified(address: "ada@example.org", at: at(2)))?
+                    .emailVerifiedAt == at(1))
+            _ = try await store.updateAccount(id: ada.id, .email("ada@new.example.org"))
+            // A link for the old address changes nothing.
+            let unchanged = try await store.updateAccount(
+                id: ada.id, .emailVerified(address: "ada@example.org", at: at(3)))
+            #expect(unchanged?.emailVerifiedAt == nil)
+            #expect(unchanged?.email == "ada@new.example.org")
+            #expect(
+                try await store.updateAccount(id: ada.id, .emailVerified(address: "ada@new.example.org", at: at(4)))?
+                    .emailVerifiedAt == at(4))
+            #expect(
+                try await store.updateAccount(id: ada.id + 1000, .emailVerified(address: "x@example.org", at: at(4)))
+                    == nil)
+        },
+        RoleCheck("unverified accounts may share an email; once one verifies it, nobody else can have it") { store in
+            try await store.migrate()
+            let ada = try await store.createAccount(newAccount("ada", email: "same@example.org"))
+            let bob = try await store.createAccount(newAccount("bob", email: "Same@Example.org", created: at(1)))
+            #expect(ada.id != bob.id)
+            #expect(bob.emailVerifiedAt == nil)
+            let verified = try #require(
+                try await store.updateAccount(id: bob.id, .emailVerified(address: "Same@Example.org", at: at(2))))
+            #expect(verified.emailVerifiedAt == at(2))
+            await #expect(throws: AccountConflict.email) {
+                try await store.updateAccount(id: ada.id, .emailVerified(address: "same@example.org", at: at(3)))
+            }
+            #expect(try await store.account(id: ada.id) == ada)
+            await #expect(throws: AccountConflict.email) {
+                try await store.createAccount(newAccount("cyd", email: "SAME@example.org"))
+            }
+            await #expect(throws: AccountConflict.email) {
+                try await store.createAccount(newAccount("cyd", email: "same@example.org", verified: at(3)))
+            }
+            #expect(try await store.account(username: "cyd") == nil)
+            let cyd = try await store.createAccount(newAccount("cyd", email: "cyd@example.org"))
+            await #expect(throws: AccountConflict.email) {
+                try await store.updateAccount(id: cyd.id, .email("same@EXAMPLE.org"))
+            }
+            #expect(try await store.account(id: cyd.id) == cyd)
+            // Once bob leaves the address, ada can verify it.
+            _ = try await store.updateAccount(id: bob.id, .email("bob@example.org"))
+            #expect(
+                try await store.updateAccount(id: ada.id, .emailVerified(address: "same@example.org", at: at(4)))?
+                    .emailVerifiedAt == at(4))
+        },
+        RoleCheck("an email finds its verified holder, else the oldest account with it") { store in
+            try await store.migrate()
+            let young = try await store.createAccount(newAccount("young", email: "x@example.org", created: at(2)))
+            let old = try await store.createAccount(newAccount("old", email: "X@example.org", created: at(1)))
+            #expect(try await store.account(email: "x@EXAMPLE.org")?.id == old.id)
+            _ = try await store.updateAccount(id: young.id, .emailVerified(address: "x@example.org", at: at(3)))
+            #expect(try await store.account(email: "x@example.org")?.id == young.id)
+            #expect(try await store.account(email: "x@example.org")?.emailVerifiedAt == at(3))
+            // A change of email drops the verification: the oldest holder is found again.
+            _ = try await store.updateAccount(id: young.id, .email("X@Example.org"))
+            #expect(try await store.account(email: "x@example.org")?.id == old.id)
+        },
         RoleCheck("text that looks like SQL is stored literally") { store in
             try await store.migrate()
             let name = "robert'); DROP TABLE users;--"

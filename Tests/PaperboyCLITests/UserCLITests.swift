@@ -27,6 +27,29 @@ struct UserCLITests {
         try await CLI.run(["user"] + arguments + ["--database", db], stdin: stdin.map { Data($0.utf8) })
     }
 
+    @Test func createMakesVerifiedAccountsAndOnlyAVerifiedHolderBlocksAnAddress() async throws {
+        let db = try await databaseWithAda()
+        let store = try SQLiteStore(path: db)
+        // An admin vouches for the address: verified from the start.
+        let ada = try #require(try await store.account(username: "ada"))
+        #expect(ada.emailVerifiedAt == ada.createdAt)
+        // Somebody signed up with bob's address and never verified it: the admin's account for bob gets it anyway,
+        // and the other account can no longer verify it.
+        let squatter = try await store.createAccount(
+            NewAccount(
+                username: "squatter", email: "bob@example.org", fullname: "S", passwordHash: "x",
+                createdAt: Date(timeIntervalSince1970: 1_763_000_000)))
+        let bob = try await user(
+            ["create", "--username", "bob", "--email", "Bob@example.org", "--password-stdin"], db, stdin: password)
+        #expect(bob.status == 0, "\(bob.stderr)")
+        #expect(try await store.account(email: "bob@example.org")?.username == "bob")
+        await #expect(throws: AccountConflict.email) {
+            try await store.updateAccount(
+                id: squatter.id,
+                .emailVerified(address: "bob@example.org", at: Date(timeIntervalSince1970: 1_763_000_000)))
+        }
+    }
+
     @Test func createStoresTheAccountWithAHashedPasswordNeverShown() async throws {
         let db = try await databaseWithAda()
         let store = try SQLiteStore(path: db)

@@ -15,6 +15,16 @@ struct InMemoryStoreConformanceTests {
         try await check.run(InMemoryStore())
     }
 
+    @Test(arguments: PaperStoreConformance.subscriptions)
+    func subscriptions(_ check: RoleCheck<any PaperStoreConformance.Subscriptions>) async throws {
+        try await check.run(InMemoryStore())
+    }
+
+    @Test(arguments: PaperStoreConformance.digestLedger)
+    func digestLedger(_ check: RoleCheck<any PaperStoreConformance.Subscriptions>) async throws {
+        try await check.run(InMemoryStore())
+    }
+
     @Test func backupIsRefusedWithAReason() async throws {
         await #expect(
             throws: StoreUnsupported(

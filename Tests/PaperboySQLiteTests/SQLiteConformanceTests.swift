@@ -61,6 +61,16 @@ struct SQLiteConformanceTests {
         try await check.run(try SQLiteStore.temporary())
     }
 
+    @Test(arguments: PaperStoreConformance.subscriptions)
+    func subscriptions(_ check: RoleCheck<any PaperStoreConformance.Subscriptions>) async throws {
+        try await check.run(try SQLiteStore.temporary())
+    }
+
+    @Test(arguments: PaperStoreConformance.digestLedger)
+    func digestLedger(_ check: RoleCheck<any PaperStoreConformance.Subscriptions>) async throws {
+        try await check.run(try SQLiteStore.temporary())
+    }
+
     @Test func backupCopiesTheLiveDatabase() async throws {
         let store = try SQLiteStore.temporary()
         try await store.migrate()
