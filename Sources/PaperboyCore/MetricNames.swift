@@ -8,4 +8,7 @@ public enum MetricNames {
     public static let harvestRecords = "paperboy_harvest_records_total"
     /// Messages the SMTP mailer handled, by `result`: sent, temporary, permanent, unreachable, malformed.
     public static let mailDeliveries = "paperboy_mail_deliveries_total"
+    /// Mails pages queue (confirmations, verifications, resets) by `kind` and `result`: queued, sent, failed, or
+    /// dropped when the outbox is full.
+    public static let mailOutbox = "paperboy_mail_outbox_total"
 }

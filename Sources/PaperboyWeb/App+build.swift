@@ -40,6 +40,13 @@ struct Site<Store: SiteStore>: Sendable {
     let logger: Logger
     /// What ids are drawn from (collections); tests pass a seeded source.
     var randomness: RandomSource = .system
+    /// Where pages queue their mail; nil when no mail server is configured (subscribing, email verification and
+    /// password resets are then unavailable).
+    var mail: MailOutbox? = nil
+    /// Signs and opens the tokens of mail links.
+    var mailTokens: MailTokens { MailTokens(signer: accounts.signer) }
+    /// When unconfirmed subscriptions were last purged.
+    let purges = PurgeSchedule()
 
     /// The wall clock (sessions, votes, submissions, trending); tests pin it.
     var now: @Sendable () -> Date { accounts.now }
@@ -47,16 +54,19 @@ struct Site<Store: SiteStore>: Sendable {
 
 /// Builds the router without a server, so tests run it in-process and `serve` runs it for real.
 /// `now` is the clock the response cache and rate limits run on, `clock` the wall clock of sessions, votes and
-/// trending (tests move both), `randomness` what collection ids are drawn from.
+/// trending (tests move both), `randomness` what collection ids are drawn from, `mailer` what delivers the mail
+/// pages send (nil: no mail server, and the pages that need one say so).
 public func buildRouter(
     store: some SiteStore, searcher: any PaperSearcher, lookup: any PaperLookup, config: WebConfiguration,
     registry: PrometheusCollectorRegistry = .init(), logger: Logger = Logger(label: "paperboy.web"),
     now: @escaping @Sendable () -> ContinuousClock.Instant = { ContinuousClock.now },
-    clock: @escaping @Sendable () -> Date = { Date() }, randomness: RandomSource = .system
+    clock: @escaping @Sendable () -> Date = { Date() }, randomness: RandomSource = .system,
+    mailer: (any MailSender)? = nil
 ) async throws -> Router<AppRequestContext> {
     try await buildSite(
         store: store, searcher: searcher, lookup: lookup, config: config, registry: registry, logger: logger,
-        now: now, clock: clock, randomness: randomness
+        now: now, clock: clock, randomness: randomness,
+        outbox: mailer.map { MailOutbox(sender: $0, registry: registry, logger: logger) }
     ).router
 }
 
@@ -66,17 +76,11 @@ public func buildRouter(
 func buildSite(
     store: some SiteStore, searcher: any PaperSearcher, lookup: any PaperLookup, config: WebConfiguration,
     registry: PrometheusCollectorRegistry, logger: Logger, now: @escaping @Sendable () -> ContinuousClock.Instant,
-    clock: @escaping @Sendable () -> Date, randomness: RandomSource = .system,
+    clock: @escaping @Sendable () -> Date, randomness: RandomSource = .system, outbox: MailOutbox? = nil,
     probe: (any MiddlewareProtocol<Request, Response, AppRequestContext>)? = nil
 ) async throws -> (router: Router<AppRequestContext>, routes: [(route: SiteRoute, methods: Set<HTTPRequest.Method>)]) {
     let gate = AdmissionGate(concurrency: config.searchConcurrency, queue: config.searchQueue)
-    // Never a built-in secret: the configured one, else one made once and kept in the store for every node.
-    let secret: [UInt8]
-    if let configured = config.community.secret {
-        secret = configured
-    } else {
-        secret = try await store.siteSecret(storingIfAbsent: Credentials.randomBytes(32))
-    }
+    let secret = try await resolveSiteSecret(store: store, config: config)
     let accounts = AccountService(
         store: store, secret: secret, config: config, now: clock, monotonic: now, logger: logger)
     let site = Site(
@@ -84,7 +88,7 @@ func buildSite(
         config: config, templates: try await Templates.load(),
         cache: ResponseCache(
             ttl: config.cacheTTL, registry: registry, capacityBytes: config.cacheBytes, now: now),
-        accounts: accounts, registry: registry, logger: logger, randomness: randomness)
+        accounts: accounts, registry: registry, logger: logger, randomness: randomness, mail: outbox)
     let router = Router(context: AppRequestContext.self, options: .autoGenerateHeadEndpoints)
     if let probe { router.add(middleware: probe) }
     // Outermost first: metrics and the access log see every answer, errors included.
@@ -116,18 +120,28 @@ func buildSite(
     ProfileRoutes(site: site).register(on: routes)
     FeedRoutes(site: site).register(on: routes)
     MetaRoutes(site: site).register(on: routes)
+    SubscribeRoutes(site: site).register(on: routes)
+    SubscriptionsAPI(site: site).register(on: routes)
+    SubscriptionLinkRoutes(site: site).register(on: routes)
+    EmailVerificationRoutes(site: site).register(on: routes)
+    PasswordResetRoutes(site: site).register(on: routes)
     routes.finish()
     return (router, routes.registered)
 }
 
-/// The whole server: router, address and the services that live with it (stopped together on SIGTERM).
+/// The whole server: router, address and the services that live with it (stopped together on SIGTERM). With a
+/// `mailer`, the ``MailOutbox`` that delivers the pages' mail runs among the services: it is stopped after the
+/// server, delivering what the last requests queued.
 public func buildApplication(
     store: some SiteStore, searcher: any PaperSearcher, lookup: any PaperLookup, config: WebConfiguration,
     host: String, port: Int, registry: PrometheusCollectorRegistry = .init(), services: [any Service] = [],
-    logger: Logger = Logger(label: "paperboy.web")
+    logger: Logger = Logger(label: "paperboy.web"), mailer: (any MailSender)? = nil
 ) async throws -> some ApplicationProtocol {
-    let router = try await buildRouter(
-        store: store, searcher: searcher, lookup: lookup, config: config, registry: registry, logger: logger)
+    let outbox = mailer.map { MailOutbox(sender: $0, registry: registry, logger: logger) }
+    let router = try await buildSite(
+        store: store, searcher: searcher, lookup: lookup, config: config, registry: registry, logger: logger,
+        now: { ContinuousClock.now }, clock: { Date() }, outbox: outbox
+    ).router
     let limiter = ConnectionLimiter(perAddress: config.connectionsPerAddress, exempt: config.trustedProxies)
     var http = HTTP1Channel.Configuration(
         additionalChannelHandlers: [limiter.handler()], idleTimeout: TimeAmount(config.idleTimeout))
@@ -136,7 +150,8 @@ public func buildApplication(
         router: router,
         server: .http1(configuration: http),
         configuration: .init(address: .hostname(host, port: port), serverName: "Paperboy"),
-        services: services,
+        // The server stops first (services stop in the reverse of this order), then the outbox delivers what is queued.
+        services: (outbox.map { [$0] } ?? []) + services,
         logger: logger)
 }
 

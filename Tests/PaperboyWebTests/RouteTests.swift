@@ -34,6 +34,8 @@ struct RouteTests {
         case avatar
         case comments, commentAction, report, claim, paperLinks, collections, collection, collectionBibTeX
         case collectionAction, collectionFeed, user, organization, moderation, moderationAction, admin, adminAction
+        case subscribe, subscriptionConfirm, subscriptionManage, unsubscribe, verifyEmail, passwordReset
+        case passwordResetConfirm, apiSubscriptions
     }
 
     static func kind(_ url: SiteURL) -> Kind {
@@ -80,6 +82,14 @@ struct RouteTests {
         case .moderationAction: .moderationAction
         case .admin: .admin
         case .adminAction: .adminAction
+        case .subscribe: .subscribe
+        case .subscriptionConfirm: .subscriptionConfirm
+        case .subscriptionManage: .subscriptionManage
+        case .unsubscribe: .unsubscribe
+        case .verifyEmail: .verifyEmail
+        case .passwordReset: .passwordReset
+        case .passwordResetConfirm: .passwordResetConfirm
+        case .apiSubscriptions: .apiSubscriptions
         }
     }
 
@@ -89,8 +99,10 @@ struct RouteTests {
         switch kind(url) {
         case .settings, .settingsExport, .submit, .loginTwoFactor, .collections, .moderation, .admin: .seeOther
         case .logout, .vote, .settingsAction, .comments, .commentAction, .report, .claim, .paperLinks,
-            .collectionAction, .moderationAction, .adminAction:
+            .collectionAction, .moderationAction, .adminAction, .apiSubscriptions:
             .methodNotAllowed
+        // Mail links with a token that is not one.
+        case .subscriptionConfirm, .subscriptionManage, .unsubscribe, .verifyEmail, .passwordResetConfirm: .badRequest
         // Nobody has these names or ids in the test site.
         case .collection, .collectionBibTeX, .collectionFeed, .user, .organization: .notFound
         default: .ok
@@ -119,6 +131,9 @@ struct RouteTests {
         .collection("aB3dE5gH7jK9"), .collectionBibTeX("aB3dE5gH7jK9"), .collectionAction("aB3dE5gH7jK9", "add"),
         .collectionFeed("aB3dE5gH7jK9"), .user("nobody_here"), .organization("no-such-lab"),
         .organization("no-such-lab", page: 2), .moderation, .moderationAction("hide"), .admin, .adminAction("role"),
+        .subscribe(), .subscribe(sent: true), .subscriptionConfirm(token: "1-abc.1.sig"),
+        .subscriptionManage(token: "1.abc"), .unsubscribe(token: "a b/+=&"), .verifyEmail(token: "x"), .passwordReset,
+        .passwordResetConfirm(token: "x"), .apiSubscriptions,
     ]
 
     /// A path segment or query value is encoded byte by byte: only RFC 3986's unreserved characters stay.

@@ -45,6 +45,7 @@ struct SnapshotTests {
 
     @Test func listing() async throws {
         let day = try #require(Day(iso: "2026-11-20"))
+        // With the subscribe box of a site that sends mail.
         let model = ListingPageModel(
             config: Self.config, period: .day(day), window: PageWindow(page: 2),
             result: ResultPage(
@@ -54,7 +55,7 @@ struct SnapshotTests {
                 ],
                 total: 103, offset: 50, limit: 50),
             previous: .day(day.adding(days: -1)), next: .day(day.adding(days: 1)),
-            emptyText: "No papers were listed on November 20, 2026.")
+            emptyText: "No papers were listed on November 20, 2026.", subscribe: SubscribeBoxView(Self.config))
         try Snapshot.check(try await Self.render(model, "listing"), named: "listing")
     }
 

@@ -34,6 +34,42 @@ struct SettingsPageModel: PersonalPage {
     let hasTokens: Bool
     let sessions: [SessionRow]
     let export: String
+    /// The address is verified (a digest subscription of it is managed here).
+    let emailVerified: Bool
+    /// Unverified, and the site can mail a verification link.
+    let canSendVerification: Bool
+    /// The confirmed digest subscription of the verified address.
+    let subscription: SettingsSubscriptionView?
+    /// Verified without a subscription, the site able to send mail: a form that subscribes at once.
+    let subscribeForm: DigestFieldsView?
+}
+
+/// The fields of a digest's settings in a form: frequency, topic words, categories.
+struct DigestFieldsView {
+    let daily: Bool
+    let weekly: Bool
+    let query: String
+    let categories: String
+
+    /// From what was typed when there is a form, else from `settings` (daily, no topic when nil).
+    init(_ settings: SubscriptionSettings?, form: Form? = nil) {
+        let frequency = form?["frequency"] ?? settings?.frequency.rawValue ?? DigestFrequency.daily.rawValue
+        weekly = frequency == DigestFrequency.weekly.rawValue
+        daily = !weekly
+        query = form.map { $0.trimmed("query") ?? "" } ?? settings?.topic.query ?? ""
+        categories =
+            form.map { $0.trimmed("categories") ?? "" }
+            ?? settings?.topic.categories.joined(separator: " ") ?? ""
+    }
+}
+
+/// The account's digest subscription on the settings page.
+struct SettingsSubscriptionView {
+    /// "a daily digest of the most upvoted papers".
+    let summary: String
+    let fields: DigestFieldsView
+    /// A change asked for by mail waits for its confirmation.
+    let pending: Bool
 }
 
 /// Where each settings form posts.
@@ -48,6 +84,10 @@ struct SettingsActionLinks {
     let tokenRevoke: String
     let sessionEnd: String
     let delete: String
+    let verifyEmail: String
+    let subscribe: String
+    let subscription: String
+    let unsubscribe: String
 
     init(_ config: WebConfiguration) {
         func link(_ action: SettingsAction) -> String { SiteURL.settingsAction(action.rawValue).path(config) }
@@ -61,6 +101,10 @@ struct SettingsActionLinks {
         tokenRevoke = link(.tokenRevoke)
         sessionEnd = link(.sessionEnd)
         delete = link(.delete)
+        verifyEmail = link(.verifyEmail)
+        subscribe = link(.subscribe)
+        subscription = link(.subscription)
+        unsubscribe = link(.unsubscribe)
     }
 }
 
@@ -106,6 +150,13 @@ enum SettingsAction: String, CaseIterable {
     case tokenRevoke = "token-revoke"
     case sessionEnd = "session-end"
     case delete
+    /// Mails a verification link to the account's address.
+    case verifyEmail = "verify-email"
+    /// Subscribes the verified address to digests, confirmed at once.
+    case subscribe
+    /// Changes the verified address's subscription.
+    case subscription
+    case unsubscribe
 }
 
 extension Viewer {
@@ -191,6 +242,8 @@ struct SettingsRoutes<Store: SiteStore>: Sendable {
         var recoveryCodes: [String] = []
         var newToken: NewTokenView?
         var retryAfter: Duration?
+        /// A digest form sent back with a problem: shown as typed.
+        var digestForm: Form?
 
         static func problem(_ message: String, _ status: HTTPResponse.Status = .unprocessableContent) -> Extras {
             Extras(status: status, problem: message)
@@ -210,6 +263,8 @@ struct SettingsRoutes<Store: SiteStore>: Sendable {
                 id: token.id, name: token.name, created: SettingsRoutes.time(token.createdAt),
                 lastUsed: token.lastUsedAt.map(SettingsRoutes.time) ?? "never")
         }
+        let verified = account.emailVerifiedAt != nil
+        let subscription = try await verifiedSubscription(account)
         let model = SettingsPageModel(
             site: SiteChrome(config), csrf: viewer.csrfToken, problem: extras.problem, success: extras.success,
             username: account.username, fullname: account.fullname, email: account.email,
@@ -226,7 +281,16 @@ struct SettingsRoutes<Store: SiteStore>: Sendable {
                     created: SettingsRoutes.time(session.createdAt), lastSeen: SettingsRoutes.time(session.lastSeenAt),
                     current: session.tokenHash == viewer.sessionHash)
             },
-            export: SiteURL.settingsExport.path(config))
+            export: SiteURL.settingsExport.path(config),
+            emailVerified: verified, canSendVerification: !verified && site.mail != nil,
+            subscription: subscription.map { subscription in
+                SettingsSubscriptionView(
+                    summary: SubscriptionSummary(subscription.settings).sentence,
+                    fields: DigestFieldsView(subscription.settings, form: extras.digestForm),
+                    pending: subscription.pending != nil)
+            },
+            subscribeForm: verified && subscription == nil && site.mail != nil
+                ? DigestFieldsView(nil, form: extras.digestForm) : nil)
         var rendered = try await PageRoutes(site: site).html(
             model, "settings", Visit(viewer: viewer, path: SiteURL.settings.path(config)))
         rendered.status = extras.status
@@ -273,6 +337,10 @@ struct SettingsRoutes<Store: SiteStore>: Sendable {
         case .tokenRevoke: return try await revokeToken(viewer, form)
         case .sessionEnd: return try await endSession(viewer, form)
         case .delete: return try await deleteAccount(viewer, form)
+        case .verifyEmail: return try await sendVerification(viewer)
+        case .subscribe: return try await subscribe(viewer, form)
+        case .subscription: return try await changeSubscription(viewer, form)
+        case .unsubscribe: return try await unsubscribe(viewer)
         }
     }
 
@@ -327,7 +395,10 @@ struct SettingsRoutes<Store: SiteStore>: Sendable {
         if let refused = try await checkPassword(viewer, form) { return try await page(viewer, refused) }
         do {
             guard let changed = try await updated(viewer, .email(email)) else { return signedOut() }
-            return try await page(changed, .success("Your email is now \(email)."))
+            let sent = await SiteMail(site: site).sendVerificationAfterChange(changed.account)
+            return try await page(
+                changed,
+                .success("Your email is now \(email)." + (sent ? " A verification link is on its way to it." : "")))
         } catch AccountConflict.email {
             return try await page(viewer, .problem("An account with that email exists already."))
         }
@@ -567,4 +638,102 @@ struct AccountExport: Encodable {
     let submissions: [Event]
     let tokens: [Token]
     let sessions: [Session]
+}
+
+// MARK: Email verification and the digest subscription
+
+extension SettingsRoutes {
+    /// The confirmed subscription of the account's address, when the address is verified (an unverified address
+    /// proves nothing, so its subscription is not the account's to see).
+    func verifiedSubscription(_ account: Account) async throws -> Subscription? {
+        guard account.emailVerifiedAt != nil,
+            let subscription = try await site.store.subscription(email: account.email),
+            subscription.confirmedAt != nil
+        else { return nil }
+        return subscription
+    }
+
+    func sendVerification(_ viewer: Viewer) async throws -> Rendered {
+        let account = viewer.account
+        guard account.emailVerifiedAt == nil else {
+            return try await page(viewer, .problem("Your address is verified already."))
+        }
+        guard site.mail != nil else {
+            return try await page(viewer, .problem(AccountMailText.noMail, .serviceUnavailable))
+        }
+        guard try await SiteMail(site: site).sendVerification(account) else {
+            return try await page(
+                viewer,
+                .problem(
+                    "\(MailPolicy.mailsPerAddressPerDay) mails a day at most go to an address. Try again tomorrow.",
+                    .tooManyRequests))
+        }
+        return try await page(viewer, .success("A verification link is on its way to \(account.email)."))
+    }
+
+    /// What a digest form gives: its settings, or the page again with the problem.
+    enum DigestForm {
+        case settings(SubscriptionSettings)
+        case again(Rendered)
+    }
+
+    /// The digest settings of a form, or the page again with the problem.
+    func digestSettings(_ viewer: Viewer, _ form: Form) async throws -> DigestForm {
+        guard let frequency = DigestFrequency(rawValue: form["frequency"] ?? "") else {
+            var extras = Extras.problem(SubscribeRoutes<Store>.sentence(SubscriptionProblem.badFrequency.description))
+            extras.digestForm = form
+            return .again(try await page(viewer, extras))
+        }
+        switch DigestTopic.make(query: form["query"], categories: SubscriptionRequest.categories(form["categories"])) {
+        case .failure(let problem):
+            var extras = Extras.problem(SubscribeRoutes<Store>.sentence(problem.description))
+            extras.digestForm = form
+            return .again(try await page(viewer, extras))
+        case .success(let topic): return .settings(SubscriptionSettings(frequency: frequency, topic: topic))
+        }
+    }
+
+    /// Subscribes the verified address, confirmed at once (verifying it proved the mailbox is the account's).
+    func subscribe(_ viewer: Viewer, _ form: Form) async throws -> Rendered {
+        let account = viewer.account
+        guard account.emailVerifiedAt != nil else {
+            return try await page(viewer, .problem("Verify your address first: the digest goes to it."))
+        }
+        let settings: SubscriptionSettings
+        switch try await digestSettings(viewer, form) {
+        case .again(let answer): return answer
+        case .settings(let checked): settings = checked
+        }
+        let nonce = Credentials.randomBase62(22)
+        let now = site.now()
+        let requested = try await site.store.requestSubscription(
+            email: account.email, settings: settings, nonce: nonce, at: now)
+        guard try await site.store.confirmSubscription(id: requested.id, nonce: nonce, at: now) != nil else {
+            return try await page(viewer, .problem("The subscription changed meanwhile. Try again."))
+        }
+        site.logger.info("subscription confirmed", metadata: ["subscription.id": "\(requested.id)"])
+        return try await page(viewer, .success("Subscribed: you get \(SubscriptionSummary(settings).sentence)."))
+    }
+
+    func changeSubscription(_ viewer: Viewer, _ form: Form) async throws -> Rendered {
+        guard let subscription = try await verifiedSubscription(viewer.account) else {
+            return try await page(viewer, .problem("You have no digest subscription."))
+        }
+        let settings: SubscriptionSettings
+        switch try await digestSettings(viewer, form) {
+        case .again(let answer): return answer
+        case .settings(let checked): settings = checked
+        }
+        guard try await site.store.updateSubscription(id: subscription.id, settings: settings) != nil else {
+            return try await page(viewer, .problem("You have no digest subscription."))
+        }
+        return try await page(viewer, .success("Saved: you get \(SubscriptionSummary(settings).sentence)."))
+    }
+
+    func unsubscribe(_ viewer: Viewer) async throws -> Rendered {
+        guard let subscription = try await verifiedSubscription(viewer.account),
+            try await site.store.deleteSubscription(id: subscription.id)
+        else { return try await page(viewer, .problem("You have no digest subscription.")) }
+        return try await page(viewer, .success("Unsubscribed: you get no more digests."))
+    }
 }

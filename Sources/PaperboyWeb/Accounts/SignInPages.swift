@@ -22,6 +22,8 @@ struct AccountFormModel: PersonalPage {
     /// The other account page to offer (sign up from sign-in, sign in from sign-up).
     let alternative: String?
     let signupOpen: Bool
+    /// "Forgot password?", when the site can send mail.
+    let passwordReset: String?
 }
 
 /// Sign-in (with its second factor), sign-up and sign-out.
@@ -77,7 +79,8 @@ struct SignInRoutes<Store: SiteStore>: Sendable {
             email: form?.trimmed("email"), fullname: form?.trimmed("fullname"),
             alternative: template == "login"
                 ? SiteURL.signup(next: next).path(config) : SiteURL.login(next: next).path(config),
-            signupOpen: config.community.signupOpen)
+            signupOpen: config.community.signupOpen,
+            passwordReset: site.mail == nil ? nil : SiteURL.passwordReset.path(config))
         var headers = HTTPFields()
         headers[.cacheControl] = "private, no-store"
         if let setCookie { headers[.setCookie] = setCookie }
@@ -250,6 +253,8 @@ struct SignInRoutes<Store: SiteStore>: Sendable {
                 .unprocessableContent,
                 conflict == .username ? "That username is taken." : "An account with that email exists already.")
         }
+        // With mail, the new address gets its verification link (an address counts as the account's once verified).
+        await SiteMail(site: site).sendVerificationAfterChange(account)
         let cookie = try await accounts.startSession(for: account, request: request)
         return .redirect(to: NextPath.safeOrHome(next, config: config), setCookies: [cookie])
     }

@@ -23,6 +23,8 @@ struct ListingPageModel {
     var cards: [CardView]
     let emptyText: String
     let pagination: PaginationView?
+    /// The subscribe box, when the site can send mail.
+    var subscribe: SubscribeBoxView? = nil
 }
 
 extension ListingPageModel: PersonalPage {
@@ -36,7 +38,7 @@ extension ListingPageModel {
     /// after it that are worth visiting.
     init(
         config: WebConfiguration, period: ListingPeriod?, window: PageWindow, result: ResultPage<StoredPaper>,
-        previous: ListingPeriod?, next: ListingPeriod?, emptyText: String
+        previous: ListingPeriod?, next: ListingPeriod?, emptyText: String, subscribe: SubscribeBoxView? = nil
     ) {
         self.init(
             site: SiteChrome(config),
@@ -53,7 +55,7 @@ extension ListingPageModel {
             emptyText: emptyText,
             pagination: period.flatMap { period in
                 window.pagination(total: result.total) { SiteURL.listing(period, page: $0).path(config) }
-            })
+            }, subscribe: subscribe)
     }
 
     /// The day, week and month that hold the start of `period`, the one of its kind marked current.
@@ -97,7 +99,8 @@ extension PageRoutes {
             let model = ListingPageModel(
                 config: config, period: nil, window: window,
                 result: ResultPage(items: [], total: 0, offset: 0, limit: window.limit), previous: nil, next: nil,
-                emptyText: "No papers yet. Load some with `paperboy ingest FILE` or `paperboy harvest`.")
+                emptyText: "No papers yet. Load some with `paperboy ingest FILE` or `paperboy harvest`.",
+                subscribe: site.subscribeBox)
             return try await html(model, "listing", visit)
         }
         return try await listing(period: .day(newest), window: PageWindow(page: 1), visit)
@@ -127,7 +130,7 @@ extension PageRoutes {
         }
         let model = ListingPageModel(
             config: config, period: period, window: window, result: result, previous: previous, next: next,
-            emptyText: "No papers were listed on \(Format.period(period)).")
+            emptyText: "No papers were listed on \(Format.period(period)).", subscribe: site.subscribeBox)
         return try await html(model, "listing", visit)
     }
 }

@@ -172,6 +172,7 @@ extension ListingPageModel: MustacheParent {
         case "cards": cards
         case "emptyText": emptyText
         case "pagination": pagination
+        case "subscribe": subscribe
         default: nil
         }
     }

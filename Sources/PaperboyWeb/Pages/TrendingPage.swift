@@ -32,7 +32,8 @@ extension PageRoutes {
                 + Format.count(days, "day", "days") + ", by upvotes weighed by age",
             cards: result.items.map { CardView($0, config: config) },
             emptyText: "Nothing was featured in the last \(Format.count(days, "day", "days")).",
-            pagination: window.pagination(total: result.total) { SiteURL.trending(page: $0).path(config) })
+            pagination: window.pagination(total: result.total) { SiteURL.trending(page: $0).path(config) },
+            subscribe: site.subscribeBox)
         return try await html(model, "listing", visit)
     }
 }

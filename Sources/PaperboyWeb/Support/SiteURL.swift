@@ -51,6 +51,22 @@ enum SiteRoute: String, CaseIterable, Sendable {
     case admin = "/admin"
     /// `POST /admin/{action}`: create-org, add-member, remove-member, role, disable, enable.
     case adminAction = "/admin/{action}"
+    // Mail: digest subscriptions (no account needed), email verification and password reset
+    /// `GET`: the subscribe form (`?sent=1`: "check your inbox"); `POST`: a subscription request (no CSRF token: the
+    /// confirmation mail is the check).
+    case subscribe = "/subscribe"
+    /// `GET ?token=`: what a confirmation link will confirm, with a button; `POST` (`token`): confirms.
+    case subscriptionConfirm = "/subscriptions/confirm"
+    /// `GET ?token=`: a subscription's settings; `POST` (`token`, `action` = change or unsubscribe): changes or ends it.
+    case subscriptionManage = "/subscriptions/manage"
+    /// `GET ?token=`: a one-button page; `POST ?token=`: unsubscribes (RFC 8058 one-click, from mail clients).
+    case unsubscribe = "/subscriptions/unsubscribe"
+    /// `GET ?token=`: verify an account's email with a button; `POST` (`token`): verifies.
+    case verifyEmail = "/verify-email"
+    /// `GET`: asks for the address of the account; `POST`: mails a reset link to it.
+    case passwordReset = "/password-reset"
+    /// `GET ?token=`: a new-password form; `POST` (`token`, `password`): sets it.
+    case passwordResetConfirm = "/password-reset/confirm"
     // Feeds
     case dailyFeed = "/feeds/daily.xml"
     case categoryFeed = "/feeds/categories/{file}"
@@ -69,6 +85,8 @@ enum SiteRoute: String, CaseIterable, Sendable {
     /// A collection (`GET` / `PATCH` / `DELETE`), its items (`POST .../items`, `DELETE .../items/{paperId}`).
     case apiCollection = "/api/collections/**"
     case apiReports = "/api/moderation/reports"
+    /// `POST`: a subscription request (202 whether the address is new or known).
+    case apiSubscriptions = "/api/subscriptions"
     // Operations
     case health = "/health"
     case metrics = "/metrics"
@@ -139,6 +157,17 @@ public enum SiteURL: Sendable, Hashable {
     case admin
     case adminAction(String)
     case avatar(username: String)
+    /// The subscribe form, or with `sent` the "check your inbox" page.
+    case subscribe(sent: Bool = false)
+    /// A mail link's page with its token, or (nil) where its form posts.
+    case subscriptionConfirm(token: String?)
+    case subscriptionManage(token: String?)
+    /// The one-click unsubscribe URL (its token is in the query, as RFC 8058 posts to it).
+    case unsubscribe(token: String?)
+    case verifyEmail(token: String?)
+    case passwordReset
+    case passwordResetConfirm(token: String?)
+    case apiSubscriptions
     case dailyFeed
     case categoryFeed(String)
     case searchFeed(String)
@@ -183,6 +212,14 @@ public enum SiteURL: Sendable, Hashable {
         case .admin: .admin
         case .adminAction: .adminAction
         case .avatar: .avatar
+        case .subscribe: .subscribe
+        case .subscriptionConfirm: .subscriptionConfirm
+        case .subscriptionManage: .subscriptionManage
+        case .unsubscribe: .unsubscribe
+        case .verifyEmail: .verifyEmail
+        case .passwordReset: .passwordReset
+        case .passwordResetConfirm: .passwordResetConfirm
+        case .apiSubscriptions: .apiSubscriptions
         case .dailyFeed: .dailyFeed
         case .categoryFeed: .categoryFeed
         case .searchFeed: .searchFeed
@@ -199,8 +236,13 @@ public enum SiteURL: Sendable, Hashable {
         let route = route
         return switch self {
         case .home, .dailyFeed, .stylesheet, .openAPI, .health, .sitemap, .logout, .settings, .settingsExport,
-            .submit, .vote, .comments, .report, .claim, .paperLinks, .collections, .moderation, .admin:
+            .submit, .vote, .comments, .report, .claim, .paperLinks, .collections, .moderation, .admin, .passwordReset,
+            .apiSubscriptions:
             route.pattern
+        case .subscribe(let sent): route.pattern + (sent ? "?sent=1" : "")
+        case .subscriptionConfirm(let token), .subscriptionManage(let token), .unsubscribe(let token),
+            .verifyEmail(let token), .passwordResetConfirm(let token):
+            route.pattern + (token.map { "?token=\(SiteURL.query($0))" } ?? "")
         case .commentAction(let id, let action): route.path("\(id)/\(SiteURL.segment(action))")
         case .collection(let id): route.path(SiteURL.segment(id))
         case .collectionBibTeX(let id): route.path(SiteURL.segment(id) + ".bib")
