@@ -333,7 +333,15 @@ struct SubscriptionTests {
             var headers = HTTPFields()
             headers[.contentType] = "application/x-www-form-urlencoded"
             let uri = "/subscriptions/unsubscribe?token=\(token)"
-            let tampered = String(token.dropLast()) + (token.hasSuffix("A") ? "B" : "A")
+            // The signature's first character changed (its last one carries two bits base64url decoding ignores).
+            let dot = try #require(token.firstIndex(of: "."))
+            let head = token[token.index(after: dot)]
+            let tampered = String(token[...dot]) + (head == "A" ? "B" : "A") + token[token.index(dot, offsetBy: 2)...]
+            // The same signature spelt with the ignored bits of its last character set is refused too.
+            let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+            let last = try #require(token.last.flatMap { alphabet.firstIndex(of: $0) })
+            let alias = String(token.dropLast()) + String(alphabet[last + 1])
+            #expect(try await client.get("/subscriptions/manage?token=\(alias)").status == .badRequest)
             let forged = try await client.send(
                 "/subscriptions/unsubscribe?token=\(tampered)", method: .post, headers: headers,
                 body: "List-Unsubscribe=One-Click")

@@ -45,7 +45,9 @@ struct MailTokens: Sendable {
         guard token.utf8.count <= 200, let dot = token.firstIndex(of: "."), let id = Int64(token[..<dot]), id > 0
         else { return nil }
         let signature = String(token[token.index(after: dot)...])
-        guard let mac = Base64URL.decode(signature), mac.count == SHA256.byteCount else { return nil }
+        // Only the canonical spelling: base64url's last character carries two bits decoding ignores.
+        guard let mac = Base64URL.decode(signature), mac.count == SHA256.byteCount, Base64URL.encode(mac) == signature
+        else { return nil }
         return (id, signature)
     }
 
