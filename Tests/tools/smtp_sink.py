@@ -2,7 +2,7 @@
 """A real SMTP server for Paperboy's mail tests (aiosmtpd), which keeps what it accepts in a folder.
 
     smtp_sink.py --dir DIR [--port 0] [--tls-cert C --tls-key K [--require-starttls] [--implicit-tls]]
-                 [--auth USER:PASS] [--slow-seconds 5]
+                 [--auth USER:PASS [--auth-exclude PLAIN]] [--slow-seconds 5] [--misbehave MODE]
 
 It listens on 127.0.0.1, prints one line `READY <port>` once it does (with --port 0 it picks a free port) and runs
 until SIGTERM or SIGINT. Each accepted message becomes DIR/<n>.eml (the bytes as received, dot-stuffing undone) and
@@ -110,6 +110,7 @@ def main():
     parser.add_argument("--require-starttls", action="store_true")
     parser.add_argument("--implicit-tls", action="store_true")
     parser.add_argument("--auth", help="USER:PASS")
+    parser.add_argument("--auth-exclude", action="append", default=[], help="a mechanism not to offer (PLAIN, LOGIN)")
     parser.add_argument("--slow-seconds", type=float, default=5.0)
     parser.add_argument("--misbehave", choices=["long-line", "many-lines", "garbage", "silent"])
     args = parser.parse_args()
@@ -141,6 +142,7 @@ def main():
             tls_context=None if args.implicit_tls else context,
             require_starttls=args.require_starttls,
             authenticator=authenticator,
+            auth_exclude_mechanism=args.auth_exclude,
             auth_required=authenticator is not None,
             # Over implicit TLS the whole connection is encrypted (aiosmtpd only knows about STARTTLS).
             auth_require_tls=not args.implicit_tls,

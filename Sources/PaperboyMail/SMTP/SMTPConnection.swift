@@ -27,8 +27,8 @@ struct SMTPExtensions: Sendable, Equatable {
 enum DeliveryFailure: Error {
     /// The server said no at `step`; the connection can go on after RSET.
     case refused(SMTPReply, step: String)
-    /// The connection failed; when `afterData`, the server may have taken the message before it did.
-    case connection(SMTPConnectionError, afterData: Bool)
+    /// The connection failed at `step`; when `afterData`, the server may have taken the message before it did.
+    case connection(SMTPConnectionError, step: String, afterData: Bool)
 }
 
 /// An open, greeted (and, as configured, encrypted and authenticated) connection, ready for a mail transaction.
@@ -143,7 +143,7 @@ final class SMTPConnection: Sendable {
             do {
                 reply = try await conversation.exchange(command, timeout: timeouts.command, step: name)
             } catch let error as SMTPConnectionError {
-                throw DeliveryFailure.connection(error, afterData: false)
+                throw DeliveryFailure.connection(error, step: name, afterData: false)
             }
             guard codes.contains(reply.code) else { throw DeliveryFailure.refused(reply, step: name) }
         }
@@ -158,7 +158,7 @@ final class SMTPConnection: Sendable {
             reply = try await conversation.exchange(
                 bytes: buffer, timeout: timeouts.dataEnd, step: "the end of the data")
         } catch let error as SMTPConnectionError {
-            throw DeliveryFailure.connection(error, afterData: true)
+            throw DeliveryFailure.connection(error, step: "the end of the data", afterData: true)
         }
         guard reply.code == 250 else { throw DeliveryFailure.refused(reply, step: "the end of the data") }
     }
