@@ -15,7 +15,7 @@ public final class SMTPSink: @unchecked Sendable {
         public var authExclude: [String] = []
         /// How long a `slow*` recipient's DATA waits for its reply.
         public var slowSeconds: Double = 5
-        /// No SMTP but a broken greeting: `long-line`, `many-lines`, `garbage`, `silent`.
+        /// No SMTP but a broken server: `long-line`, `many-lines`, `garbage`, `silent`, `starttls-injection`.
         public var misbehave: String?
 
         public init(

@@ -413,6 +413,19 @@ struct SMTPMailerTests {
         }
     }
 
+    @Test func plainTextInjectedAfterStartTLSEndsTheConnection() async throws {
+        let sink = try await SMTPSink(.init(misbehave: "starttls-injection"))
+        defer { sink.stop() }
+        let mailer = try Self.mailer(sink, tls: .starttls)
+        await #expect(
+            throws: MailError.unreachable(
+                "127.0.0.1:\(sink.port): the server broke the SMTP protocol: plain-text data after the reply to STARTTLS"
+            )
+        ) {
+            try await mailer.checkConnection()
+        }
+    }
+
     @Test func malformedMessagesAreRefusedBeforeTheServer() async throws {
         let sink = try await SMTPSink()
         defer { sink.stop() }

@@ -17,7 +17,8 @@ Failures by the recipient's local part:
 With --auth, AUTH PLAIN and LOGIN are offered only over TLS, and MAIL needs a successful AUTH.
 
 --misbehave MODE serves no SMTP at all but a broken greeting, for the client's limits: `long-line` (a 4000-byte
-line), `many-lines` (a reply of 500 lines), `garbage` (a line that is no reply), `silent` (nothing).
+line), `many-lines` (a reply of 500 lines), `garbage` (a line that is no reply), `silent` (nothing),
+`starttls-injection` (plain-text replies right behind the reply to STARTTLS).
 """
 
 import argparse
@@ -90,6 +91,18 @@ class Misbehaving(asyncio.Protocol):
             transport.write(b"".join(b"220-line %d\r\n" % n for n in range(500)) + b"220 end\r\n")
         elif self.mode == "garbage":
             transport.write(b"HTTP/1.1 400 Bad Request\r\n\r\n")
+        elif self.mode == "starttls-injection":
+            transport.write(b"220 sink.test ESMTP\r\n")
+        self.transport = transport
+
+    def data_received(self, data):
+        if self.mode != "starttls-injection":
+            return
+        if data.upper().startswith(b"EHLO"):
+            self.transport.write(b"250-sink.test\r\n250 STARTTLS\r\n")
+        elif data.upper().startswith(b"STARTTLS"):
+            # The reply and, in the same packet, a reply the client must not take for one over TLS.
+            self.transport.write(b"220 Go ahead\r\n250-sink.test\r\n250 AUTH PLAIN\r\n")
 
 
 def write_atomically(path, data):
@@ -112,7 +125,7 @@ def main():
     parser.add_argument("--auth", help="USER:PASS")
     parser.add_argument("--auth-exclude", action="append", default=[], help="a mechanism not to offer (PLAIN, LOGIN)")
     parser.add_argument("--slow-seconds", type=float, default=5.0)
-    parser.add_argument("--misbehave", choices=["long-line", "many-lines", "garbage", "silent"])
+    parser.add_argument("--misbehave", choices=["long-line", "many-lines", "garbage", "silent", "starttls-injection"])
     args = parser.parse_args()
     os.makedirs(args.dir, exist_ok=True)
 

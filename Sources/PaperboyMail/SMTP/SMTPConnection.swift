@@ -98,15 +98,12 @@ final class SMTPConnection: Sendable {
                     throw MailError.unreachable(
                         "\(server) does not offer STARTTLS (the settings ask for it: tls starttls)")
                 }
-                let reply = try await conversation.exchange(
-                    "STARTTLS", timeout: settings.timeouts.command, step: "STARTTLS")
-                guard reply.code == 220, let tlsContext else {
+                guard let tlsContext else { throw MailError.unreachable("\(server): TLS is not set up") }
+                let reply = try await conversation.startTLS(
+                    tlsContext, serverHostname: sni, timeout: settings.timeouts.command)
+                guard reply.code == 220 else {
                     throw MailError.unreachable("\(server) refused STARTTLS: \(reply.code) \(reply.message)")
                 }
-                try await channel.eventLoop.submit {
-                    try channel.pipeline.syncOperations.addHandler(
-                        NIOSSLClientHandler(context: tlsContext, serverHostname: sni), position: .first)
-                }.get()
                 encrypted = true
                 // The handshake happens before the server sees the EHLO: its time counts as the greeting's.
                 extensions = try await conversation.hello(heloName, timeout: settings.timeouts.greeting)
@@ -205,6 +202,28 @@ struct Conversation {
         let loop = channel.eventLoop
         return try await loop.flatSubmit {
             handler.value.exchange(bytes, timeout: timeout.timeAmount, step: step, on: loop)
+        }.get()
+    }
+
+    /// STARTTLS; on its 220 the TLS handler goes first in the pipeline before any further byte is read. Bytes the
+    /// server sent after that reply, still in plain text, end the connection (they could only be an injection).
+    mutating func startTLS(
+        _ tlsContext: NIOSSLContext, serverHostname: String?, timeout: Duration
+    ) async throws -> SMTPReply {
+        let handler = self.handler
+        let channel = self.channel
+        return try await channel.eventLoop.flatSubmit {
+            handler.value.exchange(
+                ByteBuffer(string: "STARTTLS\r\n"), timeout: timeout.timeAmount, step: "STARTTLS",
+                on: channel.eventLoop
+            ) { reply in
+                guard reply.code == 220 else { return }
+                guard !reply.followedByMore else {
+                    throw SMTPConnectionError.protocolViolation("plain-text data after the reply to STARTTLS")
+                }
+                try channel.pipeline.syncOperations.addHandler(
+                    NIOSSLClientHandler(context: tlsContext, serverHostname: serverHostname), position: .first)
+            }
         }.get()
     }
 
