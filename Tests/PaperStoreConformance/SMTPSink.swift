@@ -11,15 +11,19 @@ public final class SMTPSink: @unchecked Sendable {
         public var implicitTLS = false
         /// AUTH PLAIN and LOGIN offered (over TLS only) and required for this user and password.
         public var auth: (user: String, password: String)?
+        /// Mechanisms not offered (`PLAIN`, `LOGIN`).
+        public var authExclude: [String] = []
         /// How long a `slow*` recipient's DATA waits for its reply.
         public var slowSeconds: Double = 5
-        /// No SMTP but a broken greeting: `long-line`, `many-lines`, `garbage`, `silent`.
+        /// No SMTP but a broken server: `long-line`, `many-lines`, `garbage`, `silent`, `starttls-injection`.
         public var misbehave: String?
 
         public init(
             certificate: TestCertificate? = nil, requireStartTLS: Bool = false, implicitTLS: Bool = false,
-            auth: (user: String, password: String)? = nil, slowSeconds: Double = 5, misbehave: String? = nil
+            auth: (user: String, password: String)? = nil, authExclude: [String] = [], slowSeconds: Double = 5,
+            misbehave: String? = nil
         ) {
+            self.authExclude = authExclude
             self.certificate = certificate
             self.requireStartTLS = requireStartTLS
             self.implicitTLS = implicitTLS
@@ -77,6 +81,7 @@ public final class SMTPSink: @unchecked Sendable {
         if options.requireStartTLS { arguments.append("--require-starttls") }
         if options.implicitTLS { arguments.append("--implicit-tls") }
         if let auth = options.auth { arguments += ["--auth", "\(auth.user):\(auth.password)"] }
+        for mechanism in options.authExclude { arguments += ["--auth-exclude", mechanism] }
         if let misbehave = options.misbehave { arguments += ["--misbehave", misbehave] }
 
         let output = directory.appendingPathComponent("sink.out")

@@ -277,6 +277,32 @@ struct SMTPMailerTests {
         }
     }
 
+    @Test func authLoginWhenTheServerOffersNoPlain() async throws {
+        let certificate = try TestCertificate.make()
+        let sink = try await SMTPSink(.init(certificate: certificate, auth: ("ada", "s3cret"), authExclude: ["PLAIN"]))
+        defer { sink.stop() }
+        let mailer = try Self.mailer(
+            sink, tls: .starttls, host: "localhost", username: "ada", password: "s3cret", caFile: certificate.caFile)
+        _ = try await mailer.send(MailMessage(to: "bob@example.org", subject: "s", text: "t"))
+        #expect(try await sink.waitForMessages(count: 1)[0].authUser == "ada")
+        await mailer.shutdown()
+    }
+
+    @Test func refusedSenderIsUnreachableNotTheRecipientsFault() async throws {
+        let certificate = try TestCertificate.make()
+        let sink = try await SMTPSink(.init(certificate: certificate, auth: ("ada", "s3cret")))
+        defer { sink.stop() }
+        // No username: the server wants authentication before MAIL FROM.
+        let mailer = try Self.mailer(sink, tls: .starttls, host: "localhost", caFile: certificate.caFile)
+        await #expect(
+            throws: MailError.unreachable(
+                "localhost:\(sink.port) refuses the sender digest@paperboy.example: 530 5.7.0 Authentication required")
+        ) {
+            try await mailer.send(MailMessage(to: "bob@example.org", subject: "s", text: "t"))
+        }
+        await mailer.shutdown()
+    }
+
     @Test func authWithoutTLSIsRefusedBeforeAnyConnection() async throws {
         let sink = try await SMTPSink()
         defer { sink.stop() }
@@ -383,6 +409,19 @@ struct SMTPMailerTests {
         defer { sink.stop() }
         let mailer = try Self.mailer(sink, timeouts: SMTPTimeouts(greeting: .milliseconds(500)))
         await #expect(throws: MailError.unreachable("127.0.0.1:\(sink.port): \(reason)")) {
+            try await mailer.checkConnection()
+        }
+    }
+
+    @Test func plainTextInjectedAfterStartTLSEndsTheConnection() async throws {
+        let sink = try await SMTPSink(.init(misbehave: "starttls-injection"))
+        defer { sink.stop() }
+        let mailer = try Self.mailer(sink, tls: .starttls)
+        await #expect(
+            throws: MailError.unreachable(
+                "127.0.0.1:\(sink.port): the server broke the SMTP protocol: plain-text data after the reply to STARTTLS"
+            )
+        ) {
             try await mailer.checkConnection()
         }
     }

@@ -2,7 +2,7 @@
 """A real SMTP server for Paperboy's mail tests (aiosmtpd), which keeps what it accepts in a folder.
 
     smtp_sink.py --dir DIR [--port 0] [--tls-cert C --tls-key K [--require-starttls] [--implicit-tls]]
-                 [--auth USER:PASS] [--slow-seconds 5]
+                 [--auth USER:PASS [--auth-exclude PLAIN]] [--slow-seconds 5] [--misbehave MODE]
 
 It listens on 127.0.0.1, prints one line `READY <port>` once it does (with --port 0 it picks a free port) and runs
 until SIGTERM or SIGINT. Each accepted message becomes DIR/<n>.eml (the bytes as received, dot-stuffing undone) and
@@ -17,7 +17,8 @@ Failures by the recipient's local part:
 With --auth, AUTH PLAIN and LOGIN are offered only over TLS, and MAIL needs a successful AUTH.
 
 --misbehave MODE serves no SMTP at all but a broken greeting, for the client's limits: `long-line` (a 4000-byte
-line), `many-lines` (a reply of 500 lines), `garbage` (a line that is no reply), `silent` (nothing).
+line), `many-lines` (a reply of 500 lines), `garbage` (a line that is no reply), `silent` (nothing),
+`starttls-injection` (plain-text replies right behind the reply to STARTTLS).
 """
 
 import argparse
@@ -90,6 +91,18 @@ class Misbehaving(asyncio.Protocol):
             transport.write(b"".join(b"220-line %d\r\n" % n for n in range(500)) + b"220 end\r\n")
         elif self.mode == "garbage":
             transport.write(b"HTTP/1.1 400 Bad Request\r\n\r\n")
+        elif self.mode == "starttls-injection":
+            transport.write(b"220 sink.test ESMTP\r\n")
+        self.transport = transport
+
+    def data_received(self, data):
+        if self.mode != "starttls-injection":
+            return
+        if data.upper().startswith(b"EHLO"):
+            self.transport.write(b"250-sink.test\r\n250 STARTTLS\r\n")
+        elif data.upper().startswith(b"STARTTLS"):
+            # The reply and, in the same packet, a reply the client must not take for one over TLS.
+            self.transport.write(b"220 Go ahead\r\n250-sink.test\r\n250 AUTH PLAIN\r\n")
 
 
 def write_atomically(path, data):
@@ -110,8 +123,9 @@ def main():
     parser.add_argument("--require-starttls", action="store_true")
     parser.add_argument("--implicit-tls", action="store_true")
     parser.add_argument("--auth", help="USER:PASS")
+    parser.add_argument("--auth-exclude", action="append", default=[], help="a mechanism not to offer (PLAIN, LOGIN)")
     parser.add_argument("--slow-seconds", type=float, default=5.0)
-    parser.add_argument("--misbehave", choices=["long-line", "many-lines", "garbage", "silent"])
+    parser.add_argument("--misbehave", choices=["long-line", "many-lines", "garbage", "silent", "starttls-injection"])
     args = parser.parse_args()
     os.makedirs(args.dir, exist_ok=True)
 
@@ -141,6 +155,7 @@ def main():
             tls_context=None if args.implicit_tls else context,
             require_starttls=args.require_starttls,
             authenticator=authenticator,
+            auth_exclude_mechanism=args.auth_exclude,
             auth_required=authenticator is not None,
             # Over implicit TLS the whole connection is encrypted (aiosmtpd only knows about STARTTLS).
             auth_require_tls=not args.implicit_tls,

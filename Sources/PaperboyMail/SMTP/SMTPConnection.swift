@@ -27,8 +27,8 @@ struct SMTPExtensions: Sendable, Equatable {
 enum DeliveryFailure: Error {
     /// The server said no at `step`; the connection can go on after RSET.
     case refused(SMTPReply, step: String)
-    /// The connection failed; when `afterData`, the server may have taken the message before it did.
-    case connection(SMTPConnectionError, afterData: Bool)
+    /// The connection failed at `step`; when `afterData`, the server may have taken the message before it did.
+    case connection(SMTPConnectionError, step: String, afterData: Bool)
 }
 
 /// An open, greeted (and, as configured, encrypted and authenticated) connection, ready for a mail transaction.
@@ -98,15 +98,12 @@ final class SMTPConnection: Sendable {
                     throw MailError.unreachable(
                         "\(server) does not offer STARTTLS (the settings ask for it: tls starttls)")
                 }
-                let reply = try await conversation.exchange(
-                    "STARTTLS", timeout: settings.timeouts.command, step: "STARTTLS")
-                guard reply.code == 220, let tlsContext else {
+                guard let tlsContext else { throw MailError.unreachable("\(server): TLS is not set up") }
+                let reply = try await conversation.startTLS(
+                    tlsContext, serverHostname: sni, timeout: settings.timeouts.command)
+                guard reply.code == 220 else {
                     throw MailError.unreachable("\(server) refused STARTTLS: \(reply.code) \(reply.message)")
                 }
-                try await channel.eventLoop.submit {
-                    try channel.pipeline.syncOperations.addHandler(
-                        NIOSSLClientHandler(context: tlsContext, serverHostname: sni), position: .first)
-                }.get()
                 encrypted = true
                 // The handshake happens before the server sees the EHLO: its time counts as the greeting's.
                 extensions = try await conversation.hello(heloName, timeout: settings.timeouts.greeting)
@@ -143,7 +140,7 @@ final class SMTPConnection: Sendable {
             do {
                 reply = try await conversation.exchange(command, timeout: timeouts.command, step: name)
             } catch let error as SMTPConnectionError {
-                throw DeliveryFailure.connection(error, afterData: false)
+                throw DeliveryFailure.connection(error, step: name, afterData: false)
             }
             guard codes.contains(reply.code) else { throw DeliveryFailure.refused(reply, step: name) }
         }
@@ -158,7 +155,7 @@ final class SMTPConnection: Sendable {
             reply = try await conversation.exchange(
                 bytes: buffer, timeout: timeouts.dataEnd, step: "the end of the data")
         } catch let error as SMTPConnectionError {
-            throw DeliveryFailure.connection(error, afterData: true)
+            throw DeliveryFailure.connection(error, step: "the end of the data", afterData: true)
         }
         guard reply.code == 250 else { throw DeliveryFailure.refused(reply, step: "the end of the data") }
     }
@@ -205,6 +202,28 @@ struct Conversation {
         let loop = channel.eventLoop
         return try await loop.flatSubmit {
             handler.value.exchange(bytes, timeout: timeout.timeAmount, step: step, on: loop)
+        }.get()
+    }
+
+    /// STARTTLS; on its 220 the TLS handler goes first in the pipeline before any further byte is read. Bytes the
+    /// server sent after that reply, still in plain text, end the connection (they could only be an injection).
+    mutating func startTLS(
+        _ tlsContext: NIOSSLContext, serverHostname: String?, timeout: Duration
+    ) async throws -> SMTPReply {
+        let handler = self.handler
+        let channel = self.channel
+        return try await channel.eventLoop.flatSubmit {
+            handler.value.exchange(
+                ByteBuffer(string: "STARTTLS\r\n"), timeout: timeout.timeAmount, step: "STARTTLS",
+                on: channel.eventLoop
+            ) { reply in
+                guard reply.code == 220 else { return }
+                guard !reply.followedByMore else {
+                    throw SMTPConnectionError.protocolViolation("plain-text data after the reply to STARTTLS")
+                }
+                try channel.pipeline.syncOperations.addHandler(
+                    NIOSSLClientHandler(context: tlsContext, serverHostname: serverHostname), position: .first)
+            }
         }.get()
     }
 

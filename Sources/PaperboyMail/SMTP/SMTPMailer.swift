@@ -6,16 +6,19 @@ import NIOPosix
 import NIOSSL
 import PaperboyCore
 
-/// Delivers messages over SMTP: one connection per message at most ``SMTPSettings/maxConnections`` at once, kept
-/// open between messages (a new MAIL FROM once the previous transaction ended) and opened anew when it broke or was
-/// idle longer than ``SMTPTimeouts/idle``.
+/// Delivers messages over SMTP: at most ``SMTPSettings/maxConnections`` connections at once, kept open between
+/// messages (a new MAIL FROM once the previous transaction ended) and opened anew when one broke or was idle longer
+/// than ``SMTPTimeouts/idle``.
 ///
-/// Outcomes of ``send(_:)``: the Message-ID; a 4xx reply, or a connection lost before the message was sent, is tried
-/// again after each of ``SMTPSettings/retryDelays`` and then thrown as ``MailError/temporary(code:message:)``; a
-/// 5xx reply is ``MailError/permanent(code:message:)`` at once; a server that cannot be reached, greeted, encrypted
-/// or logged in to is ``MailError/unreachable(_:)``. A timeout or a lost connection after the whole message was
-/// sent (the server may have taken it) is not tried again here: it is `temporary(code: 421, ...)`, as are other
-/// failures of the connection itself (421 being SMTP's "closing the channel").
+/// What ``send(_:)`` throws (it returns the Message-ID):
+/// - ``MailError/temporary(code:message:)``: a 4xx reply, or a connection lost or timed out before the whole
+///   message was sent, after a try following each of ``SMTPSettings/retryDelays``; also, at once and with code 421
+///   (SMTP's "closing the channel"), a timeout or lost connection after the whole message was sent, since the
+///   server may have taken it and trying again here could deliver it twice.
+/// - ``MailError/permanent(code:message:)``: a 5xx reply to RCPT TO, DATA or the message, at once.
+/// - ``MailError/unreachable(_:)``: a server that cannot be connected to, greeted, encrypted (certificate checks
+///   included) or logged in to, or that refuses the sender (a 5xx to MAIL FROM): no message would go out.
+/// - ``MailError/malformed(_:)``: from ``MIMEWriter``, before any connection.
 public final class SMTPMailer: MailSender {
     public let settings: SMTPSettings
     public let from: String
@@ -185,6 +188,8 @@ public final class SMTPMailer: MailSender {
         }
     }
 
+    private var serverName: String { "\(settings.host):\(settings.port)" }
+
     private func count(_ result: String) {
         Counter(label: MetricNames.mailDeliveries, dimensions: [("result", result)]).increment()
     }
@@ -232,17 +237,21 @@ public final class SMTPMailer: MailSender {
                 let isStale = reused && reply.code == 421 && step == "MAIL FROM"
                 throw Retry(code: reply.code, message: reply.message, isStaleConnection: isStale)
             }
+            if step == "MAIL FROM" {
+                // The sender is refused (not authenticated, not allowed to send as this address): no message
+                // would go out, so it is the server's answer to the mailer, not to this recipient.
+                throw MailError.unreachable("\(serverName) refuses the sender \(from): \(reply.code) \(reply.message)")
+            }
             throw MailError.permanent(code: reply.code, message: reply.message)
-        } catch DeliveryFailure.connection(let failure, let afterData) {
+        } catch DeliveryFailure.connection(let failure, let step, let afterData) {
             connection.close()
             await pool.release(nil)
             if afterData {
                 throw MailError.temporary(
                     code: 421, message: "\(failure.description); the server may have accepted the message")
             }
-            var isStale = false
-            if reused, case .closed = failure { isStale = true }
-            throw Retry(code: 421, message: failure.description, isStaleConnection: isStale)
+            // A kept connection that fails at its first command: the server (or something between) dropped it.
+            throw Retry(code: 421, message: failure.description, isStaleConnection: reused && step == "MAIL FROM")
         } catch {
             connection.close()
             await pool.release(nil)

@@ -4,6 +4,8 @@ import NIOCore
 struct SMTPReply: Sendable, Equatable {
     var code: Int
     var lines: [String]
+    /// Bytes had come after the reply when it was read (never right after a reply to STARTTLS).
+    var followedByMore = false
 
     /// The text of all lines, for errors and logs (at most 300 characters).
     var message: String {
@@ -84,7 +86,7 @@ struct SMTPReplyDecoder: ByteToMessageDecoder {
             throw SMTPConnectionError.protocolViolation("a reply of more than \(Self.maxLines) lines")
         }
         if bytes.count > 3, bytes[3] == 0x2D { return .continue }
-        let reply = SMTPReply(code: code, lines: lines)
+        let reply = SMTPReply(code: code, lines: lines, followedByMore: buffer.readableBytes > 0)
         self.code = nil
         lines = []
         context.fireChannelRead(wrapInboundOut(reply))
@@ -109,6 +111,9 @@ final class SMTPClientHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     private var context: ChannelHandlerContext?
     private var waiter: EventLoopPromise<SMTPReply>?
+    /// Runs on the awaited reply before it is handed out, in the same turn of the event loop (STARTTLS adds the TLS
+    /// handler there, so no byte can come in between).
+    private var onReply: ((SMTPReply) throws -> Void)?
     private var deadline: Scheduled<Void>?
     /// Replies that came before anybody asked (the greeting); more than one is a protocol violation.
     private var early: [SMTPReply] = []
@@ -130,6 +135,17 @@ final class SMTPClientHandler: ChannelInboundHandler, RemovableChannelHandler {
             self.waiter = nil
             deadline?.cancel()
             deadline = nil
+            if let onReply {
+                self.onReply = nil
+                do {
+                    try onReply(reply)
+                } catch {
+                    fail(error as? SMTPConnectionError ?? .channel(error))
+                    waiter.fail(failure ?? .closed)
+                    context.close(promise: nil)
+                    return
+                }
+            }
             waiter.succeed(reply)
         } else if early.isEmpty {
             early.append(reply)
@@ -156,7 +172,8 @@ final class SMTPClientHandler: ChannelInboundHandler, RemovableChannelHandler {
     /// Writes `command` (when given) and waits for the next reply, at most `timeout`; on timeout the connection is
     /// closed.
     func exchange(
-        _ command: ByteBuffer?, timeout: TimeAmount, step: String, on eventLoop: any EventLoop
+        _ command: ByteBuffer?, timeout: TimeAmount, step: String, on eventLoop: any EventLoop,
+        onReply: ((SMTPReply) throws -> Void)? = nil
     ) -> EventLoopFuture<SMTPReply> {
         // A reply that came first (the greeting) is handed out even when the server closed the connection after it.
         if command == nil, !early.isEmpty {
@@ -182,6 +199,7 @@ final class SMTPClientHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
         let promise = context.eventLoop.makePromise(of: SMTPReply.self)
         waiter = promise
+        self.onReply = onReply
         let seconds = Double(timeout.nanoseconds) / 1e9
         deadline = context.eventLoop.assumeIsolated().scheduleTask(in: timeout) { [weak self] in
             guard let self else { return }
@@ -195,6 +213,7 @@ final class SMTPClientHandler: ChannelInboundHandler, RemovableChannelHandler {
         if failure == nil { failure = error }
         deadline?.cancel()
         deadline = nil
+        onReply = nil
         if let waiter {
             self.waiter = nil
             waiter.fail(failure ?? error)
