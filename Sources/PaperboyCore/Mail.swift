@@ -48,6 +48,9 @@ public enum MailError: Error, Equatable, Sendable, CustomStringConvertible {
     case unreachable(String)
     /// A 4xx answer (after the sender's own retries): try again later.
     case temporary(code: Int, message: String)
+    /// The whole message was sent but its answer never came (a timeout, a dropped connection): the server may have
+    /// accepted it. Never sent again by itself, so that nobody gets it twice.
+    case uncertain(String)
     /// A 5xx answer: this message will never be accepted.
     case permanent(code: Int, message: String)
     /// The message itself cannot be sent (a header with a line break, a non-ASCII address).
@@ -58,6 +61,7 @@ public enum MailError: Error, Equatable, Sendable, CustomStringConvertible {
         case .unreachable(let why): "the mail server cannot be reached: \(why)"
         case .temporary(let code, let message): "temporary failure \(code): \(message)"
         case .permanent(let code, let message): "permanent failure \(code): \(message)"
+        case .uncertain(let why): "\(why); the server may have accepted the message"
         case .malformed(let why): "the message cannot be sent: \(why)"
         }
     }

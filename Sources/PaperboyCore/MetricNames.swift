@@ -6,7 +6,8 @@ public enum MetricNames {
     public static let papers = "paperboy_papers"
     public static let harvestRuns = "paperboy_harvest_runs_total"
     public static let harvestRecords = "paperboy_harvest_records_total"
-    /// Messages the SMTP mailer handled, by `result`: sent, temporary, permanent, unreachable, malformed.
+    /// Messages the SMTP mailer handled, by `result`: sent, temporary, permanent, unreachable, uncertain,
+    /// malformed.
     public static let mailDeliveries = "paperboy_mail_deliveries_total"
     /// Mails pages queue (confirmations, verifications, resets) by `kind` and `result`: queued, sent, failed, or
     /// dropped when the outbox is full.

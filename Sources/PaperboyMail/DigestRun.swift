@@ -183,6 +183,10 @@ public struct DigestRun: Sendable {
             case .unreachable(let why):
                 try await store.releaseDigest(id: claim.id)
                 return .unreachable(why)
+            case .uncertain:
+                // It may have arrived: the row stays `sending`, listed as stuck, sent again only once released.
+                logger.warning("digest may have been delivered", metadata: metadata)
+                return .inFlight(claim.id)
             }
         } catch {
             // Whether the server took it is unknown (the row stays `sending`, listed as stuck, never resent).

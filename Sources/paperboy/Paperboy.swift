@@ -14,11 +14,12 @@ struct Paperboy: AsyncParsableCommand {
             A secret is never an option: it comes from a file (--secret-file) or the environment (PAPERBOY_SECRET).
 
             Exit codes: 0 success, 64 usage, 65 bad input data, 67 unknown user, token or organisation (`user` and \
-            `org` commands), 69 remote service unavailable, 70 internal error, 74 I/O error.
+            `org` commands), 69 remote service unavailable (the arXiv API, the SMTP server), 70 internal error, 74 I/O error, \
+            75 temporary failure (`digest send`: some digests are left for the next run).
             """,
         subcommands: [
             Serve.self, Migrate.self, Backup.self, Ingest.self, Harvest.self, Embed.self, Eval.self, UserCommand.self,
-            OrgCommand.self,
+            OrgCommand.self, DigestCommand.self,
         ]
     )
 

@@ -4,6 +4,7 @@ import Hummingbird
 import Logging
 import Metrics
 import PaperboyCore
+import PaperboyMail
 import PaperboySearch
 import PaperboyWeb
 import Prometheus
@@ -64,6 +65,8 @@ struct Serve: AsyncParsableCommand {
     @OptionGroup var community: CommunityOptions
     @OptionGroup var harvest: HarvestOptions
     @OptionGroup var model: ModelOptions
+    @OptionGroup var mail: MailOptions
+    @OptionGroup var digest: DigestOptions
 
     @Option(help: "Harvest OAI-PMH on this schedule, e.g. 6h (PAPERBOY_HARVEST_EVERY; default off).")
     var harvestEvery: String?
@@ -96,6 +99,15 @@ struct Serve: AsyncParsableCommand {
             let harvestSettings = try harvest.resolve()
             let communitySettings = try community.resolve()
             let arxivAPI = try community.arxivAPI()
+            let mailSettings = try mail.resolve()
+            if mailSettings != nil, Settings.string("base-url", self.baseURL) == nil {
+                throw SettingError(
+                    setting: "--base-url (PAPERBOY_BASE_URL)",
+                    problem: "not set, and --smtp-host is: mails link to the site, so give its public URL")
+            }
+            let digestSize = try digest.size()
+            let digestHour = try digest.hour()
+            let digestWeekday = try digest.weekday()
 
             let store = try await common.openStore(logger: logger, migrate: !noMigrate)
 
@@ -122,22 +134,36 @@ struct Serve: AsyncParsableCommand {
                 metricsToken: metricsToken,
                 cacheTTL: ttl, cacheBytes: cacheBytes, searchConcurrency: concurrency, searchQueue: queue,
                 connectionsPerAddress: perAddress, idleTimeout: idle, community: communitySettings)
+            let mailer = try mailSettings?.mailer(logger: logger)
+            if let mailer {
+                let secret = try await resolveSiteSecret(store: store, config: config)
+                let run = DigestRun(
+                    store: store, searcher: searcher, renderer: try await DigestRenderer(siteName: config.siteName),
+                    links: SubscriptionLinks(config: config, secret: secret), mailer: mailer, size: digestSize,
+                    workers: MailSettings.connections, logger: logger)
+                services.append(
+                    DigestScheduler(
+                        run: run, store: store, hour: digestHour, weekday: digestWeekday, logger: logger))
+            }
             do {
                 let app = try await buildApplication(
                     store: store, searcher: searcher,
                     lookup: CommunityOptions.paperLookup(url: arxivAPI, client: client.client), config: config,
-                    host: host, port: port, registry: registry, services: services, logger: logger)
+                    host: host, port: port, registry: registry, services: services, logger: logger, mailer: mailer)
                 logger.notice(
                     "serving",
                     metadata: [
                         "http.address": "\(host):\(port)", "site.base_url": "\(baseURL)",
                         "db.path": "\(common.databasePath)", "arxiv.api_url": "\(arxivAPI)",
+                        "smtp.host": "\(mailSettings.map { "\($0.smtp.host):\($0.smtp.port)" } ?? "off")",
                     ])
                 try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
             } catch {
+                await mailer?.shutdown()
                 try? await client.shutdown()
                 throw error
             }
+            await mailer?.shutdown()
             try await client.shutdown()
         }
     }

@@ -183,6 +183,17 @@ final class RecordingMailer: MailSender {
         #expect(try await Self.run(store, up).send(Self.period).sent == 2)
     }
 
+    @Test func aDigestThatMayHaveArrivedStaysSending() async throws {
+        let (store, subscribers, _) = try await Self.store([("a@example.org", .none)])
+        let mailer = RecordingMailer(failures: ["a@example.org": .uncertain("the server closed the connection")])
+        let report = try await Self.run(store, mailer).send(Self.period)
+        #expect(report.inFlight.count == 1)
+        #expect(report.sent == 0)
+        let entry = try await store.digestEntry(subscriptionID: subscribers[0].id, period: Self.period)
+        #expect(entry?.state == .sending)
+        #expect(try await Self.run(store, RecordingMailer()).send(Self.period).sent == 0)
+    }
+
     @Test func aRowLeftSendingIsNeverResent() async throws {
         let (store, subscribers, _) = try await Self.store([("a@example.org", .none), ("b@example.org", .none)])
         // A sender died during a's SMTP transaction.

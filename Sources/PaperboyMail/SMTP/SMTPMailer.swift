@@ -165,6 +165,9 @@ public final class SMTPMailer: MailSender {
                 case .unreachable(let why):
                     logger.warning("mail server unreachable", metadata: ["smtp.error": "\(why)"])
                     count("unreachable")
+                case .uncertain(let why):
+                    logger.warning("mail may have been delivered", metadata: ["smtp.error": "\(why)"])
+                    count("uncertain")
                 case .malformed:
                     count("malformed")
                 }
@@ -247,8 +250,7 @@ public final class SMTPMailer: MailSender {
             connection.close()
             await pool.release(nil)
             if afterData {
-                throw MailError.temporary(
-                    code: 421, message: "\(failure.description); the server may have accepted the message")
+                throw MailError.uncertain(failure.description)
             }
             // A kept connection that fails at its first command: the server (or something between) dropped it.
             throw Retry(code: 421, message: failure.description, isStaleConnection: reused && step == "MAIL FROM")
