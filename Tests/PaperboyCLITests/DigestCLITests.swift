@@ -214,4 +214,128 @@ struct DigestCLITests {
         #expect(unknown.status == 65)
         #expect(unknown.stderr == "paperboy: no subscription for nobody@example.org\n")
     }
+
+    /// curl's status and body (`-w` puts the status on the last line).
+    static func http(_ arguments: [String]) async -> (status: Int, body: String) {
+        await CLI.blocking {
+            let process = ChildProcess()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+            process.arguments = ["-sS", "--max-time", "10", "-w", "\n%{http_code}"] + arguments
+            let out = Pipe()
+            process.standardOutput = out
+            process.standardError = FileHandle.nullDevice
+            guard (try? process.run()) != nil else { return (0, "curl failed") }
+            let data = out.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            let text = String(decoding: data, as: UTF8.self)
+            let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+            return (Int(lines.last ?? "") ?? 0, lines.dropLast().joined(separator: "\n"))
+        }
+    }
+
+    /// Python's `email` parser on a received message: `field|field|...` of the given expressions, one per line.
+    static func parse(_ message: SMTPSink.Message, _ expressions: [String]) throws -> [String] {
+        let script = """
+            import email, email.policy, sys
+            m = email.message_from_binary_file(open(sys.argv[1], 'rb'), policy=email.policy.default)
+            plain = m.get_body(('plain',)).get_content()
+            """ + expressions.map { "\nprint(\($0))" }.joined()
+        let parsed = try SMTPSink.run(try SMTPSink.python(), ["-c", script, message.file.path])
+        try #require(parsed.status == 0, "\(parsed.output)")
+        return parsed.output.split(separator: "\n").map(String.init)
+    }
+
+    /// The whole path a reader takes, against `serve` and `digest send` processes and a real SMTP server: subscribe
+    /// through the API, receive the confirmation, confirm (a GET alone does not), receive a digest whose MIME
+    /// structure Python accepts, unsubscribe with one click as a mail client would, receive nothing more.
+    @Test(.timeLimit(.minutes(5)))
+    func subscribeConfirmReceiveUnsubscribe() async throws {
+        let dir = try CLI.temporaryDirectory()
+        let db = try await Self.database([], in: dir)
+        let sink = try await SMTPSink()
+        defer { sink.stop() }
+        let port = Int.random(in: 20_000...40_000)
+        let site = "http://127.0.0.1:\(port)"
+        let process = ChildProcess()
+        process.executableURL = CLI.binary
+        process.arguments = [
+            "serve", "--database", db, "--port", String(port), "--log-level", "error", "--model", "/nonexistent",
+            "--smtp-host", "127.0.0.1", "--smtp-port", "\(sink.port)", "--smtp-tls", "none", "--mail-from",
+            "papers@example.org", "--base-url", site,
+        ]
+        process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("PAPERBOY_") }
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        defer { if process.isRunning { process.terminate() } }
+        var started = false
+        for _ in 0..<300 where !started {
+            started = await CLI.curl("\(site)/health") != nil
+            if !started { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        try #require(started)
+        // Digests link to this site.
+        let sendHere = Self.send(db, port: sink.port).map { $0 == "https://papers.example.org" ? site : $0 }
+
+        let subscribe = await Self.http([
+            "-X", "POST", "-H", "Content-Type: application/json", "-d",
+            #"{"email": "reader@example.org", "frequency": "daily"}"#, "\(site)/api/subscriptions",
+        ])
+        #expect(subscribe.status == 202, "\(subscribe.body)")
+        let confirmation = try #require(try await sink.waitForMessages(count: 1).first)
+        #expect(confirmation.recipients == ["reader@example.org"])
+        let confirmationFields = try Self.parse(
+            confirmation,
+            ["m['Subject']", "[w for w in plain.split() if '/subscriptions/confirm?token=' in w][0]"])
+        #expect(confirmationFields.first == "Confirm your Paperboy subscription")
+        let confirmURL = try #require(confirmationFields.last)
+        #expect(confirmURL.hasPrefix("\(site)/subscriptions/confirm?token="))
+
+        // A mail scanner following the link confirms nothing.
+        let page = await Self.http([confirmURL])
+        #expect(page.status == 200)
+        #expect(page.body.contains("<button type=\"submit\">"))
+        let early = try await CLI.run(sendHere)
+        #expect(early.stdout.hasPrefix("daily 2026-11-20: 0 sent"), "\(early.stdout)")
+
+        let token = String(confirmURL.split(separator: "=", maxSplits: 1)[1])
+        let confirm = await Self.http([
+            "-X", "POST", "--data-urlencode", "token=\(token)", "\(site)/subscriptions/confirm",
+        ])
+        #expect(confirm.status == 200, "\(confirm.body)")
+
+        let send = try await CLI.run(sendHere)
+        #expect(send.status == 0, "\(send.stderr)")
+        #expect(send.stdout.hasPrefix("daily 2026-11-20: 1 sent"), "\(send.stdout)")
+        let digest = try #require(try await sink.waitForMessages(count: 2).last)
+        let fields = try Self.parse(
+            digest,
+            [
+                "m.get_content_type()", "m['Subject']", "m['List-Unsubscribe-Post']",
+                "'|'.join(p.get_content_type() for p in m.iter_parts())", "'Quantum Error Correction' in plain",
+                "m['List-Unsubscribe'][1:-1]", "m['Message-ID'].endswith('@example.org>')",
+            ])
+        #expect(
+            Array(fields.prefix(5)) == [
+                "multipart/alternative", "Paperboy daily digest: November 20, 2026", "List-Unsubscribe=One-Click",
+                "text/plain|text/html", "True",
+            ])
+        #expect(fields.last == "True")
+        let unsubscribeURL = try #require(fields.count == 7 ? fields[5] : nil)
+        #expect(unsubscribeURL.hasPrefix("\(site)/subscriptions/unsubscribe?token="))
+
+        // RFC 8058: the mail client POSTs `List-Unsubscribe=One-Click` to the URL, with no cookie and no CSRF token.
+        let unsubscribe = await Self.http([
+            "-X", "POST", "-H", "Content-Type: application/x-www-form-urlencoded", "-d",
+            "List-Unsubscribe=One-Click", unsubscribeURL,
+        ])
+        #expect(unsubscribe.status == 200, "\(unsubscribe.body)")
+        let after = try await CLI.run(sendHere.map { $0 == Self.date ? "2026-11-19" : $0 })
+        #expect(after.status == 0, "\(after.stderr)")
+        #expect(after.stdout.hasPrefix("daily 2026-11-19: 0 sent"), "\(after.stdout)")
+        #expect(try sink.messages().count == 2)
+        kill(process.processIdentifier, SIGTERM)
+        await CLI.blocking { process.waitUntilExit() }
+        #expect(process.terminationStatus == 0)
+    }
 }

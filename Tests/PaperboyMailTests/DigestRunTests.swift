@@ -183,6 +183,20 @@ final class RecordingMailer: MailSender {
         #expect(try await Self.run(store, up).send(Self.period).sent == 2)
     }
 
+    @Test func theSchedulerSendsTheLatestDuePeriodOnce() async throws {
+        let (store, _, _) = try await Self.store([("a@example.org", .none)])
+        let mailer = RecordingMailer()
+        // 2026-11-21 07:00 UTC with the hour at 6: the 20th's daily digest is due.
+        let scheduler = DigestScheduler(
+            run: try await Self.run(store, mailer), store: store, hour: 6, weekday: 1, now: { Self.now },
+            logger: Self.quiet)
+        #expect(await scheduler.sendIfDue(.daily) == false)
+        #expect(mailer.sent.map(\.to) == ["a@example.org"])
+        #expect(mailer.sent.first?.subject == "Paperboy daily digest: November 20, 2026")
+        #expect(await scheduler.sendIfDue(.daily) == nil)
+        #expect(mailer.sent.count == 1)
+    }
+
     @Test func aDigestThatMayHaveArrivedStaysSending() async throws {
         let (store, subscribers, _) = try await Self.store([("a@example.org", .none)])
         let mailer = RecordingMailer(failures: ["a@example.org": .uncertain("the server closed the connection")])
