@@ -78,9 +78,10 @@ struct MailOutboxTests {
             tasks.addTask { try await group.run() }
             for n in 0..<5 { outbox.enqueue(Self.message(n), kind: "verify") }
             // The group must be running its service before it is told to stop (else it never starts it).
-            try await Task.sleep(for: .milliseconds(100))
+            let deadline = ContinuousClock.now + .seconds(60)
+            while !outbox.running, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
+            try #require(outbox.running)
             await group.triggerGracefulShutdown()
-            let deadline = ContinuousClock.now + .seconds(10)
             while outbox.accepting, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
             // Shutting down waits for the queue, which waits at the gate.
             #expect(mailer.sent.isEmpty)

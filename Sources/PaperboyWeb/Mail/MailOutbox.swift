@@ -30,6 +30,8 @@ public final class MailOutbox: Service, Sendable {
         var waiters: [CheckedContinuation<Void, Never>] = []
         /// Set at shutdown: new mail is refused.
         var closed = false
+        /// Set once ``run()`` started (tests wait for it before stopping the service group).
+        var running = false
     }
 
     public let capacity: Int
@@ -68,6 +70,9 @@ public final class MailOutbox: Service, Sendable {
         return accepted
     }
 
+    /// Whether ``run()`` started.
+    var running: Bool { state.withLock { $0.running } }
+
     /// Whether new mail is taken (until shutdown).
     var accepting: Bool { state.withLock { !$0.closed } }
 
@@ -89,6 +94,7 @@ public final class MailOutbox: Service, Sendable {
     /// Waits for graceful shutdown, then refuses new mail and delivers what is queued. Cancelled instead, it stops
     /// delivering (what is still queued is lost, and logged).
     public func run() async throws {
+        state.withLock { $0.running = true }
         try? await gracefulShutdown()
         let worker = state.withLock { state -> Task<Void, Never>? in
             state.closed = true
