@@ -30,11 +30,11 @@ SELECT 'reader' || i || '@example.org', 'reader' || i || '@example.org', 'daily'
         json_extract('["black holes","quantum","neural network","galaxy","magnetic field","dark matter",
             "superconductivity","graph","entropy","lattice","spin","neutrino","cosmic rays","turbulence",
             "phase transition","gravitational waves","star formation","algorithm","scattering","symmetry"]',
-            '$[' || (i / 4) % 20 || ']')
+            '\$[' || ((i / 4) % 20) || ']')
     END,
     CASE WHEN '$mix' = 'topics' AND i % 4 = 1 THEN
         json_extract('["astro-ph","hep-th","quant-ph","cond-mat.str-el","math.CO","hep-ph gr-qc","cs.LG math.PR",
-            "nucl-th physics.optics"]', '$[' || (i / 4) % 8 || ']')
+            "nucl-th physics.optics"]', '\$[' || ((i / 4) % 8) || ']')
     ELSE '' END,
     0, 0
 FROM n;

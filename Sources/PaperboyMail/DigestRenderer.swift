@@ -31,21 +31,47 @@ public struct DigestRenderer: Sendable {
         papers: [StoredPaper], period: DigestPeriod, to address: String, subscription: Subscription?,
         links: any DigestLinks, messageID: String?
     ) throws -> MailMessage {
-        let model = DigestModel(
-            siteName: siteName, subject: subject(period), period: period, papers: papers, subscription: subscription,
+        let body = try body(
+            papers: papers, period: period, topic: subscription?.settings.topic, personal: subscription != nil,
             links: links)
+        return message(body, to: address, subscription: subscription, links: links, messageID: messageID)
+    }
+
+    /// The digest written once for every subscriber of the same papers and topic; ``message(_:to:subscription:links:messageID:)``
+    /// puts each subscriber's own links in. `personal`: with the links to manage and end a subscription.
+    public func body(
+        papers: [StoredPaper], period: DigestPeriod, topic: DigestTopic?, personal: Bool, links: any DigestLinks
+    ) throws -> DigestBody {
+        let model = DigestModel(
+            siteName: siteName, subject: subject(period), period: period, papers: papers, topic: topic,
+            personal: personal, links: links)
         guard let html = library.render(model, withTemplate: "digest.html"),
             let text = library.render(model, withTemplate: "digest.txt")
         else { throw DigestRenderError.missingTemplates }
-        var headers: [MailHeader] = [
-            MailHeader("List-Id", "\(siteName) digest <digest.\(Self.listDomain(links.home))>")
-        ]
+        return DigestBody(
+            subject: model.subject, html: DigestBody.pieces(html), text: DigestBody.pieces(text),
+            listID: "\(siteName) digest <digest.\(Self.listDomain(links.home))>")
+    }
+
+    /// A subscriber's message from a body ``body(papers:period:topic:personal:links:)`` wrote.
+    public func message(
+        _ body: DigestBody, to address: String, subscription: Subscription?, links: any DigestLinks, messageID: String?
+    ) -> MailMessage {
+        var headers = [MailHeader("List-Id", body.listID)]
+        var manage = ""
+        var unsubscribe = ""
         if let subscription {
-            headers.append(MailHeader("List-Unsubscribe", "<\(links.unsubscribe(subscription))>"))
+            manage = links.manage(subscription)
+            unsubscribe = links.unsubscribe(subscription)
+            headers.append(MailHeader("List-Unsubscribe", "<\(unsubscribe)>"))
             headers.append(MailHeader("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"))
         }
         return MailMessage(
-            to: address, subject: model.subject, text: text, html: html, headers: headers, messageID: messageID)
+            to: address, subject: body.subject,
+            text: DigestBody.assemble(body.text, manage: manage, unsubscribe: unsubscribe),
+            html: DigestBody.assemble(
+                body.html, manage: DigestBody.attribute(manage), unsubscribe: DigestBody.attribute(unsubscribe)),
+            headers: headers, messageID: messageID)
     }
 
     static let months = [
@@ -97,8 +123,8 @@ struct DigestModel {
     var topic: String?
 
     init(
-        siteName: String, subject: String, period: DigestPeriod, papers: [StoredPaper], subscription: Subscription?,
-        links: any DigestLinks
+        siteName: String, subject: String, period: DigestPeriod, papers: [StoredPaper], topic: DigestTopic?,
+        personal: Bool, links: any DigestLinks
     ) {
         self.siteName = siteName
         self.subject = subject
@@ -121,9 +147,9 @@ struct DigestModel {
                 categories: paper.categories.prefix(3).joined(separator: " · "))
         }
         home = links.home
-        manage = subscription.map { links.manage($0) }
-        unsubscribe = subscription.map { links.unsubscribe($0) }
-        topic = subscription.flatMap { DigestModel.describe($0.settings.topic) }
+        manage = personal ? DigestBody.manageMark : nil
+        unsubscribe = personal ? DigestBody.unsubscribeMark : nil
+        self.topic = topic.flatMap { DigestModel.describe($0) }
     }
 
     /// At most about two lines (240 characters) of text, cut at a word, from the key sentence when it is short
@@ -149,4 +175,65 @@ struct DigestModel {
 enum SiteLinksArxiv {
     static func abstract(_ id: PaperID) -> String { "https://arxiv.org/abs/\(id.rawValue)" }
     static func pdf(_ id: PaperID) -> String { "https://arxiv.org/pdf/\(id.rawValue)" }
+}
+
+/// A digest's text and HTML written once, with marks where each subscriber's own links go.
+public struct DigestBody: Sendable {
+    enum Piece: Sendable {
+        case text(String)
+        case manage
+        case unsubscribe
+    }
+
+    let subject: String
+    let html: [Piece]
+    let text: [Piece]
+    let listID: String
+
+    /// Stand in for the links while the template renders: letters only, so no escaping changes them.
+    static let manageMark = "PAPERBOYMANAGELINKMARK"
+    static let unsubscribeMark = "PAPERBOYUNSUBSCRIBELINKMARK"
+
+    /// The rendered text cut at the marks.
+    static func pieces(_ rendered: String) -> [Piece] {
+        var pieces: [Piece] = []
+        var rest = Substring(rendered)
+        while let mark = [manageMark, unsubscribeMark].compactMap({ m in rest.range(of: m).map { (m, $0) } })
+            .min(by: { $0.1.lowerBound < $1.1.lowerBound })
+        {
+            pieces.append(.text(String(rest[..<mark.1.lowerBound])))
+            pieces.append(mark.0 == manageMark ? .manage : .unsubscribe)
+            rest = rest[mark.1.upperBound...]
+        }
+        pieces.append(.text(String(rest)))
+        return pieces
+    }
+
+    static func assemble(_ pieces: [Piece], manage: String, unsubscribe: String) -> String {
+        var out = ""
+        for piece in pieces {
+            switch piece {
+            case .text(let text): out += text
+            case .manage: out += manage
+            case .unsubscribe: out += unsubscribe
+            }
+        }
+        return out
+    }
+
+    /// A URL as an HTML attribute value holds it.
+    static func attribute(_ url: String) -> String {
+        var out = ""
+        for character in url {
+            switch character {
+            case "&": out += "&amp;"
+            case "\"": out += "&quot;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "'": out += "&#39;"
+            default: out.append(character)
+            }
+        }
+        return out
+    }
 }

@@ -68,15 +68,26 @@ public struct DigestRun: Sendable {
     public func send(_ period: DigestPeriod) async throws -> DigestRunReport {
         var report = DigestRunReport(period: period)
         let composer = DigestComposer(catalog: store, searcher: searcher, size: size)
+        // Every subscriber of one topic gets the same body; only their links differ.
+        var bodies: [DigestTopic: DigestBody] = [:]
         var after: Int64 = 0
         pages: while true {
             let subscribers = try await store.activeSubscriptions(
                 frequency: period.frequency, after: after, limit: Self.page)
             guard let last = subscribers.last else { break }
             after = last.id
-            var jobs: [(Subscription, [StoredPaper])] = []
+            var jobs: [(Subscription, DigestBody?)] = []
             for subscription in subscribers {
-                jobs.append((subscription, try await composer.papers(for: subscription.settings.topic, in: period)))
+                let topic = subscription.settings.topic
+                let papers = try await composer.papers(for: topic, in: period)
+                var body = bodies[topic]
+                if body == nil, !papers.isEmpty {
+                    body = try renderer.body(
+                        papers: papers, period: period, topic: topic, personal: true, links: links)
+                    if bodies.count >= DigestComposer.maxCached { bodies.removeAll(keepingCapacity: true) }
+                    bodies[topic] = body
+                }
+                jobs.append((subscription, body))
             }
             let outcomes = try await deliver(jobs, period: period)
             for outcome in outcomes {
@@ -113,15 +124,15 @@ public struct DigestRun: Sendable {
 
     /// Delivers a page of digests, at most ``workers`` at once; once the server is unreachable, the rest are not
     /// tried.
-    private func deliver(_ jobs: [(Subscription, [StoredPaper])], period: DigestPeriod) async throws -> [Outcome] {
+    private func deliver(_ jobs: [(Subscription, DigestBody?)], period: DigestPeriod) async throws -> [Outcome] {
         try await withThrowingTaskGroup(of: Outcome.self) { group in
             var outcomes: [Outcome] = []
             var next = jobs.makeIterator()
             var running = 0
             var stopped = false
             func start() -> Bool {
-                guard !stopped, let (subscription, papers) = next.next() else { return false }
-                group.addTask { try await deliver(subscription, papers, period: period) }
+                guard !stopped, let (subscription, body) = next.next() else { return false }
+                group.addTask { try await deliver(subscription, body, period: period) }
                 return true
             }
             while running < workers, start() { running += 1 }
@@ -135,8 +146,8 @@ public struct DigestRun: Sendable {
         }
     }
 
-    /// One subscriber's digest: claim, send, record.
-    private func deliver(_ subscription: Subscription, _ papers: [StoredPaper], period: DigestPeriod) async throws
+    /// One subscriber's digest (nil: the period holds nothing for them): claim, send, record.
+    private func deliver(_ subscription: Subscription, _ body: DigestBody?, period: DigestPeriod) async throws
         -> Outcome
     {
         let messageID = mailer.newMessageID()
@@ -148,20 +159,13 @@ public struct DigestRun: Sendable {
             if let entry, entry.state == .sending { return .inFlight(entry.id) }
             return .done
         }
-        if papers.isEmpty {
+        guard let body else {
             try await store.finishDigest(
                 id: claim.id, state: .empty, detail: nil, at: now(), pauseAfter: MailPolicy.pauseAfterFailures)
             return .empty
         }
-        let message: MailMessage
-        do {
-            message = try renderer.message(
-                papers: papers, period: period, to: subscription.email, subscription: subscription, links: links,
-                messageID: messageID)
-        } catch {
-            try await store.releaseDigest(id: claim.id)
-            throw error
-        }
+        let message = renderer.message(
+            body, to: subscription.email, subscription: subscription, links: links, messageID: messageID)
         var metadata: Logger.Metadata = [
             "subscription.id": "\(subscription.id)", "mail.message_id": "\(messageID)", "digest.period": "\(period)",
         ]

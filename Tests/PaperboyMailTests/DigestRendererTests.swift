@@ -76,6 +76,30 @@ struct FixedLinks: DigestLinks {
         #expect(!message.text.contains("manage?token"))
     }
 
+    @Test func oneBodyServesEverySubscriberWithTheirOwnLinks() async throws {
+        struct AmpersandLinks: DigestLinks {
+            var home: String { "https://papers.example.org/" }
+            func paper(_ id: PaperID) -> String { "https://papers.example.org/papers/\(id.rawValue)" }
+            func manage(_ subscription: Subscription) -> String { "https://p.example.org/m?id=\(subscription.id)&t=x" }
+            func unsubscribe(_ subscription: Subscription) -> String { "https://p.example.org/u?id=\(subscription.id)" }
+        }
+        let renderer = try await DigestRenderer()
+        let body = try renderer.body(
+            papers: Self.papers(), period: Self.period, topic: nil, personal: true, links: AmpersandLinks())
+        var other = Self.subscription
+        other.id = 8
+        let first = renderer.message(
+            body, to: "ada@example.org", subscription: Self.subscription, links: AmpersandLinks(), messageID: nil)
+        let second = renderer.message(
+            body, to: "bob@example.org", subscription: other, links: AmpersandLinks(), messageID: nil)
+        #expect(first.html?.contains("href=\"https://p.example.org/m?id=7&amp;t=x\"") == true)
+        #expect(first.text.contains("https://p.example.org/m?id=7&t=x"))
+        #expect(second.html?.contains("href=\"https://p.example.org/u?id=8\"") == true)
+        #expect(second.headers.contains(MailHeader("List-Unsubscribe", "<https://p.example.org/u?id=8>")))
+        #expect(!(second.html ?? "").contains("PAPERBOY"))
+        #expect(!second.text.contains("PAPERBOY"))
+    }
+
     @Test func summariesStopAtAboutTwoLines() {
         let long = String(repeating: "word ", count: 100)
         let summary = DigestModel.summary(long, long)

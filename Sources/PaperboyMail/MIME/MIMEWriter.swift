@@ -279,28 +279,52 @@ struct HeaderWriter {
 public enum QuotedPrintable {
     static let maxLine = 76
 
+    /// The text's UTF-8 as quoted-printable: CRLF line breaks (a lone CR or LF counts as one), lines of at most 76
+    /// characters with soft breaks, blanks before a break and `From ` at a line's start encoded. One pass over the
+    /// bytes.
     public static func encode(_ text: String) -> [UInt8] {
-        let normalized = text.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
         var output: [UInt8] = []
-        output.reserveCapacity(normalized.utf8.count + normalized.utf8.count / 8)
-        for (index, line) in normalized.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            if index > 0 { output += [13, 10] }
-            encodeLine(Array(line.utf8), into: &output)
-        }
+        encode(Array(text.utf8), into: &output)
         return output
     }
 
-    private static let hex = Array("0123456789ABCDEF".utf8)
+    /// Line by line: each line encoded, joined by CRLF; the lines are what CRLF, CR or LF separate (as `split` with
+    /// empty lines kept).
+    private static func encode(_ buffer: [UInt8], into output: inout [UInt8]) {
+        output.reserveCapacity(buffer.count + buffer.count / 8)
+        buffer.withUnsafeBufferPointer { bytes in
+            var start = 0
+            var first = true
+            while true {
+                var end = start
+                while end < bytes.count, bytes[end] != 10, bytes[end] != 13 { end += 1 }
+                if !first {
+                    output.append(13)
+                    output.append(10)
+                }
+                first = false
+                encodeLine(UnsafeBufferPointer(rebasing: bytes[start..<end]), into: &output)
+                guard end < bytes.count else { return }
+                end += bytes[end] == 13 && end + 1 < bytes.count && bytes[end + 1] == 10 ? 2 : 1
+                start = end
+            }
+        }
+    }
 
-    private static func encodeLine(_ bytes: [UInt8], into output: inout [UInt8]) {
+    private static let hex = Array("0123456789ABCDEF".utf8)
+    private static let from = Array("From ".utf8)
+
+    private static func encodeLine(_ bytes: UnsafeBufferPointer<UInt8>, into output: inout [UInt8]) {
         var length = 0
-        for (index, byte) in bytes.enumerated() {
+        let startsWithFrom = bytes.starts(with: from)
+        for index in 0..<bytes.count {
+            let byte = bytes[index]
             let isLast = index == bytes.count - 1
             let literal: Bool
             switch byte {
             case 0x20, 0x09: literal = !isLast  // a blank at the end of a line would be lost
             case UInt8(ascii: "="): literal = false
-            case UInt8(ascii: "F") where index == 0 && bytes.starts(with: Array("From ".utf8)): literal = false
+            case UInt8(ascii: "F") where index == 0 && startsWithFrom: literal = false
             case 0x21...0x7E: literal = true
             default: literal = false
             }
@@ -308,13 +332,17 @@ public enum QuotedPrintable {
             // Room for the soft break's `=`, unless this is the line's last piece.
             let limit = isLast ? maxLine : maxLine - 1
             if length + width > limit {
-                output += [UInt8(ascii: "="), 13, 10]
+                output.append(UInt8(ascii: "="))
+                output.append(13)
+                output.append(10)
                 length = 0
             }
             if literal {
                 output.append(byte)
             } else {
-                output += [UInt8(ascii: "="), hex[Int(byte >> 4)], hex[Int(byte & 0x0F)]]
+                output.append(UInt8(ascii: "="))
+                output.append(hex[Int(byte >> 4)])
+                output.append(hex[Int(byte & 0x0F)])
             }
             length += width
         }
