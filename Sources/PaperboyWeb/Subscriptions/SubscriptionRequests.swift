@@ -75,13 +75,15 @@ struct SubscriptionActions<Store: SiteStore>: Sendable {
                 site.logger.info("unconfirmed subscriptions purged", metadata: ["subscriptions.purged": "\(purged)"])
             }
         }
-        let nonce = Credentials.randomBase62(22)
-        let subscription = try await site.store.requestSubscription(
-            email: request.email, settings: request.settings, nonce: nonce, at: now)
+        // Past the day's quota nothing changes: a new nonce without a mail would break the link sent before, so
+        // that anybody could spoil a subscriber's confirmation by asking again.
         guard
             try await site.store.takeMailQuota(
                 address: request.email, kind: "confirm", day: Day(now), limit: MailPolicy.mailsPerAddressPerDay)
         else { return }
+        let nonce = Credentials.randomBase62(22)
+        let subscription = try await site.store.requestSubscription(
+            email: request.email, settings: request.settings, nonce: nonce, at: now)
         let token = site.mailTokens.confirm(id: subscription.id, nonce: nonce, now: now)
         let mail = try SiteMail(site: site).confirmation(subscription, settings: request.settings, token: token)
         outbox.enqueue(mail, kind: "confirm")
