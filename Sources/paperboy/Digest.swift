@@ -81,12 +81,44 @@ struct DigestCommonOptions: ParsableArguments {
             "secret", file: secretFile, minimumBytes: CommunityOptions.minimumSecretBytes)
         let config = WebConfiguration(baseURL: try baseURLSetting(), community: CommunitySettings(secret: configured))
         let secret = try await resolveSiteSecret(store: store, config: config)
-        let (engine, offReason) = await model.engine(store: store, database: database, logger: logger)
+        let model = self.model
         return DigestKit(
-            searcher: HybridSearcher(store: store, engine: engine, offReason: offReason),
+            searcher: LazySearcher {
+                let (engine, offReason) = await model.engine(store: store, database: database, logger: logger)
+                return HybridSearcher(store: store, engine: engine, offReason: offReason)
+            },
             renderer: try await DigestRenderer(siteName: config.siteName),
             links: SubscriptionLinks(config: config, secret: secret), size: try digest.size())
     }
+}
+
+/// The searcher `serve` uses, made at its first search: a send whose subscribers have no search words never loads the
+/// embedding model and its vector index.
+actor LazySearcher: PaperSearcher {
+    private let make: @Sendable () async -> any PaperSearcher
+    /// Made once, also when the first searches come at once.
+    private var made: Task<any PaperSearcher, Never>?
+
+    init(_ make: @escaping @Sendable () async -> any PaperSearcher) { self.make = make }
+
+    private func searcher() async -> any PaperSearcher {
+        if let made { return await made.value }
+        let task = Task { [make] in await make() }
+        made = task
+        return await task.value
+    }
+
+    nonisolated func search(_ query: SearchQuery, mode: SearchMode, offset: Int, limit: Int) async throws
+        -> SearchOutcome
+    {
+        try await searcher().search(query, mode: mode, offset: offset, limit: limit)
+    }
+
+    nonisolated func similar(to id: PaperID, limit: Int) async throws -> [(paper: StoredPaper, similarity: Double)] {
+        try await searcher().similar(to: id, limit: limit)
+    }
+
+    nonisolated func semanticStatus() async -> SemanticStatus { await searcher().semanticStatus() }
 }
 
 /// The parts of a digest run besides the store and the mailer.

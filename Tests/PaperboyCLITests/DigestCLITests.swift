@@ -175,6 +175,27 @@ struct DigestCLITests {
         #expect(messages.first?.recipients == ["ada@example.org"])
     }
 
+    /// A subscriber's topic goes through the search `serve` uses (keyword here, without a model), loaded only then.
+    @Test(.timeLimit(.minutes(5)))
+    func aTopicDigestHoldsTheMatchingPapers() async throws {
+        let dir = try CLI.temporaryDirectory()
+        let db = try await Self.database([], in: dir)
+        let store = try SQLiteStore(path: db)
+        let at = Fixtures.date("2026-11-19T00:00:00Z")
+        let topic = try DigestTopic.make(query: "surface codes", categories: []).get()
+        let asked = try await store.requestSubscription(
+            email: "q@example.org", settings: SubscriptionSettings(frequency: .daily, topic: topic), nonce: "n", at: at)
+        _ = try await store.confirmSubscription(id: asked.id, nonce: "n", at: at)
+        let preview = try await CLI.run([
+            "digest", "preview", "--database", db, "--period", "daily", "--date", Self.date, "--email",
+            "q@example.org", "--mail-from", "papers@example.org", "--base-url", "https://papers.example.org",
+            "--model", "/nonexistent",
+        ])
+        #expect(preview.status == 0, "\(preview.stderr)")
+        #expect(preview.stdout.contains("Quantum Error Correction at Scale"))
+        #expect(!preview.stdout.contains("Attention Is All You Need"))
+    }
+
     /// `digest preview` prints the MIME message, which Python's `email` parser reads as multipart/alternative with
     /// the one-click unsubscribe headers.
     @Test(.timeLimit(.minutes(5)))
