@@ -311,3 +311,14 @@ enum Digits {
         return value
     }
 }
+
+extension Day {
+    /// English month names, whatever the machine's locale.
+    public static let monthNames = [
+        "January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+        "November", "December",
+    ]
+
+    /// `October 22, 2025`: how pages and mails write a day.
+    public var longDescription: String { "\(Day.monthNames[month - 1]) \(day), \(year)" }
+}

@@ -102,3 +102,10 @@ extension StringProtocol {
         return String(self[start...end])
     }
 }
+
+extension PaperID {
+    /// The paper's abstract page on arXiv.
+    public var arxivAbstractURL: String { "https://arxiv.org/abs/\(rawValue)" }
+    /// The paper's PDF on arXiv.
+    public var arxivPDFURL: String { "https://arxiv.org/pdf/\(rawValue)" }
+}

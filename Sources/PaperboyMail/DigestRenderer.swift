@@ -21,8 +21,8 @@ public struct DigestRenderer: Sendable {
     /// October 20, 2025".
     public func subject(_ period: DigestPeriod) -> String {
         switch period.frequency {
-        case .daily: "\(siteName) daily digest: \(Self.longDate(period.start))"
-        case .weekly: "\(siteName) weekly digest: week of \(Self.longDate(period.start))"
+        case .daily: "\(siteName) daily digest: \(period.start.longDescription)"
+        case .weekly: "\(siteName) weekly digest: week of \(period.start.longDescription)"
         }
     }
 
@@ -74,16 +74,6 @@ public struct DigestRenderer: Sendable {
             headers: headers, messageID: messageID)
     }
 
-    static let months = [
-        "January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November",
-        "December",
-    ]
-
-    /// `October 22, 2025`, in English whatever the machine's locale.
-    static func longDate(_ day: Day) -> String {
-        "\(months[max(0, min(11, day.month - 1))]) \(day.day), \(day.year)"
-    }
-
     /// The host of the site's URL, for the `List-Id` header.
     static func listDomain(_ home: String) -> String {
         URL(string: home)?.host ?? "localhost"
@@ -130,9 +120,9 @@ struct DigestModel {
         self.subject = subject
         heading =
             switch period.frequency {
-            case .daily: "Papers of \(DigestRenderer.longDate(period.start))"
+            case .daily: "Papers of \(period.start.longDescription)"
             case .weekly:
-                "Papers of the week of \(DigestRenderer.longDate(period.start))"
+                "Papers of the week of \(period.start.longDescription)"
             }
         items = papers.enumerated().map { index, stored in
             let paper = stored.paper
@@ -143,7 +133,7 @@ struct DigestModel {
                 number: index + 1, title: paper.title, byline: stored.organization?.fullname ?? authors,
                 upvotes: stored.upvotes, votesLabel: stored.upvotes == 1 ? "upvote" : "upvotes",
                 summary: DigestModel.summary(stored.keySentence ?? paper.abstract, paper.abstract),
-                url: links.paper(paper.id), arxiv: SiteLinksArxiv.abstract(paper.id), pdf: SiteLinksArxiv.pdf(paper.id),
+                url: links.paper(paper.id), arxiv: paper.id.arxivAbstractURL, pdf: paper.id.arxivPDFURL,
                 categories: paper.categories.prefix(3).joined(separator: " · "))
         }
         home = links.home
@@ -169,12 +159,6 @@ struct DigestModel {
         if !topic.categories.isEmpty { parts.append("in " + topic.categories.joined(separator: " or ")) }
         return parts.isEmpty ? nil : parts.joined(separator: " ")
     }
-}
-
-/// arXiv's own links to a paper.
-enum SiteLinksArxiv {
-    static func abstract(_ id: PaperID) -> String { "https://arxiv.org/abs/\(id.rawValue)" }
-    static func pdf(_ id: PaperID) -> String { "https://arxiv.org/pdf/\(id.rawValue)" }
 }
 
 /// A digest's text and HTML written once, with marks where each subscriber's own links go.

@@ -370,14 +370,9 @@ struct PaginationView {
 }
 
 enum Format {
-    static let monthNames = [
-        "January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-        "November", "December",
-    ]
+    static func longDate(_ day: Day) -> String { day.longDescription }
 
-    static func longDate(_ day: Day) -> String { "\(monthNames[day.month - 1]) \(day.day), \(day.year)" }
-
-    static func month(_ month: Month) -> String { "\(monthNames[month.month - 1]) \(month.year)" }
+    static func month(_ month: Month) -> String { "\(Day.monthNames[month.month - 1]) \(month.year)" }
 
     static func period(_ period: ListingPeriod) -> String {
         switch period {

@@ -280,8 +280,8 @@ public enum SiteURL: Sendable, Hashable {
     /// The absolute URL, for feeds, sitemaps and `Link` headers.
     public func absolute(_ config: WebConfiguration) -> String { config.siteRoot + relative }
 
-    public static func arxivAbstract(_ id: PaperID) -> String { "https://arxiv.org/abs/\(id.rawValue)" }
-    public static func arxivPDF(_ id: PaperID) -> String { "https://arxiv.org/pdf/\(id.rawValue)" }
+    public static func arxivAbstract(_ id: PaperID) -> String { id.arxivAbstractURL }
+    public static func arxivPDF(_ id: PaperID) -> String { id.arxivPDFURL }
 
     /// A link to somewhere else taken from ingested data: only an absolute http(s) URL with a host, else nil
     /// (a `javascript:` or `data:` value never becomes a link).
