@@ -114,6 +114,13 @@ public enum CommentMarkdown {
         return trimmed.count >= length && trimmed.allSatisfy { $0 == "`" }
     }
 
+    /// `text` with `&`, `<`, `>`, `"` and `'` escaped: safe in HTML text and quoted attribute values.
+    public static func escaped(_ text: String) -> String {
+        var out = ""
+        appendEscaped(ArraySlice(Array(text.unicodeScalars)), to: &out)
+        return out
+    }
+
     static func appendEscaped(_ scalars: ArraySlice<Unicode.Scalar>, to out: inout String) {
         for scalar in scalars {
             switch scalar {

@@ -206,18 +206,5 @@ public struct DigestBody: Sendable {
     }
 
     /// A URL as an HTML attribute value holds it.
-    static func attribute(_ url: String) -> String {
-        var out = ""
-        for character in url {
-            switch character {
-            case "&": out += "&amp;"
-            case "\"": out += "&quot;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "'": out += "&#39;"
-            default: out.append(character)
-            }
-        }
-        return out
-    }
+    static func attribute(_ url: String) -> String { CommentMarkdown.escaped(url) }
 }
