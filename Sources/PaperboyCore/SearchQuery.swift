@@ -31,6 +31,8 @@ public struct SearchQuery: Hashable, Sendable {
     /// Match papers with any of the terms (ranked by BM25) instead of all of them. Hybrid search asks this of its
     /// keyword half, so that a question in a person's own words still brings keyword evidence.
     public var matchesAnyTerm = false
+    /// How matches are ordered (set by the page or API, not by the query text).
+    public var sort: SearchSort = .relevance
 
     public init() {}
 

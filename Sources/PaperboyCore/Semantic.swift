@@ -89,11 +89,14 @@ public struct SearchOutcome: Sendable {
     public var mode: SearchMode
     /// Said to the person searching when the mode differs from the one asked for.
     public var note: String?
+    /// True when `page.total` is an estimate (shown as "about N results").
+    public var totalIsEstimated: Bool
 
-    public init(page: ResultPage<RankedHit>, mode: SearchMode, note: String? = nil) {
+    public init(page: ResultPage<RankedHit>, mode: SearchMode, note: String? = nil, totalIsEstimated: Bool = false) {
         self.page = page
         self.mode = mode
         self.note = note
+        self.totalIsEstimated = totalIsEstimated
     }
 }
 
@@ -130,7 +133,7 @@ public struct KeywordOnlySearcher: PaperSearcher {
         let note = mode == .keyword ? nil : "Semantic search is off (\(offReason)); these are keyword results."
         return SearchOutcome(
             page: ResultPage(items: items, total: ranking.total, offset: offset, limit: limit), mode: .keyword,
-            note: note)
+            note: note, totalIsEstimated: ranking.totalIsEstimated)
     }
 
     public func similar(to id: PaperID, limit: Int) async throws -> [(paper: StoredPaper, similarity: Double)] { [] }

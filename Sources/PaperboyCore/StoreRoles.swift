@@ -118,8 +118,9 @@ public protocol EmbeddingStore: Sendable {
 /// implements it today; Paperboy's own index implements it next, over either store.
 ///
 /// Every implementation ranks by BM25 over title, authors and abstract (best first) and orders equal scores by
-/// arXiv id, so that every backend gives the same order. Hidden papers never match. A query with filters but no words lists the papers that
-/// pass them newest first (score 0).
+/// arXiv id, so that every backend gives the same order; with ``SearchQuery/sort`` `.newest`, matches come newest
+/// featured first (then arXiv id descending). Hidden papers never match. A query with filters but no words lists
+/// the papers that pass them newest first (score 0).
 public protocol KeywordIndex: Sendable {
     /// One page of the matches of `query`, and how many matched.
     func rank(_ query: SearchQuery, offset: Int, limit: Int) async throws -> KeywordRanking
@@ -136,12 +137,19 @@ public protocol KeywordIndex: Sendable {
 /// A page of keyword matches: keys best first with their scores (higher is better), and the number of matches.
 public struct KeywordRanking: Sendable, Equatable {
     public var ranked: [ScoredKey]
+    /// Exact up to ``KeywordRanking/exactCountLimit`` matches; beyond it an index may estimate it.
     public var total: Int
+    /// True when ``total`` is an estimate.
+    public var totalIsEstimated: Bool
 
-    public init(ranked: [ScoredKey], total: Int) {
+    public init(ranked: [ScoredKey], total: Int, totalIsEstimated: Bool = false) {
         self.ranked = ranked
         self.total = total
+        self.totalIsEstimated = totalIsEstimated
     }
+
+    /// Counts up to this many matches are always exact.
+    public static let exactCountLimit = 10_000
 }
 
 /// A paper's key with its score from one ranking.
