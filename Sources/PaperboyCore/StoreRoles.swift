@@ -119,8 +119,8 @@ public protocol EmbeddingStore: Sendable {
 ///
 /// Every implementation ranks by BM25 over title, authors and abstract (best first) and orders equal scores by
 /// arXiv id, so that every backend gives the same order; with ``SearchQuery/sort`` `.newest`, matches come newest
-/// featured first (then arXiv id descending). Hidden papers never match. A query with filters but no words lists
-/// the papers that pass them newest first (score 0).
+/// featured first (then arXiv id descending), each with score 0 (no scoring is needed to order them). Hidden papers
+/// never match. A query with filters but no words lists the papers that pass them newest first (score 0).
 public protocol KeywordIndex: Sendable {
     /// One page of the matches of `query`, and how many matched.
     func rank(_ query: SearchQuery, offset: Int, limit: Int) async throws -> KeywordRanking

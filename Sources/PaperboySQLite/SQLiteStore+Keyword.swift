@@ -4,7 +4,8 @@ import PaperboyCore
 /// FTS5 is the SQLite store's keyword index: BM25 with the title weighted over authors over the abstract. Every word
 /// the person typed is passed to FTS5 as a quoted string, so no input is ever FTS5 syntax.
 extension SQLiteStore {
-    /// One page of matches, best first, equal scores by arXiv id; filters alone list newest first.
+    /// One page of matches, best first, equal scores by arXiv id; filters alone, and any query sorted `.newest`, list
+    /// newest featured first (score 0).
     public func rank(_ query: SearchQuery, offset: Int, limit: Int) async throws -> KeywordRanking {
         let match = FTSExpression(query)
         // Authors and excluded words are part of the MATCH expression when there is one.
@@ -46,6 +47,18 @@ extension SQLiteStore {
         return try await pool.read { db in
             let total = try Int.fetchOne(db, sql: count, arguments: countArguments) ?? 0
             guard window > 0, offset < total else { return KeywordRanking(ranked: [], total: total) }
+            if query.sort == .newest {
+                // No scores: the papers table's order, read for the matches that pass the filters.
+                let keys = try Int64.fetchAll(
+                    db,
+                    sql: """
+                        SELECT p.rowid FROM papers_fts JOIN papers p ON p.rowid = papers_fts.rowid
+                        WHERE papers_fts MATCH ?\(filters.andSQL) AND \(PaperRow.visible("p.rowid"))
+                        ORDER BY p.featured_at DESC, p.id DESC LIMIT ? OFFSET ?
+                        """,
+                    arguments: matchArguments + [limit, offset])
+                return KeywordRanking(ranked: keys.map { ScoredKey(key: $0, score: 0) }, total: total)
+            }
             let score = "bm25(papers_fts, 10.0, 4.0, 1.0)"
             var rows = try Self.scored(
                 db, sql: "SELECT papers_fts.rowid, \(score) AS score FROM \(from) ORDER BY score LIMIT ?",

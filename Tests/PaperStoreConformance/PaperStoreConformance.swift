@@ -266,6 +266,38 @@ public enum PaperStoreConformance {
             }
             #expect(paged == expected)
         },
+        RoleCheck("sorted newest, matches come newest featured first, then by arXiv id descending") { store in
+            try await store.migrate()
+            _ = try await store.upsert([
+                // The title match ranks first by relevance, yet is the oldest.
+                Fixtures.paper("2611.00500", title: "Sparse attention", versions: [(1, "2026-11-10T00:00:00Z")]),
+                Fixtures.paper(
+                    "2611.00600", title: "Other", abstract: "Sparse methods.", categories: ["math.OC"],
+                    versions: [(1, "2026-11-15T00:00:00Z")]),
+                Fixtures.paper(
+                    "2611.00700", title: "Another", abstract: "Sparse, too.", versions: [(1, "2026-11-15T00:00:00Z")]),
+                Fixtures.paper("2611.00800", title: "Unrelated", versions: [(1, "2026-11-20T00:00:00Z")]),
+            ])
+            func newest(_ text: String, offset: Int = 0, limit: Int = 10) async throws -> KeywordRanking {
+                var query = SearchQuery(parsing: text)
+                query.sort = .newest
+                return try await store.rank(query, offset: offset, limit: limit)
+            }
+            func rankedIDs(_ ranking: KeywordRanking) async throws -> [String] {
+                let papers = try await store.papers(keys: ranking.ranked.map(\.key))
+                return ranking.ranked.compactMap { papers[$0.key]?.paper.id.rawValue }
+            }
+            #expect(try await searchIDs(store, "sparse").first == "2611.00500")
+            let all = try await newest("sparse")
+            #expect(try await rankedIDs(all) == ["2611.00700", "2611.00600", "2611.00500"])
+            #expect(all.total == 3 && !all.totalIsEstimated)
+            #expect(all.ranked.allSatisfy { $0.score == 0 })
+            let second = try await newest("sparse", offset: 1, limit: 1)
+            #expect(try await rankedIDs(second) == ["2611.00600"] && second.total == 3)
+            #expect(try await rankedIDs(try await newest("sparse cat:cs.LG")) == ["2611.00700", "2611.00500"])
+            #expect(try await rankedIDs(try await newest("sparse attention -methods")) == ["2611.00500"])
+            #expect(try await rankedIDs(try await newest("sparse", offset: 3)).isEmpty)
+        },
         RoleCheck("a bulk load becomes searchable when it ends") { store in
             try await store.migrate()
             try await store.beginBulkLoad()
