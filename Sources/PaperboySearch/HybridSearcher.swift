@@ -133,6 +133,10 @@ public struct HybridSearcher: PaperSearcher {
     /// Throws ``SearchError`` before doing any work when `offset + limit` goes past
     /// ``SearchLimits/maxReachableResults`` or the words are longer than ``SearchLimits/maxQueryLength``; neither
     /// the keyword side nor the vector index is ever asked for more than that many candidates.
+    ///
+    /// Sorted `.newest`, keyword mode lists every match newest first (the index does); hybrid and semantic modes
+    /// order their candidates newest first. Those candidates are the best ones of a pool that does not depend on
+    /// the page (as it does by relevance), so that every page is a slice of the same list.
     public func search(_ query: SearchQuery, mode: SearchMode, offset: Int, limit: Int) async throws -> SearchOutcome {
         let reach = try SearchError.reachable(offset: offset, limit: limit)
         let text = Self.semanticText(query)
@@ -145,11 +149,11 @@ public struct HybridSearcher: PaperSearcher {
             return try await keywordOnly.search(
                 query, mode: engine == nil ? mode : .keyword, offset: offset, limit: limit)
         }
-        let pool = candidatePool(reach: reach)
+        let pool = candidatePool(reach: query.sort == .newest ? limit : reach)
         async let keywordRanked = keywordCandidates(query, mode: mode, limit: pool)
         async let semanticRanked = semanticKeys(query, text: text, engine: engine, limit: pool)
         let (keywordRanking, semantic) = try await (keywordRanked, semanticRanked)
-        let fused: [ScoredKey] =
+        var fused: [ScoredKey] =
             mode == .hybrid
             ? RankFusion.reciprocal(
                 [keywordRanking.ranked.map(\.key), semantic.hits.map(\.key)], weights: [keywordWeight, 1]
@@ -158,6 +162,7 @@ public struct HybridSearcher: PaperSearcher {
         let total =
             mode == .hybrid
             ? Set(keywordRanking.ranked.map(\.key)).union(semantic.hits.map(\.key)).count : semantic.hits.count
+        if query.sort == .newest { fused = try await newestFirst(fused) }
         let pageKeys = Array(fused.dropFirst(offset).prefix(limit))
         let similarities = Dictionary(semantic.hits.map { ($0.key, $0.similarity) }, uniquingKeysWith: { a, _ in a })
         let vector = semantic.vector
@@ -168,13 +173,30 @@ public struct HybridSearcher: PaperSearcher {
         return SearchOutcome(
             page: ResultPage(
                 items: items, total: max(total, min(keywordRanking.total, pool)), offset: offset, limit: limit),
-            mode: mode)
+            mode: mode, totalIsEstimated: mode == .hybrid && keywordRanking.totalIsEstimated)
     }
 
-    /// The keyword ranking fused in hybrid mode: papers that match any of the words.
+    /// The keyword ranking fused in hybrid mode: the best papers that match any of the words (by relevance whatever
+    /// the query's sort: the candidates are ordered afterwards).
     func keywordCandidates(_ query: SearchQuery, mode: SearchMode, limit: Int) async throws -> KeywordRanking {
-        mode == .hybrid
-            ? try await keyword.rank(query.anyTerm, offset: 0, limit: limit) : KeywordRanking(ranked: [], total: 0)
+        guard mode == .hybrid else { return KeywordRanking(ranked: [], total: 0) }
+        var best = query.anyTerm
+        best.sort = .relevance
+        return try await keyword.rank(best, offset: 0, limit: limit)
+    }
+
+    /// Candidates newest featured first, then arXiv id descending (the order of a keyword ranking sorted `.newest`);
+    /// keys of no stored paper (hidden since they were ranked) go last, as they came. Reads at most the candidates'
+    /// papers, which the pool bounds.
+    func newestFirst(_ ranked: [ScoredKey]) async throws -> [ScoredKey] {
+        let found = try await papers.papers(keys: ranked.map(\.key))
+        let dated = ranked.compactMap { scored in
+            found[scored.key].map { (scored: scored, featuredAt: $0.paper.featuredAt, id: $0.paper.id.rawValue) }
+        }
+        let sorted = dated.sorted { a, b in
+            a.featuredAt != b.featuredAt ? a.featuredAt > b.featuredAt : a.id > b.id
+        }.map(\.scored)
+        return sorted + ranked.filter { found[$0.key] == nil }
     }
 
     /// Nearest papers to the query that pass its filters.

@@ -189,6 +189,53 @@ struct HybridSearcherTests {
         #expect(await store.calls.ranks == [[0, 100], [0, 100], [0, 100], [0, 200]])
     }
 
+    @Test("newest first: hybrid and semantic order their candidates by date, the same pool on every page")
+    func newestFirst() async throws {
+        // Featured days: 5 newest, then 3 and 2 on the same day (arXiv id descending: 3 first), 1, 4, 6.
+        let days: [PaperKey: Double] = [1: 10, 2: 20, 3: 20, 4: 5, 5: 30, 6: 1]
+        var papers: [PaperKey: StoredPaper] = [:]
+        for (key, title) in Self.titles {
+            var paper = FakeStore.paper(key, title: title)
+            paper.paper.featuredAt = Date(timeIntervalSince1970: 1_735_689_600 + (days[key] ?? 0) * 86_400)
+            papers[key] = paper
+        }
+        let store = FakeStore(papers: papers, vectors: Self.paperVectors, keywordRanking: [6, 1])
+        let searcher = HybridSearcher(store: store, engine: Self.engine())
+        var query = SearchQuery(parsing: Self.queryText)
+        query.sort = .newest
+        let hybrid = try await searcher.search(query, mode: .hybrid, offset: 0, limit: 10)
+        #expect(Self.keys(hybrid) == [5, 3, 2, 1, 4, 6])
+        #expect(hybrid.page.total == 6 && !hybrid.totalIsEstimated)
+        // Each result keeps its fused score.
+        #expect(abs(hybrid.page.items[3].score - (1.0 / 65 + 0.5 / 62)) < 1e-12)
+        let second = try await searcher.search(query, mode: .hybrid, offset: 2, limit: 2)
+        #expect(Self.keys(second) == [2, 1] && second.page.total == 6)
+        let semantic = try await searcher.search(query, mode: .semantic, offset: 0, limit: 10)
+        #expect(Self.keys(semantic) == [5, 3, 2, 1, 4])
+        // The keyword half gives its best candidates (by relevance); the pool does not grow with the offset.
+        _ = try await searcher.search(query, mode: .hybrid, offset: 150, limit: 50)
+        #expect(await store.rankedQueries.map(\.sort) == [.relevance, .relevance, .relevance])
+        #expect(await store.calls.ranks == [[0, 100], [0, 100], [0, 100]])
+        // Keyword mode leaves the order to the index.
+        _ = try await searcher.search(query, mode: .keyword, offset: 0, limit: 10)
+        #expect(await store.rankedQueries.last?.sort == .newest)
+    }
+
+    @Test("an estimated keyword total makes the hybrid and keyword totals estimated; semantic totals are exact")
+    func estimatedTotals() async throws {
+        let store = FakeStore(
+            papers: Dictionary(
+                uniqueKeysWithValues: Self.titles.map { ($0.key, FakeStore.paper($0.key, title: $0.value)) }),
+            vectors: Self.paperVectors, keywordRanking: [6, 1], estimatesTotal: true)
+        let searcher = HybridSearcher(store: store, engine: Self.engine())
+        let query = SearchQuery(parsing: Self.queryText)
+        #expect(try await searcher.search(query, mode: .hybrid, offset: 0, limit: 10).totalIsEstimated)
+        #expect(try await searcher.search(query, mode: .keyword, offset: 0, limit: 10).totalIsEstimated)
+        #expect(try await searcher.search(query, mode: .semantic, offset: 0, limit: 10).totalIsEstimated == false)
+        let exact = HybridSearcher(store: Self.store(), engine: Self.engine())
+        #expect(try await exact.search(query, mode: .hybrid, offset: 0, limit: 10).totalIsEstimated == false)
+    }
+
     @Test("a failing keyword index fails the search in every mode; nothing is half-served")
     func failingKeywordIndex() async throws {
         let store = Self.store(failsKeyword: true)

@@ -27,6 +27,8 @@ actor FakeStore: KeywordIndex, KeyedPapers, EmbeddingStore {
     /// Highlights the keyword side gives, by key.
     var marks: [PaperKey: Highlights] = [:]
     var failsKeyword = false
+    /// Whether rankings say their total is an estimate.
+    var estimatesTotal = false
     /// The queries the searcher gave `rank`, `keys(passingFiltersOf:)` and `highlights`, in order.
     var rankedQueries: [SearchQuery] = []
     var filteredQueries: [SearchQuery] = []
@@ -34,7 +36,8 @@ actor FakeStore: KeywordIndex, KeyedPapers, EmbeddingStore {
 
     init(
         papers: [PaperKey: StoredPaper] = [:], vectors: [PaperKey: [Float]] = [:], keywordRanking: [PaperKey] = [],
-        allowed: Set<PaperKey>? = nil, marks: [PaperKey: Highlights] = [:], failsKeyword: Bool = false
+        allowed: Set<PaperKey>? = nil, marks: [PaperKey: Highlights] = [:], failsKeyword: Bool = false,
+        estimatesTotal: Bool = false
     ) {
         papersByKey = papers
         self.vectors = vectors
@@ -42,6 +45,7 @@ actor FakeStore: KeywordIndex, KeyedPapers, EmbeddingStore {
         self.allowed = allowed
         self.marks = marks
         self.failsKeyword = failsKeyword
+        self.estimatesTotal = estimatesTotal
     }
 
     static func paper(_ key: PaperKey, title: String) -> StoredPaper {
@@ -61,7 +65,7 @@ actor FakeStore: KeywordIndex, KeyedPapers, EmbeddingStore {
         let keys = keywordRanking.dropFirst(offset).prefix(limit)
         return KeywordRanking(
             ranked: keys.enumerated().map { ScoredKey(key: $1, score: Double(keywordRanking.count - offset - $0)) },
-            total: keywordRanking.count)
+            total: keywordRanking.count, totalIsEstimated: estimatesTotal)
     }
 
     func keys(passingFiltersOf query: SearchQuery) async throws -> Set<PaperKey>? {
