@@ -60,6 +60,8 @@ struct APITests {
         ("/api/papers/search?q=x&limit=121", "limit must be an integer from 1 to 120"),
         ("/api/papers?cursor=garbage", "cursor is not valid: use the one given in the Link header"),
         ("/api/papers/search?q=x&mode=fuzzy", "mode must be hybrid, keyword or semantic"),
+        ("/api/papers/search?q=x&sort=oldest", "sort must be relevance or newest"),
+        ("/api/papers/search?q=x&sort=Newest", "sort must be relevance or newest"),
         ("/api/papers/2611.00001/similar?limit=0", "limit must be an integer from 1 to 50"),
     ])
     func badParametersAre400WithAnError(uri: String, message: String) async throws {

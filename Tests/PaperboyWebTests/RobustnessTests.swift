@@ -54,6 +54,7 @@ struct BoundaryTests {
             // Search
             ("/search?q=neural&page=201", 400, "page must be an integer from 1 to 200"),
             ("/search?q=neural&mode=fuzzy", 400, "is not a search mode"),
+            ("/search?q=neural&sort=fuzzy", 400, "“fuzzy” is not a search order (relevance or newest)."),
             ("/search?q=" + String(repeating: "a", count: 1_001), 400, "q must be at most 1000 characters"),
             ("/search?q=after:0999-01-01%20neural", 200, "Ignored after:0999-01-01"),
             ("/feeds/search.xml?q=" + String(repeating: "a", count: 1_001), 400, "q must be at most 1000 characters"),
@@ -75,6 +76,7 @@ struct BoundaryTests {
             ("/api/daily_papers?date=2026-11-20&month=2026-11", 400, "give at most one of date, week and month"),
             ("/api/papers/search?q=neural&limit=121", 400, "limit must be an integer from 1 to 120"),
             ("/api/papers/search?q=neural&mode=x", 400, "mode must be hybrid, keyword or semantic"),
+            ("/api/papers/search?q=neural&sort=x", 400, "sort must be relevance or newest"),
             ("/api/papers/search?q=" + String(repeating: "ab ", count: 400), 400, "q must be at most 1000 characters"),
             ("/api/papers?limit=1001", 400, "limit must be an integer from 1 to 1000"),
             ("/api/papers?cursor=-62135596800001_2611.00001", 400, "cursor is not valid"),

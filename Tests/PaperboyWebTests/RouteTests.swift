@@ -122,6 +122,7 @@ struct RouteTests {
         .author("Ada Lovelace"), .author("Zoë Ünal / R&D", page: 2),
         .category("cs.LG"), .category("cs.LG", page: 3),
         .search("graph neural+nets"), .search("galaxy", mode: .keyword, page: 2),
+        .search("galaxy", mode: .semantic, sort: .newest, page: 3),
         .dailyFeed, .categoryFeed("cs.LG"), .searchFeed("quantum error"), .stylesheet,
         .apiPapers(after: cursor, limit: 10), .openAPI, .health, .sitemap,
         .trending(), .trending(page: 2), .login(next: "/papers?date=2026-11-20"), .loginTwoFactor(next: nil),
@@ -196,5 +197,9 @@ struct RouteTests {
             SiteURL.apiPapers(after: Self.cursor, limit: 10).relative
                 == "/api/papers?cursor=1763600000000_2611.00001&limit=10")
         #expect(SiteURL.categoryFeed("a b").relative == "/feeds/categories/a%20b.xml")
+        #expect(
+            SiteURL.search("a b", mode: .keyword, sort: .newest, page: 2).relative
+                == "/search?q=a%20b&mode=keyword&sort=newest&page=2")
+        #expect(SiteURL.search("a b", sort: .relevance).relative == "/search?q=a%20b")
     }
 }

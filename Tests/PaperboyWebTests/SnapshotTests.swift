@@ -92,7 +92,7 @@ struct SnapshotTests {
             page: ResultPage(items: [hit], total: 51, offset: 0, limit: 50), mode: .keyword,
             note: "Semantic search is off (no embedding model is loaded); these are keyword results.")
         let model = SearchPageModel(
-            config: Self.config, text: text, query: SearchQuery(parsing: text), mode: .hybrid,
+            config: Self.config, text: text, query: SearchQuery(parsing: text), mode: .hybrid, sort: .relevance,
             window: PageWindow(page: 1), outcome: outcome, semantic: .off(reason: "no embedding model is loaded"))
         try Snapshot.check(try await Self.render(model, "search"), named: "search")
     }

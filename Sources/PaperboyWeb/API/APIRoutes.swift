@@ -43,6 +43,13 @@ enum JSON {
     }
 }
 
+extension HTTPField.Name {
+    /// The mode a search ran in (keyword when semantic search is off).
+    static let xSearchMode = HTTPField.Name("X-Search-Mode")!
+    static let xTotalCount = HTTPField.Name("X-Total-Count")!
+    static let xTotalCountEstimated = HTTPField.Name("X-Total-Count-Estimated")!
+}
+
 /// The `sort` of `/api/daily_papers`, by Hugging Face's names.
 enum APISort: String, CaseIterable {
     case publishedAt
@@ -211,11 +218,15 @@ struct APIRoutes<Store: SiteStore>: Sendable {
         let mode = try Parameters(request: request).choice("mode", default: SearchMode.hybrid) { _ in
             APIError.badRequest("mode must be hybrid, keyword or semantic")
         }
-        let query = SearchQuery(parsing: try Parameters(request: request).searchText())
-        guard !query.isEmpty else { return try JSON.rendered([APIDailyItem]()) }
+        let sort = try Parameters(request: request).choice("sort", default: SearchSort.relevance) { _ in
+            APIError.badRequest("sort must be relevance or newest")
+        }
+        var query = SearchQuery(parsing: try Parameters(request: request).searchText())
+        query.sort = sort
+        guard !query.isEmpty else { return try JSON.rendered([APIDailyItem](), headers: Self.totalHeaders(0)) }
         let outcome = try await site.searcher.search(query, mode: mode, offset: 0, limit: limit)
-        var headers = HTTPFields()
-        headers[HTTPField.Name("X-Search-Mode")!] = outcome.mode.rawValue
+        var headers = Self.totalHeaders(outcome.page.total, estimated: outcome.totalIsEstimated)
+        headers[.xSearchMode] = outcome.mode.rawValue
         let voted = try await voted(viewer, outcome.page.items.map(\.paper))
         return JSON.written(
             outcome.page.items.map { hit in
@@ -224,6 +235,15 @@ struct APIRoutes<Store: SiteStore>: Sendable {
                     why: APIWhy(mode: outcome.mode.rawValue, matchedTerms: hit.matchedTerms, similarity: hit.similarity)
                 )
             }, headers: headers)
+    }
+
+    /// `X-Total-Count`: how many papers matched (of which the answer holds the first `limit`), and
+    /// `X-Total-Count-Estimated: true` when that number is an estimate.
+    static func totalHeaders(_ total: Int, estimated: Bool = false) -> HTTPFields {
+        var headers = HTTPFields()
+        headers[.xTotalCount] = String(total)
+        if estimated { headers[.xTotalCountEstimated] = "true" }
+        return headers
     }
 
     func similar(_ id: PaperID, _ request: Request) async throws -> Rendered {

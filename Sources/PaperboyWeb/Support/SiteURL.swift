@@ -126,7 +126,7 @@ public enum SiteURL: Sendable, Hashable {
     case paperMarkdown(PaperID)
     case author(String, page: Int = 1)
     case category(String, page: Int = 1)
-    case search(String, mode: SearchMode = .hybrid, page: Int = 1)
+    case search(String, mode: SearchMode = .hybrid, sort: SearchSort = .relevance, page: Int = 1)
     case trending(page: Int = 1)
     /// The sign-in page, coming back to `next` (a path of this site) afterwards.
     case login(next: String?)
@@ -262,9 +262,9 @@ public enum SiteURL: Sendable, Hashable {
         case .paperMarkdown(let id): route.path(id.rawValue + ".md")
         case .author(let name, let page): route.path(SiteURL.segment(name)) + SiteURL.page(page, "?")
         case .category(let name, let page): route.path(SiteURL.segment(name)) + SiteURL.page(page, "?")
-        case .search(let q, let mode, let page):
+        case .search(let q, let mode, let sort, let page):
             route.pattern + "?q=\(SiteURL.query(q))" + (mode == .hybrid ? "" : "&mode=\(mode.rawValue)")
-                + SiteURL.page(page, "&")
+                + (sort == .relevance ? "" : "&sort=\(sort.rawValue)") + SiteURL.page(page, "&")
         case .categoryFeed(let name): route.path(SiteURL.segment(name) + ".xml")
         case .searchFeed(let q): route.pattern + "?q=\(SiteURL.query(q))"
         case .apiPapers(let cursor, let limit): route.pattern + "?cursor=\(SiteURL.query(cursor.token))&limit=\(limit)"
