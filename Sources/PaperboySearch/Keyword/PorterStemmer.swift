@@ -58,19 +58,14 @@ private struct Stem {
 
     // MARK: Letters and measures
 
-    private static let a = UInt8(ascii: "a")
-    private static let e = UInt8(ascii: "e")
-    private static let i = UInt8(ascii: "i")
-    private static let o = UInt8(ascii: "o")
-    private static let u = UInt8(ascii: "u")
-    private static let y = UInt8(ascii: "y")
+    /// a, e, i, o, u as bits 0, 4, 8, 14, 20 (their offsets from a).
+    private static let vowelBits: UInt32 = 0x10_4111
 
+    @inline(__always)
     private static func isVowel(_ byte: UInt8, yIsVowel: Bool) -> Bool {
-        switch byte {
-        case a, e, i, o, u: true
-        case y: yIsVowel
-        default: false
-        }
+        let offset = byte &- UInt8(ascii: "a")
+        guard offset < 26 else { return false }
+        return vowelBits >> offset & 1 != 0 || (yIsVowel && byte == UInt8(ascii: "y"))
     }
 
     /// The index just past the first vowel-then-consonant run in `bytes[start..<end]`, or nil when there is none.
@@ -112,7 +107,7 @@ private struct Stem {
     private func endsConsonantVowelConsonant(_ length: Int) -> Bool {
         guard length > 0 else { return false }
         switch bytes[length - 1] {
-        case UInt8(ascii: "w"), UInt8(ascii: "x"), Self.y: return false
+        case UInt8(ascii: "w"), UInt8(ascii: "x"), UInt8(ascii: "y"): return false
         default: break
         }
         var pattern = 0
@@ -126,10 +121,11 @@ private struct Stem {
         return pattern == 0b101
     }
 
+    @inline(__always)
     private func holds(_ condition: Condition, stem length: Int) -> Bool {
         switch condition {
         case .always: true
-        case .measureAbove0: measure(length) > 0
+        case .measureAbove0: endOfVowelConsonant(from: 0, to: length, previousIsConsonant: false) != nil
         case .measureAbove1: measure(length) > 1
         case .measureAbove1EndingSOrT:
             (bytes[length - 1] == UInt8(ascii: "s") || bytes[length - 1] == UInt8(ascii: "t")) && measure(length) > 1
@@ -142,6 +138,7 @@ private struct Stem {
     private var last: UInt8 { bytes[count - 1] }
 
     /// Whether the word ends with `suffix` with at least one byte before it.
+    @inline(__always)
     private func ends(with suffix: StaticString) -> Bool {
         let length = suffix.utf8CodeUnitCount
         guard count > length else { return false }
@@ -154,6 +151,7 @@ private struct Stem {
         return true
     }
 
+    @inline(__always)
     private mutating func replaceEnd(from stem: Int, with replacement: StaticString) {
         let letters = replacement.utf8Start
         for index in 0..<replacement.utf8CodeUnitCount {
@@ -164,6 +162,7 @@ private struct Stem {
 
     /// One rule of a step: when the word ends with `suffix`, replaces it with `replacement` if the stem before it
     /// meets `condition`. Returns whether the suffix matched, which ends the step whether or not it was replaced.
+    @inline(__always)
     private mutating func rule(_ suffix: StaticString, _ replacement: StaticString, _ condition: Condition) -> Bool {
         guard ends(with: suffix) else { return false }
         let stem = count - suffix.utf8CodeUnitCount
@@ -171,17 +170,33 @@ private struct Stem {
         return true
     }
 
-    /// The byte before the last, which picks the rules a step tries; nil for a one-byte word (no rule matches it).
-    private var penultimate: UInt8? { count >= 2 ? bytes[count - 2] : nil }
+    /// Whether the last byte is one of the letters in `letters` (bit n for the letter n places after a): a quick test
+    /// that lets most words skip a step none of whose suffixes they can end with.
+    @inline(__always)
+    private func endsWithLetter(in letters: UInt32) -> Bool {
+        let offset = last &- UInt8(ascii: "a")
+        return offset < 26 && letters >> offset & 1 != 0
+    }
+
+    /// The last letters of step 2's suffixes (l, i, r, n, m, s), step 3's (l, s, e, i) and step 4's (l, e, r, c,
+    /// t, n, u, i, m, s), as sets for ``endsWithLetter(in:)``.
+    private static let step2Endings: UInt32 = 0x63900
+    private static let step3Endings: UInt32 = 0x40910
+    private static let step4Endings: UInt32 = 0x1E3914
+
+    /// The byte before the last, which picks the rules a step tries; 0 for a one-byte word (no rule matches it).
+    private var penultimate: UInt8 { count >= 2 ? bytes[count - 2] : 0 }
 
     // MARK: Steps
 
     /// sses → ss, ies → i, ss → ss, s → (none); "es" loses only its s.
+    @inline(__always)
     mutating func step1a() {
-        guard last == UInt8(ascii: "s"), let before = penultimate else { return }
-        if before == Self.e {
+        guard last == UInt8(ascii: "s") else { return }
+        let before = penultimate
+        if before == UInt8(ascii: "e") {
             let sses = count > 4 && bytes[count - 4] == UInt8(ascii: "s") && bytes[count - 3] == UInt8(ascii: "s")
-            let ies = count > 3 && bytes[count - 3] == Self.i
+            let ies = count > 3 && bytes[count - 3] == UInt8(ascii: "i")
             count -= sses || ies ? 2 : 1
         } else if before != UInt8(ascii: "s") {
             count -= 1
@@ -189,9 +204,10 @@ private struct Stem {
     }
 
     /// (m>0) eed → ee; (*v*) ed → (none); (*v*) ing → (none). Returns whether "ed" or "ing" went.
+    @inline(__always)
     mutating func step1b() -> Bool {
         switch penultimate {
-        case Self.e:
+        case UInt8(ascii: "e"):
             if ends(with: "eed") {
                 if holds(.measureAbove0, stem: count - 3) { count -= 1 }
                 return false
@@ -212,12 +228,13 @@ private struct Stem {
 
     /// After "ed" or "ing" went: at → ate, bl → ble, iz → ize; else a double consonant (not l, s, z) loses one;
     /// else (m=1 and *o) adds e.
+    @inline(__always)
     mutating func step1bTidy() {
         let grew =
             switch penultimate {
-            case Self.a: rule("at", "ate", .always)
+            case UInt8(ascii: "a"): rule("at", "ate", .always)
             case UInt8(ascii: "b"): rule("bl", "ble", .always)
-            case Self.i: rule("iz", "ize", .always)
+            case UInt8(ascii: "i"): rule("iz", "ize", .always)
             default: false
             }
         guard !grew else { return }
@@ -231,24 +248,27 @@ private struct Stem {
             }
         }
         if measure(count) == 1, endsConsonantVowelConsonant(count) {
-            bytes[count] = Self.e
+            bytes[count] = UInt8(ascii: "e")
             count += 1
         }
     }
 
     /// (*v*) y → i.
+    @inline(__always)
     mutating func step1c() {
-        if last == Self.y, hasVowel(count - 1) { bytes[count - 1] = Self.i }
+        if last == UInt8(ascii: "y"), hasVowel(count - 1) { bytes[count - 1] = UInt8(ascii: "i") }
     }
 
     /// (m>0) double suffixes to single ones: ational → ate, ization → ize, biliti → ble, …
+    @inline(__always)
     mutating func step2() {
+        guard endsWithLetter(in: Self.step2Endings) else { return }
         switch penultimate {
-        case Self.a:
+        case UInt8(ascii: "a"):
             _ = rule("ational", "ate", .measureAbove0) || rule("tional", "tion", .measureAbove0)
         case UInt8(ascii: "c"):
             _ = rule("enci", "ence", .measureAbove0) || rule("anci", "ance", .measureAbove0)
-        case Self.e:
+        case UInt8(ascii: "e"):
             _ = rule("izer", "ize", .measureAbove0)
         case UInt8(ascii: "g"):
             _ = rule("logi", "log", .measureAbove0)
@@ -257,7 +277,7 @@ private struct Stem {
                 rule("bli", "ble", .measureAbove0) || rule("alli", "al", .measureAbove0)
                 || rule("entli", "ent", .measureAbove0) || rule("eli", "e", .measureAbove0)
                 || rule("ousli", "ous", .measureAbove0)
-        case Self.o:
+        case UInt8(ascii: "o"):
             _ =
                 rule("ization", "ize", .measureAbove0) || rule("ation", "ate", .measureAbove0)
                 || rule("ator", "ate", .measureAbove0)
@@ -274,12 +294,14 @@ private struct Stem {
     }
 
     /// (m>0) icate → ic, ative → (none), alize → al, iciti → ic, ical → ic, ful → (none), ness → (none).
+    @inline(__always)
     mutating func step3() {
+        guard endsWithLetter(in: Self.step3Endings) else { return }
         switch penultimate {
-        case Self.a: _ = rule("ical", "ic", .measureAbove0)
+        case UInt8(ascii: "a"): _ = rule("ical", "ic", .measureAbove0)
         case UInt8(ascii: "s"): _ = rule("ness", "", .measureAbove0)
         case UInt8(ascii: "t"): _ = rule("icate", "ic", .measureAbove0) || rule("iciti", "ic", .measureAbove0)
-        case Self.u: _ = rule("ful", "", .measureAbove0)
+        case UInt8(ascii: "u"): _ = rule("ful", "", .measureAbove0)
         case UInt8(ascii: "v"): _ = rule("ative", "", .measureAbove0)
         case UInt8(ascii: "z"): _ = rule("alize", "al", .measureAbove0)
         default: break
@@ -288,21 +310,23 @@ private struct Stem {
 
     /// (m>1) the last suffixes go: al, ance, ence, er, ic, able, ible, ant, ement, ment, ent, (s/t)ion, ou, ism,
     /// ate, iti, ous, ive, ize.
+    @inline(__always)
     mutating func step4() {
+        guard endsWithLetter(in: Self.step4Endings) else { return }
         switch penultimate {
-        case Self.a: _ = rule("al", "", .measureAbove1)
+        case UInt8(ascii: "a"): _ = rule("al", "", .measureAbove1)
         case UInt8(ascii: "c"): _ = rule("ance", "", .measureAbove1) || rule("ence", "", .measureAbove1)
-        case Self.e: _ = rule("er", "", .measureAbove1)
-        case Self.i: _ = rule("ic", "", .measureAbove1)
+        case UInt8(ascii: "e"): _ = rule("er", "", .measureAbove1)
+        case UInt8(ascii: "i"): _ = rule("ic", "", .measureAbove1)
         case UInt8(ascii: "l"): _ = rule("able", "", .measureAbove1) || rule("ible", "", .measureAbove1)
         case UInt8(ascii: "n"):
             _ =
                 rule("ant", "", .measureAbove1) || rule("ement", "", .measureAbove1)
                 || rule("ment", "", .measureAbove1) || rule("ent", "", .measureAbove1)
-        case Self.o: _ = rule("ion", "", .measureAbove1EndingSOrT) || rule("ou", "", .measureAbove1)
+        case UInt8(ascii: "o"): _ = rule("ion", "", .measureAbove1EndingSOrT) || rule("ou", "", .measureAbove1)
         case UInt8(ascii: "s"): _ = rule("ism", "", .measureAbove1)
         case UInt8(ascii: "t"): _ = rule("ate", "", .measureAbove1) || rule("iti", "", .measureAbove1)
-        case Self.u: _ = rule("ous", "", .measureAbove1)
+        case UInt8(ascii: "u"): _ = rule("ous", "", .measureAbove1)
         case UInt8(ascii: "v"): _ = rule("ive", "", .measureAbove1)
         case UInt8(ascii: "z"): _ = rule("ize", "", .measureAbove1)
         default: break
@@ -310,8 +334,9 @@ private struct Stem {
     }
 
     /// 5a: (m>1) e → (none), (m=1 and not *o) e → (none); 5b: (m>1) ll → l.
+    @inline(__always)
     mutating func step5() {
-        if last == Self.e {
+        if last == UInt8(ascii: "e") {
             let stem = count - 1
             let measure = measure(stem)
             if measure > 1 || (measure == 1 && !endsConsonantVowelConsonant(stem)) { count = stem }
