@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Writes Tests/Fixtures/fts5-tokens.json: the terms SQLite FTS5 makes with
 `tokenize = 'porter unicode61 remove_diacritics 2'` (the SQLite store's keyword index) for every title, author list
-and abstract of the paper fixtures, and for a list of tricky strings. KeywordTokenizerTests checks that
-KeywordTokenizer gives exactly these terms.
+and abstract of the paper fixtures, for a list of tricky strings, and for 300 random ones (seeded, so the file is the
+same on every run). KeywordTokenizerTests checks that KeywordTokenizer gives exactly these terms.
 
 The terms are read back through an fts5vocab 'instance' table, in token order. A paper's terms are stored joined by
 single spaces (no term holds a space), referring to the paper by file and id rather than repeating its text.
@@ -11,6 +11,7 @@ Usage: python3 Tests/tools/fts5_tokens.py   (from the repository root; stdlib on
 """
 import json
 import os
+import random
 import sqlite3
 import sys
 
@@ -64,6 +65,46 @@ TRICKY = [
     "a丸ing a丸ed",
 ]
 
+# Code point ranges the random strings draw from: ASCII, Latin with accents, combining marks, Greek, Cyrillic, Hebrew,
+# Arabic, Devanagari, Vietnamese, symbols, CJK, Hangul, private use, ligatures, specials, Deseret, math letters,
+# emoji, CJK extension B, tags, and the last planes (unassigned to FTS5's tables).
+RANDOM_RANGES = [
+    (0x20, 0x7E), (0xA0, 0x24F), (0x300, 0x36F), (0x370, 0x3FF), (0x400, 0x4FF), (0x590, 0x6FF), (0x900, 0x97F),
+    (0x1E00, 0x1FFF), (0x2000, 0x2BFF), (0x2C60, 0x2C7F), (0x3000, 0x30FF), (0x4E00, 0x4E80), (0xA640, 0xA7FF),
+    (0xAC00, 0xAC40), (0xE000, 0xE010), (0xFB00, 0xFB4F), (0xFE00, 0xFFFF), (0x10400, 0x1044F), (0x1D400, 0x1D7FF),
+    (0x1F300, 0x1FAFF), (0x20000, 0x20010), (0xE0000, 0xE007F), (0x10FFF0, 0x10FFFF),
+]
+SUFFIXES = ["", "ing", "ed", "es", "ies", "sses", "ation", "ational", "ness", "ly", "e", "al", "ize"]
+
+
+def random_strings(words, count, seed):
+    """Fixture words, changed and mixed with random characters and long runs, the same on every run."""
+    rng = random.Random(seed)
+
+    def character():
+        low, high = rng.choice(RANDOM_RANGES)
+        code = rng.randint(low, high)
+        return "x" if 0xD800 <= code <= 0xDFFF else chr(code)
+
+    texts = []
+    for _ in range(count):
+        parts = []
+        for _ in range(rng.randint(0, 12)):
+            roll = rng.random()
+            if roll < 0.5:
+                word = rng.choice(words)
+                word = word.upper() if rng.random() < 0.1 else word
+                if rng.random() < 0.3:
+                    cut = rng.randint(0, len(word))
+                    word = word[:cut] + character() + word[cut:]
+                parts.append(word)
+            elif roll < 0.8:
+                parts.append("".join(character() for _ in range(rng.randint(1, 6))))
+            else:
+                parts.append(rng.choice("aeyslz") * rng.randint(1, 70) + rng.choice(SUFFIXES))
+        texts.append(rng.choice([" ", "", "-", "\u0301"]).join(parts))
+    return texts
+
 
 def main() -> None:
     db = sqlite3.connect(":memory:")
@@ -82,17 +123,20 @@ def main() -> None:
         return out
 
     papers = []
+    words = []
     for name in PAPER_FILES:
         with open(os.path.join("Tests/Fixtures", name), encoding="utf-8") as f:
             records = [json.loads(line) for line in f if line.strip()]
         texts = [record.get(field) or "" for record in records for field in FIELDS]
+        words += [word for text in texts for word in text.split()]
         found = terms(texts)
         for index, record in enumerate(records):
             entry = {"file": name, "id": record["id"]}
             for offset, field in enumerate(FIELDS):
                 entry[field] = " ".join(found[index * len(FIELDS) + offset])
             papers.append(entry)
-    strings = [{"text": text, "terms": found} for text, found in zip(TRICKY, terms(TRICKY))]
+    samples = TRICKY + random_strings(words, count=300, seed=13)
+    strings = [{"text": text, "terms": found} for text, found in zip(samples, terms(samples))]
     fixture = {"sqlite": sqlite3.sqlite_version, "tokenize": TOKENIZE, "papers": papers, "strings": strings}
     with open(OUT, "w", encoding="utf-8") as f:
         json.dump(fixture, f, ensure_ascii=False, indent=1)

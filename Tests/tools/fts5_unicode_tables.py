@@ -54,6 +54,8 @@ def main() -> None:
                     assert leading[j] == folded + "q", hex(c)
                     kind[c] = TOKEN
                 if folded != chr(c):
+                    # The tokenizer's buffer allows a folded character half as long again as the original.
+                    assert 2 * len(folded.encode()) <= 3 * len(chr(c).encode()), hex(c)
                     fold[c] = ord(folded) if folded else 0
                 i += 1
             j += 1
