@@ -186,5 +186,5 @@ public typealias SiteStore = PaperCatalog & PaperWriter & AccountStore & Communi
 
 /// Every role of a complete store, as the `paperboy` commands open it.
 public typealias PaperboyStore = PaperCatalog & PaperWriter & HarvestStateStore & StoreMaintenance & KeyedPapers
-    & EmbeddingStore & KeywordIndex & AccountStore & CommunityStore & SecretStore & DiscussionStore & CollectionStore
-    & ModerationStore & PaperProfileStore & SubscriptionStore & DigestLedgerStore
+    & EmbeddingStore & KeywordIndex & PaperChangeFeed & AccountStore & CommunityStore & SecretStore & DiscussionStore
+    & CollectionStore & ModerationStore & PaperProfileStore & SubscriptionStore & DigestLedgerStore

@@ -122,13 +122,19 @@ extension SQLiteStore {
             guard try Bool.fetchOne(db, sql: "SELECT 1 FROM users WHERE id = ?", arguments: [id]) ?? false else {
                 return false
             }
-            // Each voted paper loses the account's vote, in this transaction with the vote rows.
-            try db.execute(
+            // Each voted paper loses the account's vote, in this transaction with the vote rows; each is a change of
+            // its own, as are the papers it submitted and those whose authorship it claimed.
+            let voted = try Int64.fetchAll(db, sql: "SELECT paper_rowid FROM votes WHERE user_id = ?", arguments: [id])
+            let unvote = try db.makeStatement(
                 sql: """
-                    UPDATE papers SET upvotes = max(upvotes - 1, 0)
-                    WHERE rowid IN (SELECT paper_rowid FROM votes WHERE user_id = ?)
-                    """,
-                arguments: [id])
+                    UPDATE papers SET upvotes = max(upvotes - 1, 0), change_seq = \(ChangeSequence.next)
+                    WHERE rowid = ?
+                    """)
+            for rowid in voted { try unvote.execute(arguments: [rowid]) }
+            let submitted = try Int64.fetchAll(
+                db, sql: "SELECT rowid FROM papers WHERE submitted_by = ?", arguments: [id])
+            let claimed = try Int64.fetchAll(
+                db, sql: "SELECT paper_rowid FROM claims WHERE user_id = ? AND status = 'accepted'", arguments: [id])
             try db.execute(sql: "DELETE FROM votes WHERE user_id = ?", arguments: [id])
             try db.execute(sql: "DELETE FROM sessions WHERE user_id = ?", arguments: [id])
             try db.execute(sql: "DELETE FROM access_tokens WHERE user_id = ?", arguments: [id])
@@ -136,6 +142,7 @@ extension SQLiteStore {
             // Submitted papers stay featured where they are, without a submitter.
             try db.execute(sql: "UPDATE submissions SET user_id = NULL WHERE user_id = ?", arguments: [id])
             try db.execute(sql: "UPDATE papers SET submitted_by = NULL WHERE submitted_by = ?", arguments: [id])
+            try ChangeSequence.bump(db, rowids: submitted)
             // Comments and reports stay without their author ("deleted user"); collections go with the account.
             try db.execute(sql: "UPDATE comments SET user_id = NULL WHERE user_id = ?", arguments: [id])
             try db.execute(sql: "UPDATE reports SET user_id = NULL WHERE user_id = ?", arguments: [id])
@@ -149,6 +156,7 @@ extension SQLiteStore {
             try db.execute(sql: "DELETE FROM collections WHERE user_id = ?", arguments: [id])
             // Claims and memberships go; moderation it did stays in the log and on claims without an actor.
             try db.execute(sql: "DELETE FROM claims WHERE user_id = ?", arguments: [id])
+            try ChangeSequence.bump(db, rowids: claimed)
             try db.execute(sql: "DELETE FROM organization_members WHERE user_id = ?", arguments: [id])
             try db.execute(sql: "UPDATE claims SET decided_by = NULL WHERE decided_by = ?", arguments: [id])
             try db.execute(sql: "DELETE FROM users WHERE id = ?", arguments: [id])

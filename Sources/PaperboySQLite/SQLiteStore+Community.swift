@@ -23,7 +23,10 @@ extension SQLiteStore {
             // Only a vote row actually added or removed moves the count: voting twice changes nothing.
             if db.changesCount == 1 {
                 try db.execute(
-                    sql: "UPDATE papers SET upvotes = max(upvotes + ?, 0) WHERE rowid = ?",
+                    sql: """
+                        UPDATE papers SET upvotes = max(upvotes + ?, 0), change_seq = \(ChangeSequence.next)
+                        WHERE rowid = ?
+                        """,
                     arguments: [up ? 1 : -1, rowid])
             }
             let upvotes = try Int.fetchOne(db, sql: "SELECT upvotes FROM papers WHERE rowid = ?", arguments: [rowid])
@@ -73,7 +76,11 @@ extension SQLiteStore {
             var moved = stored.paper.paper
             moved.featuredAt = PaperRow.date(at)
             try db.execute(
-                sql: "UPDATE papers SET featured_at = ?, featured_day = ?, submitted_by = ? WHERE rowid = ?",
+                sql: """
+                    UPDATE papers SET featured_at = ?, featured_day = ?, submitted_by = ?,
+                        change_seq = \(ChangeSequence.next)
+                    WHERE rowid = ?
+                    """,
                 arguments: [at, moved.featuredDay.description, submission.accountID, stored.rowid])
             try deleteLinks(db, rowid: stored.rowid, paper: stored.paper.paper)
             try insertLinks(db, rowid: stored.rowid, paper: moved)

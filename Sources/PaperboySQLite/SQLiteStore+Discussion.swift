@@ -83,7 +83,8 @@ extension SQLiteStore {
         try db.execute(
             sql: """
                 UPDATE papers SET num_comments =
-                    (SELECT count(*) FROM comments WHERE paper_rowid = ?1 AND hidden_at IS NULL)
+                    (SELECT count(*) FROM comments WHERE paper_rowid = ?1 AND hidden_at IS NULL),
+                    change_seq = \(ChangeSequence.next)
                 WHERE rowid = ?1
                 """,
             arguments: [paperRowid])

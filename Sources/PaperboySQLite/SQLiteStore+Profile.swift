@@ -29,7 +29,7 @@ extension SQLiteStore {
             let isHidden: Bool = try row.decode(atIndex: 1)
             guard isHidden != hidden else { return false }
             try db.execute(
-                sql: "UPDATE papers SET hidden_at = ? WHERE rowid = ?",
+                sql: "UPDATE papers SET hidden_at = ?, change_seq = \(ChangeSequence.next) WHERE rowid = ?",
                 arguments: [hidden ? PaperRow.millis(at) : nil, rowid])
             try logModeration(
                 db, action: hidden ? "paper.hide" : "paper.unhide", target: paper.rawValue, detail: nil,
@@ -252,6 +252,12 @@ extension SQLiteStore {
             try db.execute(
                 sql: "UPDATE claims SET status = ?, decided_at = ?, decided_by = ? WHERE id = ?",
                 arguments: [status.rawValue, PaperRow.millis(at), actorID, id])
+            // An accepted claim shows on the paper: a change of it. A refused one leaves the paper as it was.
+            if accept {
+                try db.execute(
+                    sql: "UPDATE papers SET change_seq = \(ChangeSequence.next) WHERE id = ?",
+                    arguments: [claim.paper.rawValue])
+            }
             try logModeration(
                 db, action: accept ? "claim.accept" : "claim.refuse", target: "claim:\(id)",
                 detail: claim.paper.rawValue, actorID: actorID, at: at)
@@ -337,6 +343,7 @@ extension SQLiteStore {
                 arguments += [page]
             }
             if !assignments.isEmpty {
+                assignments.append("change_seq = \(ChangeSequence.next)")
                 try db.execute(
                     sql: "UPDATE papers SET \(assignments.joined(separator: ", ")) WHERE rowid = ?",
                     arguments: arguments + [rowid])
@@ -351,7 +358,10 @@ extension SQLiteStore {
         guard !summaries.isEmpty else { return }
         try await pool.write { db in
             let statement = try db.cachedStatement(
-                sql: "UPDATE papers SET key_sentence = ?, keywords = ? WHERE rowid = ?")
+                sql: """
+                    UPDATE papers SET key_sentence = ?, keywords = ?, change_seq = \(ChangeSequence.next)
+                    WHERE rowid = ?
+                    """)
             for summary in summaries {
                 try statement.execute(arguments: [
                     summary.sentence, PaperRow.keywordsText(summary.keywords), summary.key,

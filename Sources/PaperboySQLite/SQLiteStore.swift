@@ -111,8 +111,8 @@ public final class SQLiteStore: PaperboyStore {
             sql: """
                 INSERT INTO papers (id, title, authors, abstract, categories, versions, submitter, comments,
                     journal_ref, doi, report_no, license, updated_at, published_at, latest_version, featured_at,
-                    featured_day, key_sentence)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    featured_day, key_sentence, change_seq)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, \(ChangeSequence.next))
                 ON CONFLICT (id) DO NOTHING
                 """)
         // The key sentence starts as the abstract's first sentence; the embedding pipeline refines it.
@@ -132,13 +132,15 @@ public final class SQLiteStore: PaperboyStore {
             sql: """
                 UPDATE papers SET title = ?, authors = ?, abstract = ?, categories = ?, versions = ?, submitter = ?,
                     comments = ?, journal_ref = ?, doi = ?, report_no = ?, license = ?, updated_at = ?,
-                    published_at = ?, latest_version = ?, featured_at = ?, featured_day = ?
+                    published_at = ?, latest_version = ?, featured_at = ?, featured_day = ?,
+                    change_seq = \(ChangeSequence.next)
                 WHERE rowid = ?
                 """)
         statement.setUncheckedArguments(PaperRow.arguments(paper: new, rowid: rowid))
         try statement.execute()
         if old.abstract != new.abstract {
             // A summary of the old text is stale: back to the first-sentence rule, keywords made again when embedded.
+            // (One change of the paper: the update above numbered it.)
             try db.cachedStatement(sql: "UPDATE papers SET key_sentence = ?, keywords = '' WHERE rowid = ?")
                 .execute(arguments: [PaperRow.firstSentence(new.abstract), rowid])
         }

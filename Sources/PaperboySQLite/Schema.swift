@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 
 /// Numbered migrations. They only grow: a released migration is never edited, a change is a new one.
@@ -338,6 +339,20 @@ enum Schema {
                         PRIMARY KEY (frequency, period_start)
                     ) WITHOUT ROWID;
                     """)
+        }
+        migrator.registerMigration("0006_change_sequence") { db in
+            // The change sequence: every write to a paper gives it the next number (`ChangeSequence`), so that indexes
+            // kept beside the store read what changed. Papers stored before are numbered in the order they came.
+            try db.execute(
+                sql: """
+                    ALTER TABLE papers ADD COLUMN change_seq INTEGER NOT NULL DEFAULT 0;
+                    UPDATE papers SET change_seq = rowid;
+                    CREATE UNIQUE INDEX papers_by_change ON papers(change_seq);
+                    """)
+            // The store's identity: made once, with the store (new or upgraded), and copied with its data.
+            try db.execute(
+                sql: "INSERT INTO paperboy_meta (key, value) VALUES ('store_identity', ?) ON CONFLICT (key) DO NOTHING",
+                arguments: [UUID().uuidString.lowercased()])
         }
         return migrator
     }

@@ -1,15 +1,19 @@
 import Foundation
 import PaperboyCore
 
-/// An in-memory store of the roles jobs write through (papers, keys, harvest state, upkeep, subscriptions and the
-/// digest send ledger), for tests of ingest, harvest and digests. It passes the same conformance checks as every
-/// backend of those roles, and counts its calls.
-public actor InMemoryStore: PaperWriter, KeyedPapers, HarvestStateStore, StoreMaintenance, SubscriptionStore,
-    DigestLedgerStore
+/// An in-memory store of the roles jobs write through (papers, keys, their change sequence, harvest state, upkeep,
+/// subscriptions and the digest send ledger), for tests of ingest, harvest and digests. It passes the same conformance
+/// checks as every backend of those roles, and counts its calls.
+public actor InMemoryStore: PaperWriter, KeyedPapers, PaperChangeFeed, HarvestStateStore, StoreMaintenance,
+    SubscriptionStore, DigestLedgerStore
 {
     private var papersByKey: [PaperKey: Paper] = [:]
     private var keysByID: [PaperID: PaperKey] = [:]
     private var nextKey: PaperKey = 1
+    /// The number of each paper's latest change, and the latest number given.
+    private var changeOf: [PaperKey: Int64] = [:]
+    private var lastChange: Int64 = 0
+    private let identity = UUID().uuidString.lowercased()
     private var states: [String: HarvestState] = [:]
     private var subscriptions: [Int64: Subscription] = [:]
     private var lastSubscriptionID: Int64 = 0
@@ -57,15 +61,22 @@ public actor InMemoryStore: PaperWriter, KeyedPapers, HarvestStateStore, StoreMa
                 } else {
                     summary.updated += 1
                     papersByKey[key] = merged
+                    recordChange(key)
                 }
             } else {
                 summary.inserted += 1
                 keysByID[paper.id] = nextKey
                 papersByKey[nextKey] = paper
+                recordChange(nextKey)
                 nextKey += 1
             }
         }
         return summary
+    }
+
+    private func recordChange(_ key: PaperKey) {
+        lastChange += 1
+        changeOf[key] = lastChange
     }
 
     public func beginBulkLoad() async throws { bulkLoads += 1 }
@@ -82,6 +93,26 @@ public actor InMemoryStore: PaperWriter, KeyedPapers, HarvestStateStore, StoreMa
 
     public func harvestState(key: String) async throws -> HarvestState { states[key] ?? HarvestState() }
     public func setHarvestState(_ state: HarvestState, key: String) async throws { states[key] = state }
+}
+
+extension InMemoryStore {
+    /// Reads at least one and at most 10 000 changes, as SQLite does. Its papers are never hidden.
+    public func paperChanges(after sequence: Int64, limit: Int) async throws -> PaperChanges {
+        let changed = changeOf.filter { $0.value > sequence }.sorted { $0.value < $1.value }
+            .prefix(min(max(limit, 1), 10_000))
+        let papers = changed.compactMap { key, _ in
+            papersByKey[key].map {
+                IndexablePaper(
+                    key: key, id: $0.id, title: $0.title, authors: $0.authors, abstract: $0.abstract,
+                    categories: $0.categories, featuredAt: $0.featuredAt, isHidden: false)
+            }
+        }
+        return PaperChanges(papers: papers, last: changed.last?.value ?? sequence)
+    }
+
+    public func latestPaperChange() async throws -> Int64 { lastChange }
+
+    public func storeIdentity() async throws -> String { identity }
 }
 
 extension InMemoryStore {

@@ -244,7 +244,7 @@ struct CLITests {
         let dir = try CLI.temporaryDirectory()
         let flag = dir.appendingPathComponent("flag.sqlite").path
         let env = dir.appendingPathComponent("env.sqlite").path
-        let upToDate = ": schema up to date (5 migrations, last 0005_mail)\n"
+        let upToDate = ": schema up to date (6 migrations, last 0006_change_sequence)\n"
         let both = try await CLI.run(
             ["migrate", "--database", flag], environment: ["PAPERBOY_DATABASE": env], directory: dir)
         #expect(both.stdout == flag + upToDate, "\(both.stderr)")
@@ -268,7 +268,7 @@ struct CLITests {
         let result = try await CLI.run(
             ["migrate", "--database", db], environment: ["PAPERBOY_DATABASE": "/nonexistent/dir/p.sqlite"])
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.stdout == "\(db): schema up to date (5 migrations, last 0005_mail)\n")
+        #expect(result.stdout == "\(db): schema up to date (6 migrations, last 0006_change_sequence)\n")
     }
 
     @Test func backupIsAConsistentCopy() async throws {

@@ -25,6 +25,20 @@ struct InMemoryStoreConformanceTests {
         try await check.run(InMemoryStore())
     }
 
+    @Test(arguments: PaperStoreConformance.changeFeed)
+    func changeFeed(_ check: RoleCheck<any PaperStoreConformance.ChangeFeed>) async throws {
+        try await check.run(InMemoryStore())
+    }
+
+    @Test(arguments: PaperStoreConformance.changeFeedIdentity)
+    func changeFeedIdentity(_ check: RoleCheck<PaperStoreConformance.StoreOpener<any PaperStoreConformance.ChangeFeed>>)
+        async throws
+    {
+        // A store lives in its actor: opening the same name again gives the same one.
+        let stores = ["first": InMemoryStore(), "second": InMemoryStore()]
+        try await check.run(PaperStoreConformance.StoreOpener { name in try #require(stores[name]) })
+    }
+
     @Test func backupIsRefusedWithAReason() async throws {
         await #expect(
             throws: StoreUnsupported(

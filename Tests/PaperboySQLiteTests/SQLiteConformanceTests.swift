@@ -1,3 +1,4 @@
+import Foundation
 import PaperStoreConformance
 import PaperboyCore
 import PaperboySQLite
@@ -68,6 +69,29 @@ struct SQLiteConformanceTests {
 
     @Test(arguments: PaperStoreConformance.digestLedger)
     func digestLedger(_ check: RoleCheck<any PaperStoreConformance.Subscriptions>) async throws {
+        try await check.run(try SQLiteStore.temporary())
+    }
+
+    @Test(arguments: PaperStoreConformance.changeFeed)
+    func changeFeed(_ check: RoleCheck<any PaperStoreConformance.ChangeFeed>) async throws {
+        try await check.run(try SQLiteStore.temporary())
+    }
+
+    @Test(arguments: PaperStoreConformance.changeFeedIdentity)
+    func changeFeedIdentity(_ check: RoleCheck<PaperStoreConformance.StoreOpener<any PaperStoreConformance.ChangeFeed>>)
+        async throws
+    {
+        // A store is a file: opening the same name again opens the same file.
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("paperboy-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try await check.run(
+            PaperStoreConformance.StoreOpener { name in
+                try SQLiteStore(path: directory.appendingPathComponent("\(name).sqlite").path)
+            })
+    }
+
+    @Test(arguments: PaperStoreConformance.changeFeedCommunity)
+    func changeFeedCommunity(_ check: RoleCheck<any PaperStoreConformance.CommunityChangeFeed>) async throws {
         try await check.run(try SQLiteStore.temporary())
     }
 
