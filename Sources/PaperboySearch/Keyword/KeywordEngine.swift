@@ -1,0 +1,317 @@
+import Foundation
+import PaperboyCore
+
+/// Runs queries over a ``KeywordSnapshot``: top-k by block-max WAND (relevance) or by date, counts exact up to
+/// ``KeywordRanking/exactCountLimit`` and estimated past it, and the keys passing a query's filters.
+enum KeywordEngine {
+    /// One page of matches and their number.
+    static func rank(_ query: SearchQuery, snapshot: KeywordSnapshot, offset: Int, limit: Int) -> KeywordRanking {
+        let plan = KeywordPlan(query)
+        let documents = snapshot.documents
+        guard documents > 0, !plan.matchesNothing, offset >= 0, limit > 0 else {
+            return KeywordRanking(ranked: [], total: 0)
+        }
+        let prepared = Prepared(plan: plan, snapshot: snapshot)
+        let (reach, overflow) = offset.addingReportingOverflow(limit)
+        let k = min(overflow ? Int.max : reach, snapshot.liveDocuments)
+        guard k > 0 else { return KeywordRanking(ranked: [], total: 0) }
+        if plan.sort == .newest || !plan.isScored {
+            // Every match is visited: the count is exact and the k newest are kept (with score 0, as the contract
+            // says of listings by date).
+            var heap = TopK(capacity: k, before: newer(snapshot))
+            var total = 0
+            for s in snapshot.segments.indices {
+                var search = prepared.search(s)
+                let segment = snapshot.segments[s]
+                search.run(threshold: nil) { doc, _ in
+                    total += 1
+                    heap.push(Hit(score: 0, featured: segment.featured(Int(doc)), segment: s, doc: doc))
+                    return true
+                }
+            }
+            return page(heap, snapshot: snapshot, offset: offset, limit: limit, total: total, estimated: false)
+        }
+        var heap = TopK(capacity: k, before: better(snapshot))
+        for s in snapshot.segments.indices {
+            var search = prepared.search(s)
+            search.run(threshold: { heap.isFull ? heap.worst?.score ?? 0 : 0 }) { doc, score in
+                heap.push(Hit(score: score, featured: 0, segment: s, doc: doc))
+                return true
+            }
+        }
+        let (total, estimated) = count(prepared, snapshot: snapshot)
+        return page(heap, snapshot: snapshot, offset: offset, limit: limit, total: total, estimated: estimated)
+    }
+
+    /// Keys of the live documents that pass the query's filters; nil without filters.
+    static func keys(passingFiltersOf query: SearchQuery, snapshot: KeywordSnapshot) -> Set<PaperKey>? {
+        var plan = KeywordPlan(query)
+        guard plan.hasFilters else { return nil }
+        let authorClauses = plan.clauses.filter { if case .authorWord = $0 { true } else { false } }
+        plan.clauses = authorClauses
+        plan.required = Array(authorClauses.indices)
+        plan.optional = []
+        plan.sort = .newest
+        var keys = Set<PaperKey>()
+        let prepared = Prepared(plan: plan, snapshot: snapshot)
+        for s in snapshot.segments.indices {
+            var search = prepared.search(s)
+            let segment = snapshot.segments[s]
+            search.run(threshold: nil) { doc, _ in
+                keys.insert(segment.key(Int(doc)))
+                return true
+            }
+        }
+        return keys
+    }
+
+    /// Counts matches up to the exact limit; past it, estimates from the share of documents scanned, rounded to a
+    /// thousand.
+    private static func count(_ prepared: Prepared, snapshot: KeywordSnapshot) -> (Int, Bool) {
+        let limit = KeywordRanking.exactCountLimit
+        var counted = 0
+        var scanned = 0
+        for s in snapshot.segments.indices {
+            var search = prepared.search(s)
+            let stop = search.run(threshold: nil) { _, _ in
+                counted += 1
+                return counted <= limit
+            }
+            if counted > limit {
+                scanned += Int(stop) + 1
+                let share = Double(scanned) / Double(max(snapshot.documents, 1))
+                let estimate = Double(counted) / max(share, 1e-9)
+                let rounded = Int((estimate / 1000).rounded()) * 1000
+                return (max(rounded, limit + 1), true)
+            }
+            scanned += snapshot.segments[s].docCount
+        }
+        return (counted, false)
+    }
+
+    private static func page(
+        _ heap: TopK, snapshot: KeywordSnapshot, offset: Int, limit: Int, total: Int, estimated: Bool
+    ) -> KeywordRanking {
+        let ranked = heap.sorted().dropFirst(offset).prefix(limit).map { hit in
+            ScoredKey(key: snapshot.segments[hit.segment].key(Int(hit.doc)), score: hit.score)
+        }
+        return KeywordRanking(ranked: Array(ranked), total: total, totalIsEstimated: estimated)
+    }
+
+    /// Best score first, equal scores by arXiv id.
+    static func better(_ snapshot: KeywordSnapshot) -> (Hit, Hit) -> Bool {
+        let segments = snapshot.segments
+        return { a, b in
+            if a.score != b.score { return a.score > b.score }
+            return segments[a.segment].idBytes(Int(a.doc)).lexicographicallyPrecedes(
+                segments[b.segment].idBytes(Int(b.doc)))
+        }
+    }
+
+    /// Newest featured first, then arXiv id descending.
+    static func newer(_ snapshot: KeywordSnapshot) -> (Hit, Hit) -> Bool {
+        let segments = snapshot.segments
+        return { a, b in
+            if a.featured != b.featured { return a.featured > b.featured }
+            return segments[b.segment].idBytes(Int(b.doc)).lexicographicallyPrecedes(
+                segments[a.segment].idBytes(Int(a.doc)))
+        }
+    }
+
+    /// The clauses of a plan made ready for every segment: sources, document frequencies and IDFs over the
+    /// snapshot.
+    struct Prepared {
+        let plan: KeywordPlan
+        let snapshot: KeywordSnapshot
+        let sources: [[ClauseSource]]
+        let excluded: [[ClauseSource]]
+        let idfs: [Double]
+        let avgdl: Double
+
+        init(plan: KeywordPlan, snapshot: KeywordSnapshot) {
+            self.plan = plan
+            self.snapshot = snapshot
+            let sources = snapshot.segments.map { segment in plan.clauses.map { ClauseSource.make($0, in: segment) } }
+            self.sources = sources
+            excluded = snapshot.segments.map { segment in plan.excluded.map { ClauseSource.make($0, in: segment) } }
+            let documents = snapshot.documents
+            idfs = plan.clauses.indices.map { c in
+                KeywordScoring.idf(documents: documents, matching: sources.reduce(0) { $0 + $1[c].df })
+            }
+            avgdl = documents > 0 ? Double(snapshot.tokens) / Double(documents) : 1
+        }
+
+        func search(_ s: Int) -> SegmentSearch {
+            SegmentSearch(
+                segment: snapshot.segments[s], deleted: snapshot.deleted[s], plan: plan, sources: sources[s],
+                excludedSources: excluded[s], idfs: idfs, avgdl: avgdl)
+        }
+    }
+}
+
+/// A match in a snapshot.
+struct Hit {
+    var score: Double
+    var featured: Int64
+    var segment: Int
+    var doc: UInt32
+}
+
+/// The best `capacity` hits seen, by an order given as "ranks before".
+struct TopK {
+    let capacity: Int
+    let before: (Hit, Hit) -> Bool
+    /// A heap with the worst kept hit on top.
+    private var items: [Hit] = []
+
+    init(capacity: Int, before: @escaping (Hit, Hit) -> Bool) {
+        self.capacity = capacity
+        self.before = before
+        items.reserveCapacity(min(capacity, 1024))
+    }
+
+    var isFull: Bool { items.count >= capacity }
+    var worst: Hit? { items.first }
+
+    mutating func push(_ hit: Hit) {
+        if items.count < capacity {
+            items.append(hit)
+            siftUp(items.count - 1)
+        } else if let top = items.first, before(hit, top) {
+            items[0] = hit
+            siftDown(0)
+        }
+    }
+
+    func sorted() -> [Hit] { items.sorted(by: before) }
+
+    // The heap's order: a parent ranks after its children (the worst on top).
+    private mutating func siftUp(_ start: Int) {
+        var i = start
+        while i > 0 {
+            let parent = (i - 1) / 2
+            guard before(items[parent], items[i]) else { return }
+            items.swapAt(parent, i)
+            i = parent
+        }
+    }
+
+    private mutating func siftDown(_ start: Int) {
+        var i = start
+        while true {
+            let l = 2 * i + 1
+            let r = l + 1
+            var worst = i
+            if l < items.count, before(items[worst], items[l]) { worst = l }
+            if r < items.count, before(items[worst], items[r]) { worst = r }
+            if worst == i { return }
+            items.swapAt(i, worst)
+            i = worst
+        }
+    }
+}
+
+extension ClauseSource {
+    /// The postings of a clause in a segment.
+    static func make(_ clause: KeywordPlan.Clause, in segment: Segment) -> ClauseSource {
+        switch clause {
+        case .term(let term):
+            guard let index = segment.termIndex(term) else { return ClauseSource(materialized: true) }
+            return ClauseSource(term: index, df: segment.info(index).df)
+        case .prefix(let prefix):
+            return prefixSource(prefix, in: segment)
+        case .phrase(let terms):
+            return phraseSource(terms, in: segment)
+        case .authorWord(let term):
+            guard let index = segment.termIndex(term) else { return ClauseSource(materialized: true) }
+            var source = ClauseSource(materialized: true)
+            var cursor = PostingCursor(segment: segment, term: index)
+            while cursor.doc != PostingCursor.end {
+                if cursor.authors > 0 { source.add(cursor.doc, weighted: 4 &* cursor.authors, segment: segment) }
+                cursor.next()
+            }
+            return source
+        }
+    }
+
+    private mutating func add(_ doc: UInt32, weighted: UInt32, segment: Segment) {
+        list.append(doc)
+        weights.append(weighted)
+        maxWeighted = max(maxWeighted, weighted)
+        minLength = min(minLength, segment.length(Int(doc)))
+        df += 1
+    }
+
+    /// Every term with the prefix, summed per document (FTS5 counts each matching token).
+    private static func prefixSource(_ prefix: String, in segment: Segment) -> ClauseSource {
+        var source = ClauseSource(materialized: true)
+        let range = segment.terms(withPrefix: prefix)
+        guard !range.isEmpty else { return source }
+        if range.count == 1, let only = range.first { return ClauseSource(term: only, df: segment.info(only).df) }
+        var sums = [UInt32](repeating: 0, count: segment.docCount)
+        for term in range {
+            var cursor = PostingCursor(segment: segment, term: term)
+            while cursor.doc != PostingCursor.end {
+                let d = Int(cursor.doc)
+                if d < sums.count {
+                    sums[d] &+= KeywordScoring.weighted(
+                        title: cursor.title, authors: cursor.authors, abstract: cursor.abstract)
+                }
+                cursor.next()
+            }
+        }
+        for (doc, sum) in sums.enumerated() where sum > 0 { source.add(UInt32(doc), weighted: sum, segment: segment) }
+        return source
+    }
+
+    /// Documents where the terms stand at consecutive positions of one field, with the weighted count of such
+    /// places.
+    private static func phraseSource(_ terms: [String], in segment: Segment) -> ClauseSource {
+        var source = ClauseSource(materialized: true)
+        var cursors: [PostingCursor] = []
+        for term in terms {
+            guard let index = segment.termIndex(term) else { return source }
+            cursors.append(PostingCursor(segment: segment, term: index))
+        }
+        let lead = cursors.indices.min { cursors[$0].info.df < cursors[$1].info.df } ?? 0
+        outer: while cursors[lead].doc != PostingCursor.end {
+            let doc = cursors[lead].doc
+            for i in cursors.indices where i != lead {
+                cursors[i].advance(to: doc)
+                if cursors[i].doc != doc {
+                    cursors[lead].advance(to: cursors[i].doc)
+                    continue outer
+                }
+            }
+            let positions = cursors.indices.map {
+                Set(cursors[$0].positions().map { PhrasePlace($0.field, $0.position) })
+            }
+            var counts: [UInt32] = [0, 0, 0]
+            for start in positions[0] {
+                var all = true
+                for i in 1..<max(terms.count, 1) where i < positions.count {
+                    if !positions[i].contains(PhrasePlace(start.field, start.position &+ UInt32(i))) {
+                        all = false
+                        break
+                    }
+                }
+                if all { counts[Int(min(start.field, 2))] += 1 }
+            }
+            let weighted = KeywordScoring.weighted(title: counts[0], authors: counts[1], abstract: counts[2])
+            if weighted > 0 { source.add(doc, weighted: weighted, segment: segment) }
+            cursors[lead].next()
+        }
+        return source
+    }
+}
+
+/// A token's place: field and position.
+struct PhrasePlace: Hashable {
+    var field: UInt8
+    var position: UInt32
+
+    init(_ field: UInt8, _ position: UInt32) {
+        self.field = field
+        self.position = position
+    }
+}
