@@ -76,16 +76,21 @@ struct DigestCommonOptions: ParsableArguments {
     }
 
     /// Everything a digest is made with.
-    func prepare(store: any PaperboyStore, database: String, logger: Logger) async throws -> DigestKit {
+    func prepare(store: any PaperboyStore, database: String, indexDirectory: URL, logger: Logger) async throws
+        -> DigestKit
+    {
         let configured = try SecretSetting.read(
             "secret", file: secretFile, minimumBytes: CommunityOptions.minimumSecretBytes)
         let config = WebConfiguration(baseURL: try baseURLSetting(), community: CommunitySettings(secret: configured))
         let secret = try await resolveSiteSecret(store: store, config: config)
         let model = self.model
+        let keyword = try await KeywordIndexOpening.open(
+            directory: indexDirectory, store: store, logger: logger, mustWrite: false)
         return DigestKit(
             searcher: LazySearcher {
                 let (engine, offReason) = await model.engine(store: store, database: database, logger: logger)
-                return HybridSearcher(store: store, engine: engine, offReason: offReason)
+                return HybridSearcher(
+                    keyword: keyword.index, papers: store, embeddings: store, engine: engine, offReason: offReason)
             },
             renderer: try await DigestRenderer(siteName: config.siteName),
             links: SubscriptionLinks(config: config, secret: secret), size: try digest.size())
@@ -150,7 +155,8 @@ struct DigestSend: AsyncParsableCommand {
             }
             _ = try options.baseURLSetting()
             let store = try await common.openStore(logger: logger)
-            let kit = try await options.prepare(store: store, database: common.databasePath, logger: logger)
+            let kit = try await options.prepare(
+                store: store, database: common.databasePath, indexDirectory: common.indexDirectory, logger: logger)
             let mailer = try settings.mailer(logger: logger)
             let report: DigestRunReport
             do {
@@ -218,7 +224,8 @@ struct DigestPreview: AsyncParsableCommand {
                 }
                 subscription = found
             }
-            let kit = try await options.prepare(store: store, database: common.databasePath, logger: logger)
+            let kit = try await options.prepare(
+                store: store, database: common.databasePath, indexDirectory: common.indexDirectory, logger: logger)
             let composer = DigestComposer(catalog: store, searcher: kit.searcher, size: kit.size)
             let papers = try await composer.papers(for: subscription?.settings.topic ?? .none, in: period)
             let message = try kit.renderer.message(

@@ -5,6 +5,7 @@ import Logging
 import Metrics
 import PaperboyCore
 import PaperboyIngest
+import PaperboySearch
 import ServiceLifecycle
 
 /// OAI-PMH settings shared by `harvest` and `serve --harvest-every`.
@@ -85,6 +86,12 @@ struct Harvest: AsyncParsableCommand {
                     "harvested \(report.records) records in \(report.pages) pages"
                         + (report.resumed ? " (resumed)" : "") + ": \(report.counts); "
                         + "next harvest from \(report.lastCompleted?.description ?? "-")")
+                // Bring the keyword index up to date now, unless a running server keeps it.
+                if let follower = try await KeywordIndexFollower.start(
+                    directory: common.indexDirectory, store: store, logger: logger)
+                {
+                    _ = try await follower.finish()
+                }
             } catch {
                 try? await holder.shutdown()
                 throw error

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import PaperboyCore
 import PaperboyIngest
+import PaperboySearch
 import Synchronization
 
 struct Ingest: AsyncParsableCommand {
@@ -32,8 +33,23 @@ struct Ingest: AsyncParsableCommand {
             let store = try await common.openStore(logger: logger)
             let meter = ProgressMeter(enabled: isatty(STDERR_FILENO) == 1)
             let ingestor = Ingestor(store: store, logger: logger, strict: strict) { meter.update($0) }
-            let report = try await ingestor.ingest(files: files)
+            // The keyword index follows the load on the other core, unless a running server keeps it.
+            let follower = try await KeywordIndexFollower.start(
+                directory: common.indexDirectory, store: store, logger: logger)
+            let report: IngestReport
+            do {
+                report = try await ingestor.ingest(files: files)
+            } catch {
+                await follower?.stop()
+                throw error
+            }
             meter.finish()
+            if let follower {
+                let (papers, seconds) = try await follower.finish()
+                print("keyword index: \(papers) papers, ready \(String(format: "%.1f", seconds)) s after the last row")
+            } else {
+                print("keyword index: kept current by the process that holds \(common.indexDirectory.path)")
+            }
             for rejection in report.rejections { Paperboy.printError(rejection.description) }
             if report.rejected > report.rejections.count {
                 Paperboy.printError("… and \(report.rejected - report.rejections.count) more rejected records")

@@ -150,7 +150,10 @@ struct Eval: AsyncParsableCommand {
                 Paperboy.printError("semantic search is off: \(reason)")
                 throw Exit.ioError
             }
-            let searcher = HybridSearcher(store: store, engine: engine, offReason: reason)
+            let keyword = try await KeywordIndexOpening.open(
+                directory: common.indexDirectory, store: store, logger: logger, mustWrite: false)
+            let searcher = HybridSearcher(
+                keyword: keyword.index, papers: store, embeddings: store, engine: engine, offReason: reason)
             print("\(set.items.count) queries from \(file)")
             print("mode        MRR@10  Recall@10  nDCG@10")
             for mode in modes {

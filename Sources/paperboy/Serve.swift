@@ -121,8 +121,12 @@ struct Serve: AsyncParsableCommand {
                 services.append(
                     harvestSettings.service(store: store, client: client.client, every: every, logger: logger))
             }
+            let keyword = try await KeywordIndexOpening.open(
+                directory: common.indexDirectory, store: store, logger: logger, mustWrite: true)
+            services.append(KeywordIndexService(maintainer: keyword, logger: logger))
             let (engine, offReason) = await model.engine(store: store, database: common.databasePath, logger: logger)
-            let searcher = HybridSearcher(store: store, engine: engine, offReason: offReason)
+            let searcher = HybridSearcher(
+                keyword: keyword.index, papers: store, embeddings: store, engine: engine, offReason: offReason)
             if let engine {
                 services.append(
                     EmbeddingService(

@@ -180,6 +180,12 @@ struct CommonOptions: ParsableArguments {
     @Option(help: "trace, debug, info, notice, warning, error or critical (PAPERBOY_LOG_LEVEL; default info).")
     var logLevel: String?
 
+    @Option(
+        help:
+            "Directory of the keyword index; one process writes it at a time (PAPERBOY_INDEX_DIR; default DATABASE.index)."
+    )
+    var indexDir: String?
+
     var databasePath: String { Settings.string("database", database, default: "./paperboy.sqlite") }
 
     /// The database setting, checked.
