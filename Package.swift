@@ -157,7 +157,7 @@ let package = Package(
         .testTarget(
             name: "PaperboyMailTests",
             dependencies: [
-                "PaperboyMail", "PaperboyCore", "PaperboySQLite", "PaperStoreConformance",
+                "PaperboyMail", "PaperboyCore", "PaperboySQLite", "PaperboySearch", "PaperStoreConformance",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
@@ -172,7 +172,7 @@ let package = Package(
         .testTarget(
             name: "PaperboyIngestTests",
             dependencies: [
-                "PaperboyIngest", "PaperboyCore", "PaperStoreConformance",
+                "PaperboyIngest", "PaperboyCore", "PaperboySearch", "PaperStoreConformance",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: swiftSettings
@@ -180,7 +180,7 @@ let package = Package(
         .testTarget(
             name: "PaperboySQLiteTests",
             dependencies: [
-                "PaperboySQLite", "PaperStoreConformance", "PaperboyCore", "PaperboyIngest",
+                "PaperboySQLite", "PaperStoreConformance", "PaperboyCore", "PaperboyIngest", "PaperboySearch",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: swiftSettings
@@ -188,16 +188,18 @@ let package = Package(
         .testTarget(
             name: "PaperboyCLITests",
             dependencies: [
-                "paperboy", "PaperboySQLite", "PaperboyCore", "PaperboyWeb", "PaperStoreConformance",
+                "paperboy", "PaperboySQLite", "PaperboyCore", "PaperboyWeb", "PaperboySearch", "PaperStoreConformance",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "PaperboyWebTests",
             dependencies: [
-                "PaperboyWeb", "PaperboySQLite", "PaperboyIngest", "PaperboyCore", "PaperStoreConformance",
+                "PaperboyWeb", "PaperboySQLite", "PaperboyIngest", "PaperboyCore", "PaperboySearch",
+                "PaperStoreConformance",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdOTP", package: "hummingbird-auth"),
                 .product(name: "PropertyBased", package: "swift-property-based"),

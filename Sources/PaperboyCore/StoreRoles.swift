@@ -44,8 +44,8 @@ public protocol PaperWriter: Sendable {
     /// every paper of the batch is stored whole, or none is.
     func upsert(_ papers: [Paper]) async throws -> UpsertSummary
 
-    /// Prepares for loading many papers at once; the keyword index may be built in ``endBulkLoad()``.
-    /// A load that is killed before `endBulkLoad` leaves the index to be rebuilt at the next migration.
+    /// Prepares for loading many papers at once, and finishes (a store may defer work to ``endBulkLoad()``). A load
+    /// killed before `endBulkLoad` leaves a store that works, only perhaps slower until the next load ends.
     func beginBulkLoad() async throws
     func endBulkLoad() async throws
 
@@ -114,8 +114,8 @@ public protocol EmbeddingStore: Sendable {
     func embedding(model: String, key: PaperKey) async throws -> [Float]?
 }
 
-/// Keyword search: a parsed query in, ranked keys with a count and highlights out. FTS5 in the SQLite store
-/// implements it today; Paperboy's own index implements it next, over either store.
+/// Keyword search: a parsed query in, ranked keys with a count and highlights out. Paperboy's own index
+/// (`KeywordSearchIndex` in PaperboySearch) implements it over any store, fed by its ``PaperChangeFeed``.
 ///
 /// Every implementation ranks by BM25 over title, authors and abstract (best first) and orders equal scores by
 /// arXiv id, so that every backend gives the same order; with ``SearchQuery/sort`` `.newest`, matches come newest
@@ -186,5 +186,5 @@ public typealias SiteStore = PaperCatalog & PaperWriter & AccountStore & Communi
 
 /// Every role of a complete store, as the `paperboy` commands open it.
 public typealias PaperboyStore = PaperCatalog & PaperWriter & HarvestStateStore & StoreMaintenance & KeyedPapers
-    & EmbeddingStore & KeywordIndex & PaperChangeFeed & AccountStore & CommunityStore & SecretStore & DiscussionStore
+    & EmbeddingStore & PaperChangeFeed & AccountStore & CommunityStore & SecretStore & DiscussionStore
     & CollectionStore & ModerationStore & PaperProfileStore & SubscriptionStore & DigestLedgerStore

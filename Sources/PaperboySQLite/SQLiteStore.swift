@@ -5,7 +5,8 @@ import PaperboyCore
 
 /// The embedded store: one SQLite file in WAL mode, read in parallel through a `DatabasePool`,
 /// written by one writer at a time. Owns the database: nothing else in Paperboy speaks SQL to it. It plays every
-/// store role (``PaperboyStore``); its ``PaperKey`` is the papers table's rowid, and FTS5 is its ``KeywordIndex``.
+/// store role (``PaperboyStore``); its ``PaperKey`` is the papers table's rowid. Keyword search is Paperboy's own
+/// index (PaperboySearch), fed by the change sequence (``PaperChangeFeed``).
 public final class SQLiteStore: PaperboyStore {
     public let path: String
     let pool: DatabasePool
@@ -38,10 +39,6 @@ public final class SQLiteStore: PaperboyStore {
 
     public func migrate() async throws {
         try Schema.migrator().migrate(pool)
-        if try await isIndexStale() {
-            logger.notice("rebuilding the full-text index left stale by an unfinished bulk load")
-            try await endBulkLoad()
-        }
     }
 
     /// Names of applied migrations, oldest first.
@@ -59,44 +56,31 @@ public final class SQLiteStore: PaperboyStore {
 
     // MARK: Writing
 
-    public func beginBulkLoad() async throws {
-        try await pool.write { db in
-            try db.execute(sql: "INSERT OR REPLACE INTO paperboy_meta(key, value) VALUES ('fts_stale', '1')")
-        }
-    }
+    /// Nothing to prepare: the keyword index lives beside the store and reads its change sequence.
+    public func beginBulkLoad() async throws {}
 
+    /// Refreshes the query planner's statistics after a large load.
     public func endBulkLoad() async throws {
-        try await pool.write { db in
-            try db.execute(sql: "INSERT INTO papers_fts(papers_fts) VALUES ('rebuild')")
-            try db.execute(sql: "DELETE FROM paperboy_meta WHERE key = 'fts_stale'")
-        }
         try await pool.writeWithoutTransaction { db in
             try db.execute(sql: "PRAGMA optimize")
-        }
-    }
-
-    func isIndexStale() async throws -> Bool {
-        try await pool.read { db in
-            try Bool.fetchOne(db, sql: "SELECT 1 FROM paperboy_meta WHERE key = 'fts_stale'") ?? false
         }
     }
 
     public func upsert(_ papers: [Paper]) async throws -> UpsertSummary {
         guard !papers.isEmpty else { return UpsertSummary() }
         return try await pool.write { db in
-            let indexing = try Bool.fetchOne(db, sql: "SELECT 1 FROM paperboy_meta WHERE key = 'fts_stale'") == nil
             var summary = UpsertSummary()
             let find = try db.cachedStatement(sql: "SELECT \(PaperRow.columns) FROM papers WHERE id = ?")
             for incoming in papers {
                 // New papers (the common case in a load) cost one insert; a conflict means it is stored already.
-                if try insert(db, incoming, indexing: indexing) {
+                if try insert(db, incoming) {
                     summary.inserted += 1
                 } else if let stored = try PaperRow.fetchOne(find, arguments: [incoming.id.rawValue]) {
                     let merged = stored.paper.paper.merged(with: incoming)
                     if merged == stored.paper.paper {
                         summary.unchanged += 1
                     } else {
-                        try update(db, rowid: stored.rowid, from: stored.paper.paper, to: merged, indexing: indexing)
+                        try update(db, rowid: stored.rowid, from: stored.paper.paper, to: merged)
                         summary.updated += 1
                     }
                 }
@@ -106,7 +90,7 @@ public final class SQLiteStore: PaperboyStore {
     }
 
     /// Inserts a paper that is not stored yet; returns false (and does nothing) when its id is taken.
-    private func insert(_ db: Database, _ paper: Paper, indexing: Bool) throws -> Bool {
+    private func insert(_ db: Database, _ paper: Paper) throws -> Bool {
         let statement = try db.cachedStatement(
             sql: """
                 INSERT INTO papers (id, title, authors, abstract, categories, versions, submitter, comments,
@@ -122,12 +106,10 @@ public final class SQLiteStore: PaperboyStore {
         guard db.changesCount == 1 else { return false }
         let rowid = db.lastInsertedRowID
         try insertLinks(db, rowid: rowid, paper: paper)
-        if indexing { try indexFTS(db, rowid: rowid, paper: paper) }
         return true
     }
 
-    private func update(_ db: Database, rowid: Int64, from old: Paper, to new: Paper, indexing: Bool) throws {
-        if indexing { try unindexFTS(db, rowid: rowid, paper: old) }
+    private func update(_ db: Database, rowid: Int64, from old: Paper, to new: Paper) throws {
         let statement = try db.cachedStatement(
             sql: """
                 UPDATE papers SET title = ?, authors = ?, abstract = ?, categories = ?, versions = ?, submitter = ?,
@@ -148,7 +130,6 @@ public final class SQLiteStore: PaperboyStore {
             try deleteLinks(db, rowid: rowid, paper: old)
             try insertLinks(db, rowid: rowid, paper: new)
         }
-        if indexing { try indexFTS(db, rowid: rowid, paper: new) }
     }
 
     func insertLinks(_ db: Database, rowid: Int64, paper: Paper) throws {
@@ -175,18 +156,6 @@ public final class SQLiteStore: PaperboyStore {
         let category = try db.cachedStatement(
             sql: "DELETE FROM paper_categories WHERE category = ? AND featured_at = ? AND paper_rowid = ?")
         for name in paper.categories { try category.execute(arguments: [name, at, rowid]) }
-    }
-
-    private func indexFTS(_ db: Database, rowid: Int64, paper: Paper) throws {
-        let statement = try db.cachedStatement(
-            sql: "INSERT INTO papers_fts (rowid, title, authors, abstract) VALUES (?, ?, ?, ?)")
-        try statement.execute(arguments: [rowid, paper.title, PaperRow.authorsText(paper.authors), paper.abstract])
-    }
-
-    private func unindexFTS(_ db: Database, rowid: Int64, paper: Paper) throws {
-        let statement = try db.cachedStatement(
-            sql: "INSERT INTO papers_fts (papers_fts, rowid, title, authors, abstract) VALUES ('delete', ?, ?, ?, ?)")
-        try statement.execute(arguments: [rowid, paper.title, PaperRow.authorsText(paper.authors), paper.abstract])
     }
 
     // MARK: Reading

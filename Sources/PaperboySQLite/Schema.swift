@@ -354,6 +354,15 @@ enum Schema {
                 sql: "INSERT INTO paperboy_meta (key, value) VALUES ('store_identity', ?) ON CONFLICT (key) DO NOTHING",
                 arguments: [UUID().uuidString.lowercased()])
         }
+        migrator.registerMigration("0007_drop_fts") { db in
+            // Keyword search moved to Paperboy's own index beside the database (PaperboySearch), which reads the
+            // change sequence: FTS5's tables only slowed every write and made the database larger.
+            try db.execute(
+                sql: """
+                    DROP TABLE IF EXISTS papers_fts;
+                    DELETE FROM paperboy_meta WHERE key = 'fts_stale';
+                    """)
+        }
         return migrator
     }
 

@@ -114,6 +114,9 @@ struct Serve: AsyncParsableCommand {
             let registry = PrometheusCollectorRegistry()
             MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
 
+            // Before the HTTP client, which must be shut down once made: a refused index directory ends the start.
+            let keyword = try await KeywordIndexOpening.open(
+                directory: common.indexDirectory, store: store, logger: logger, mustWrite: true)
             var services: [any Service] = []
             // For harvests and for looking submitted papers up in the arXiv API.
             let client = HTTPClientHolder()
@@ -121,8 +124,6 @@ struct Serve: AsyncParsableCommand {
                 services.append(
                     harvestSettings.service(store: store, client: client.client, every: every, logger: logger))
             }
-            let keyword = try await KeywordIndexOpening.open(
-                directory: common.indexDirectory, store: store, logger: logger, mustWrite: true)
             services.append(KeywordIndexService(maintainer: keyword, logger: logger))
             let (engine, offReason) = await model.engine(store: store, database: common.databasePath, logger: logger)
             let searcher = HybridSearcher(

@@ -18,6 +18,7 @@ public struct RoleCheck<Subject>: Sendable, CustomStringConvertible {
 public enum PaperStoreConformance {
     public typealias Writer = PaperWriter & KeyedPapers & StoreMaintenance
     public typealias Catalog = PaperCatalog & PaperWriter & StoreMaintenance
+    /// A store and the keyword index that searches it (``SearchedStore``: Paperboy's own index, fed by the store).
     public typealias Keyword = KeywordIndex & KeyedPapers & PaperWriter & StoreMaintenance
     public typealias Embeddings = EmbeddingStore & KeyedPapers & PaperWriter & StoreMaintenance
     public typealias HarvestStates = HarvestStateStore & StoreMaintenance
@@ -33,7 +34,13 @@ public enum PaperStoreConformance {
     static func search(_ store: some KeywordIndex & KeyedPapers, _ text: String, offset: Int = 0, limit: Int = 10)
         async throws -> ResultPage<RankedHit>
     {
-        try await KeywordOnlySearcher(index: store, papers: store)
+        try await search(store, papers: store, text, offset: offset, limit: limit)
+    }
+
+    static func search(
+        _ index: any KeywordIndex, papers: any KeyedPapers, _ text: String, offset: Int = 0, limit: Int = 10
+    ) async throws -> ResultPage<RankedHit> {
+        try await KeywordOnlySearcher(index: index, papers: papers)
             .search(SearchQuery(parsing: text), mode: .keyword, offset: offset, limit: limit).page
     }
 
@@ -214,6 +221,7 @@ public enum PaperStoreConformance {
                 "2611.00100", title: "Newest title",
                 versions: [(1, "2026-11-10T00:00:00Z"), (2, "2026-11-12T00:00:00Z")])
             _ = try await store.upsert([v1])
+            #expect(try await searchIDs(store, "old") == ["2611.00100"])
             _ = try await store.upsert([v2])
             #expect(try await searchIDs(store, "newest") == ["2611.00100"])
             #expect(try await search(store, "old").total == 0)

@@ -2,6 +2,7 @@ import Foundation
 import PaperStoreConformance
 import PaperboyCore
 import PaperboySQLite
+import PaperboySearch
 import Testing
 
 /// Runs the built `paperboy` binary, as an admin or a script would.
@@ -113,7 +114,10 @@ struct CLITests {
         let result = try await CLI.run(["ingest", "--database", db, file.path])
         #expect(result.status == 65)
         #expect(result.stderr.contains("paperboy: \(file.path):2: missing field \"title\""))
-        #expect(result.stdout.hasPrefix("2 records in "))
+        let printed = result.stdout.split(separator: "\n")
+        #expect(printed.count == 2, "\(result.stdout)")
+        #expect(printed.first?.hasPrefix("keyword index: 2 papers, ready ") == true, "\(result.stdout)")
+        #expect(printed.last?.hasPrefix("2 records in ") == true, "\(result.stdout)")
         #expect(result.stdout.hasSuffix("/s): 2 new, 0 updated, 0 unchanged, 1 rejected, 0 deleted records skipped\n"))
         let strict = try await CLI.run([
             "ingest", "--strict", "--database", dir.appendingPathComponent("s.sqlite").path, file.path,
@@ -244,7 +248,7 @@ struct CLITests {
         let dir = try CLI.temporaryDirectory()
         let flag = dir.appendingPathComponent("flag.sqlite").path
         let env = dir.appendingPathComponent("env.sqlite").path
-        let upToDate = ": schema up to date (6 migrations, last 0006_change_sequence)\n"
+        let upToDate = ": schema up to date (7 migrations, last 0007_drop_fts)\n"
         let both = try await CLI.run(
             ["migrate", "--database", flag], environment: ["PAPERBOY_DATABASE": env], directory: dir)
         #expect(both.stdout == flag + upToDate, "\(both.stderr)")
@@ -268,7 +272,7 @@ struct CLITests {
         let result = try await CLI.run(
             ["migrate", "--database", db], environment: ["PAPERBOY_DATABASE": "/nonexistent/dir/p.sqlite"])
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.stdout == "\(db): schema up to date (6 migrations, last 0006_change_sequence)\n")
+        #expect(result.stdout == "\(db): schema up to date (7 migrations, last 0007_drop_fts)\n")
     }
 
     @Test func backupIsAConsistentCopy() async throws {
@@ -323,9 +327,10 @@ struct ServeTests {
 }
 
 extension SQLiteStore {
-    /// The ids of the first five keyword matches, as the search page lists them.
+    /// The ids of the first five keyword matches, as the search page lists them: through Paperboy's own keyword
+    /// index, built from the store's change feed as a server started on this database builds it.
     func searchIDs(_ text: String) async throws -> [String] {
-        try await KeywordOnlySearcher(index: self, papers: self)
+        try await KeywordOnlySearcher(index: FollowingKeywordIndex(feed: self, papers: self), papers: self)
             .search(SearchQuery(parsing: text), mode: .keyword, offset: 0, limit: 5).page.items
             .map(\.paper.paper.id.rawValue)
     }

@@ -1,5 +1,6 @@
 import PaperStoreConformance
 import PaperboyCore
+import PaperboySearch
 import Testing
 
 /// The in-memory store the ingest and harvest tests write to behaves as every backend of its roles does.
@@ -8,6 +9,13 @@ struct InMemoryStoreConformanceTests {
     @Test(arguments: PaperStoreConformance.writer)
     func writer(_ check: RoleCheck<any PaperStoreConformance.Writer>) async throws {
         try await check.run(InMemoryStore())
+    }
+
+    /// Searched through Paperboy's own keyword index fed by the store's change feed, as every backend is.
+    @Test(arguments: PaperStoreConformance.keyword)
+    func keyword(_ check: RoleCheck<any PaperStoreConformance.Keyword>) async throws {
+        let store = InMemoryStore()
+        try await check.run(SearchedStore(store, index: FollowingKeywordIndex(feed: store, papers: store)))
     }
 
     @Test(arguments: PaperStoreConformance.harvestState)

@@ -3,6 +3,7 @@ import Logging
 import PaperStoreConformance
 import PaperboyCore
 import PaperboySQLite
+import PaperboySearch
 import Synchronization
 import Testing
 
@@ -67,7 +68,8 @@ final class RecordingMailer: MailSender {
 
     static func run(_ store: SQLiteStore, _ mailer: RecordingMailer, size: Int = 10) async throws -> DigestRun {
         DigestRun(
-            store: store, searcher: KeywordOnlySearcher(index: store, papers: store),
+            store: store,
+            searcher: KeywordOnlySearcher(index: FollowingKeywordIndex(feed: store, papers: store), papers: store),
             renderer: try await DigestRenderer(), links: FixedLinks(), mailer: mailer, size: size, workers: 3,
             now: { now }, logger: quiet)
     }

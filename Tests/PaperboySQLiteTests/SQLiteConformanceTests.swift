@@ -2,6 +2,7 @@ import Foundation
 import PaperStoreConformance
 import PaperboyCore
 import PaperboySQLite
+import PaperboySearch
 import Testing
 
 /// The SQLite store plays every role: it runs the checks of each.
@@ -17,9 +18,11 @@ struct SQLiteConformanceTests {
         try await check.run(try SQLiteStore.temporary())
     }
 
+    /// Searched as the server searches it: through Paperboy's own keyword index, fed by the store's change feed.
     @Test(arguments: PaperStoreConformance.keyword)
     func keyword(_ check: RoleCheck<any PaperStoreConformance.Keyword>) async throws {
-        try await check.run(try SQLiteStore.temporary())
+        let store = try SQLiteStore.temporary()
+        try await check.run(SearchedStore(store, index: FollowingKeywordIndex(feed: store, papers: store)))
     }
 
     @Test(arguments: PaperStoreConformance.embeddings)
@@ -55,6 +58,12 @@ struct SQLiteConformanceTests {
     @Test(arguments: PaperStoreConformance.moderation)
     func moderation(_ check: RoleCheck<any PaperStoreConformance.Moderation>) async throws {
         try await check.run(try SQLiteStore.temporary())
+    }
+
+    @Test(arguments: PaperStoreConformance.moderationSearch)
+    func moderationSearch(_ check: RoleCheck<SearchedStore<any PaperStoreConformance.Moderation>>) async throws {
+        let store = try SQLiteStore.temporary()
+        try await check.run(SearchedStore(store, index: FollowingKeywordIndex(feed: store, papers: store)))
     }
 
     @Test(arguments: PaperStoreConformance.profile)

@@ -231,6 +231,24 @@ import Testing
         #expect(afterMerge.ranked.map(\.key) == beforeMerge.ranked.map(\.key))
     }
 
+    @Test func aChangeThatLeavesTheTextAsItWasIsNotReindexed() async throws {
+        let feed = FakeChangeFeed()
+        let papers = RandomCorpus.papers(50, seed: 8)
+        await feed.put(papers)
+        let maintainer = try await KeywordIndexMaintainer(directory: nil, feed: feed, papers: feed)
+        try await maintainer.catchUp()
+        // A vote writes the paper again with the same text: read, and nothing rebuilt.
+        await feed.put([papers[3], papers[7]])
+        #expect(try await maintainer.catchUp() == 2)
+        #expect(maintainer.index.segmentSizes == [50])
+        var edited = papers[3]
+        edited.abstract += " zeppelin"
+        await feed.put([edited])
+        try await maintainer.catchUp()
+        #expect(maintainer.index.segmentSizes == [50, 1])
+        #expect(maintainer.index.count == 50)
+    }
+
     @Test func aRestartReadsTheFilesAndOnlyNewChanges() async throws {
         let dir = directory()
         let feed = FakeChangeFeed()

@@ -7,6 +7,7 @@ import NIOCore
 import PaperStoreConformance
 import PaperboyCore
 import PaperboySQLite
+import PaperboySearch
 import PaperboyWeb
 import Testing
 
@@ -14,6 +15,8 @@ import Testing
 struct TestSite {
     let store: SQLiteStore
     let config: WebConfiguration
+    /// Paperboy's own keyword index over the store, brought up to date before each search.
+    let keywordIndex: FollowingKeywordIndex
 
     /// Tests hash passwords at bcrypt's lowest allowed cost, to stay fast.
     static let testCommunity = CommunitySettings(passwordCost: Credentials.minimumCost)
@@ -25,7 +28,8 @@ struct TestSite {
         let store = try SQLiteStore.temporary()
         try await store.migrate()
         _ = try await store.upsert(papers)
-        return TestSite(store: store, config: config)
+        return TestSite(
+            store: store, config: config, keywordIndex: FollowingKeywordIndex(feed: store, papers: store))
     }
 
     func run(
@@ -41,7 +45,7 @@ struct TestSite {
     }
 
     /// Keyword search over the store, as `serve` has without a model.
-    var keywordSearcher: KeywordOnlySearcher { KeywordOnlySearcher(index: store, papers: store) }
+    var keywordSearcher: KeywordOnlySearcher { KeywordOnlySearcher(index: keywordIndex, papers: store) }
 
     /// Serves the site on a real socket (for what only a connection shows: missing Host, slow senders).
     func runLive(_ body: @Sendable (_ port: Int) async throws -> Void) async throws {

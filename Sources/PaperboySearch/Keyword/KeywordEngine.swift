@@ -283,14 +283,14 @@ extension ClauseSource {
                     continue outer
                 }
             }
-            let positions = cursors.indices.map {
-                Set(cursors[$0].positions().map { PhrasePlace($0.field, $0.position) })
-            }
+            // Each term's places are few (its count in one paper): plain scans, no sets.
+            let places = cursors.indices.map { cursors[$0].positions() }
             var counts: [UInt32] = [0, 0, 0]
-            for start in positions[0] {
+            for start in places[0] {
                 var all = true
-                for i in 1..<max(terms.count, 1) where i < positions.count {
-                    if !positions[i].contains(PhrasePlace(start.field, start.position &+ UInt32(i))) {
+                for i in 1..<places.count {
+                    let want = start.position &+ UInt32(i)
+                    if !places[i].contains(where: { $0.field == start.field && $0.position == want }) {
                         all = false
                         break
                     }
@@ -302,16 +302,5 @@ extension ClauseSource {
             cursors[lead].next()
         }
         return source
-    }
-}
-
-/// A token's place: field and position.
-struct PhrasePlace: Hashable {
-    var field: UInt8
-    var position: UInt32
-
-    init(_ field: UInt8, _ position: UInt32) {
-        self.field = field
-        self.position = position
     }
 }

@@ -23,6 +23,8 @@ public struct KeywordIndexFollower: Sendable {
             while !Task.isCancelled {
                 do {
                     try await maintainer.catchUp(seal: false)
+                } catch is CancellationError {
+                    break
                 } catch {
                     logger.error("following the load into the keyword index failed", metadata: ["error.message": "\(error)"])
                 }

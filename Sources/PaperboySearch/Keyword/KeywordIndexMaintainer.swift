@@ -128,6 +128,8 @@ public actor KeywordIndexMaintainer {
             let batch = try await feed.paperChanges(after: sequence, limit: 5_000)
             if batch.papers.isEmpty || batch.last <= sequence { break }
             for paper in batch.papers {
+                // A change that leaves what the index holds as it was (a vote, a summary) costs nothing.
+                if !paper.isHidden, isCurrent(paper) { continue }
                 delete(paper.key)
                 if let old = unsealed.pending.removeValue(forKey: paper.key) { unsealed.dropped.append(old) }
                 if !paper.isHidden {
@@ -163,6 +165,16 @@ public actor KeywordIndexMaintainer {
         seal(unsealed.builder, dropped: unsealed.dropped)
         unsealed = OpenSegment()
         publish()
+    }
+
+    /// Whether the index holds this very version of the paper (searchable, or waiting in the open segment).
+    private func isCurrent(_ paper: IndexablePaper) -> Bool {
+        let hash = SegmentDoc.contentHash(paper)
+        if let doc = unsealed.pending[paper.key] { return unsealed.builder.docs[doc].hash == hash }
+        for e in entries.reversed() {
+            if let doc = e.segment.doc(forKey: paper.key), !e.deleted.contains(doc) { return e.segment.hash(doc) == hash }
+        }
+        return false
     }
 
     /// Deletes the current version of a paper, wherever it is.
@@ -228,7 +240,7 @@ public actor KeywordIndexMaintainer {
                 builder.addDocument(
                     SegmentDoc(
                         key: e.segment.key(doc), id: e.segment.id(doc), featuredMillis: e.segment.featured(doc),
-                        length: e.segment.length(doc)))
+                        length: e.segment.length(doc), hash: e.segment.hash(doc)))
             }
             remap.append(map)
         }

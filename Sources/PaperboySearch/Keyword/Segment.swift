@@ -35,7 +35,7 @@ final class Segment: Sendable {
         let n = docCount
         let t = termCount
         let expected: [(SegmentLayout.Section, Int)] = [
-            (.keys, 8 * n), (.featured, 8 * n), (.lengths, 4 * n), (.idOffsets, 4 * (n + 1)), (.sortedKeys, 8 * n),
+            (.keys, 8 * n), (.featured, 8 * n), (.lengths, 4 * n), (.hashes, 8 * n), (.idOffsets, 4 * (n + 1)), (.sortedKeys, 8 * n),
             (.sortedDocs, 4 * n), (.termOffsets, 4 * (t + 1)), (.termInfos, SegmentLayout.termInfoSize * t),
         ]
         for (section, size) in expected {
@@ -51,6 +51,7 @@ final class Segment: Sendable {
     @inline(__always) func key(_ doc: Int) -> PaperKey { bytes.i64(offset(.keys) + 8 * doc) }
     @inline(__always) func featured(_ doc: Int) -> Int64 { bytes.i64(offset(.featured) + 8 * doc) }
     @inline(__always) func length(_ doc: Int) -> UInt32 { bytes.u32(offset(.lengths) + 4 * doc) }
+    @inline(__always) func hash(_ doc: Int) -> UInt64 { bytes.u64(offset(.hashes) + 8 * doc) }
 
     /// The arXiv id of a document, as bytes.
     func idBytes(_ doc: Int) -> UnsafeRawBufferPointer {

@@ -3,9 +3,10 @@ import PaperboyCore
 
 /// Where things are in a segment (little-endian; every section starts on an 8-byte boundary):
 ///
-///     header (128 bytes): magic "PBKWSEG1" · docs u32 · terms u32 · tokens u64 · checksum u64 (of all after the
-///         header) · 12 section offsets u64
-///     keys i64×docs · featured ms i64×docs · lengths u32×docs · id offsets u32×(docs+1) · id bytes
+///     header (160 bytes): magic "PBKWSEG1" · docs u32 · terms u32 · tokens u64 · checksum u64 (of all after the
+///         header) · 13 section offsets u64
+///     keys i64×docs · featured ms i64×docs · lengths u32×docs · content hashes u64×docs · id offsets u32×(docs+1)
+///     · id bytes
 ///     keys sorted i64×docs · their docs u32×docs · term offsets u32×(terms+1) · term bytes (sorted by UTF-8)
 ///     term infos (df u32 · blocks u32 · block table offset u64 · positions offset u64) · postings · positions
 ///
@@ -15,16 +16,16 @@ import PaperboyCore
 /// and abstract. Positions: per doc and field with a count, that many varints (the first absolute, then gaps).
 enum SegmentLayout {
     static let magic: UInt64 = 0x3147_4553_574B_4250  // "PBKWSEG1" little-endian
-    static let headerSize = 128
+    static let headerSize = 160
     static let blockSize = 128
     static let termInfoSize = 24
     static let blockEntrySize = 24
-    static let sectionCount = 12
+    static let sectionCount = 13
     /// Category filters are terms of their own, out of reach of any typed word.
     static let categoryPrefix = "\u{1}"
 
     enum Section: Int {
-        case keys, featured, lengths, idOffsets, idBytes, sortedKeys, sortedDocs, termOffsets, termBytes, termInfos,
+        case keys, featured, lengths, hashes, idOffsets, idBytes, sortedKeys, sortedDocs, termOffsets, termBytes, termInfos,
             postings, positions
     }
 }
@@ -114,6 +115,23 @@ struct SegmentDoc {
     var id: String
     var featuredMillis: Int64
     var length: UInt32
+    /// What was indexed of the paper (``SegmentDoc/contentHash(_:)``): a change that leaves it equal (a vote) needs
+    /// no re-indexing.
+    var hash: UInt64
+
+    /// A hash of every field the index reads of a paper.
+    static func contentHash(_ paper: IndexablePaper) -> UInt64 {
+        var sum = IndexFileChecksum()
+        for field in [paper.id.rawValue, paper.title, paper.authors.joined(separator: "\n"), paper.abstract]
+            + paper.categories
+        {
+            var text = field
+            text.withUTF8 { sum.update(UnsafeRawBufferPointer($0)) }
+            withUnsafeBytes(of: UInt64(text.utf8.count).littleEndian) { sum.update($0) }
+        }
+        withUnsafeBytes(of: Millis.of(paper.featuredAt).littleEndian) { sum.update($0) }
+        return sum.value
+    }
 }
 
 /// Builds a segment from papers (tokenised here) or from other segments' postings (a merge).
@@ -172,7 +190,8 @@ struct SegmentBuilder {
         tokens += UInt64(length)
         docs.append(
             SegmentDoc(
-                key: paper.key, id: paper.id.rawValue, featuredMillis: Millis.of(paper.featuredAt), length: length))
+                key: paper.key, id: paper.id.rawValue, featuredMillis: Millis.of(paper.featuredAt), length: length,
+                hash: SegmentDoc.contentHash(paper)))
     }
 
     private mutating func termID(_ term: String) -> Int32 {
@@ -205,6 +224,7 @@ struct SegmentBuilder {
         w.u64(0)  // checksum, patched below
         let sectionTable = w.bytes.count
         for _ in 0..<SegmentLayout.sectionCount { w.u64(0) }
+        while w.bytes.count < SegmentLayout.headerSize { w.bytes.append(0) }
         var sections: [UInt64] = []
         func section() {
             w.align(8)
@@ -216,6 +236,8 @@ struct SegmentBuilder {
         for d in docs { w.i64(d.featuredMillis) }
         section()
         for d in docs { w.u32(d.length) }
+        section()
+        for d in docs { w.u64(d.hash) }
         section()
         var idBytes: [UInt8] = []
         for d in docs {
