@@ -74,7 +74,9 @@ func ingest(corpus: String, database: String) async throws {
             + "\(String(format: "%.2f", seconds(total))) s = \(Int(Double(report.records) / seconds(total))) papers/s, "
             + "keyword index included (rows done at \(String(format: "%.2f", seconds(rowsDone))) s = "
             + "\(Int(Double(report.records) / seconds(rowsDone))) papers/s; \(indexed) papers in the index)")
-    print("keyword index on disk: \(directorySize(database + ".index") / 1_000_000) MB; database \(fileSize(database) / 1_000_000) MB")
+    print(
+        "keyword index on disk: \(directorySize(database + ".index") / 1_000_000) MB; database \(fileSize(database) / 1_000_000) MB"
+    )
 }
 
 func fileSize(_ path: String) -> Int {

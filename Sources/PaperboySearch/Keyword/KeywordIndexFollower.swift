@@ -26,7 +26,8 @@ public struct KeywordIndexFollower: Sendable {
                 } catch is CancellationError {
                     break
                 } catch {
-                    logger.error("following the load into the keyword index failed", metadata: ["error.message": "\(error)"])
+                    logger.error(
+                        "following the load into the keyword index failed", metadata: ["error.message": "\(error)"])
                 }
                 try? await Task.sleep(for: .milliseconds(500))
             }

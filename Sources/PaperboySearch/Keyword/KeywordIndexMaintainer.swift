@@ -172,7 +172,9 @@ public actor KeywordIndexMaintainer {
         let hash = SegmentDoc.contentHash(paper)
         if let doc = unsealed.pending[paper.key] { return unsealed.builder.docs[doc].hash == hash }
         for e in entries.reversed() {
-            if let doc = e.segment.doc(forKey: paper.key), !e.deleted.contains(doc) { return e.segment.hash(doc) == hash }
+            if let doc = e.segment.doc(forKey: paper.key), !e.deleted.contains(doc) {
+                return e.segment.hash(doc) == hash
+            }
         }
         return false
     }

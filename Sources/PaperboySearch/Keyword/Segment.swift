@@ -35,7 +35,8 @@ final class Segment: Sendable {
         let n = docCount
         let t = termCount
         let expected: [(SegmentLayout.Section, Int)] = [
-            (.keys, 8 * n), (.featured, 8 * n), (.lengths, 4 * n), (.hashes, 8 * n), (.idOffsets, 4 * (n + 1)), (.sortedKeys, 8 * n),
+            (.keys, 8 * n), (.featured, 8 * n), (.lengths, 4 * n), (.hashes, 8 * n), (.idOffsets, 4 * (n + 1)),
+            (.sortedKeys, 8 * n),
             (.sortedDocs, 4 * n), (.termOffsets, 4 * (t + 1)), (.termInfos, SegmentLayout.termInfoSize * t),
         ]
         for (section, size) in expected {

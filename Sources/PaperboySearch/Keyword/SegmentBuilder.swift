@@ -25,7 +25,8 @@ enum SegmentLayout {
     static let categoryPrefix = "\u{1}"
 
     enum Section: Int {
-        case keys, featured, lengths, hashes, idOffsets, idBytes, sortedKeys, sortedDocs, termOffsets, termBytes, termInfos,
+        case keys, featured, lengths, hashes, idOffsets, idBytes, sortedKeys, sortedDocs, termOffsets, termBytes,
+            termInfos,
             postings, positions
     }
 }
