@@ -150,7 +150,10 @@ struct SettingsTests {
             let blocked = try await SettingsTests.submit(
                 browser, "password", ["current_password": SettingsTests.password, "new_password": "0123456789"])
             #expect(blocked.status == .tooManyRequests)
-            #expect(blocked.headers[.retryAfter] == "60")
+            // The first block lasts a minute from the fifth wrong password, on the real clock: on a loaded machine a
+            // second or more may pass before the next request, so the header says what is left of that minute.
+            let wait = try #require(blocked.headers[.retryAfter].flatMap { Int($0) })
+            #expect((50...60).contains(wait), "Retry-After \(wait)")
         }
     }
 
