@@ -69,7 +69,7 @@ struct MailOutboxTests {
         #expect(metrics.contains(#"paperboy_mail_outbox_total{kind="confirm",result="sent"} 3"#), "\(metrics)")
     }
 
-    @Test("as a service it delivers what is queued at shutdown, then refuses more")
+    @Test("as a service it delivers what is queued at shutdown, then refuses more", .timeLimit(.minutes(5)))
     func drainsOnShutdown() async throws {
         let mailer = GatedMailer()
         let outbox = MailOutbox(sender: mailer, logger: TestSite.quietLogger)
@@ -77,12 +77,11 @@ struct MailOutboxTests {
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
             for n in 0..<5 { outbox.enqueue(Self.message(n), kind: "verify") }
-            // The group must be running its service before it is told to stop (else it never starts it).
-            let deadline = ContinuousClock.now + .seconds(60)
-            while !outbox.running, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
-            try #require(outbox.running)
+            // The group must be running its service before it is told to stop (else it never starts it). No deadline:
+            // on a busy machine the group's task may start late; the suite's time limit ends a real hang.
+            while !outbox.running { try await Task.sleep(for: .milliseconds(5)) }
             await group.triggerGracefulShutdown()
-            while outbox.accepting, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
+            while outbox.accepting { try await Task.sleep(for: .milliseconds(5)) }
             // Shutting down waits for the queue, which waits at the gate.
             #expect(mailer.sent.isEmpty)
             #expect(!outbox.enqueue(Self.message(9), kind: "verify"), "closed")
