@@ -15,6 +15,8 @@ import random
 import sqlite3
 import sys
 
+from fts5_vocab import FTS5Terms
+
 OUT = "Tests/Fixtures/fts5-tokens.json"
 PAPER_FILES = ["arxiv-sample-200.jsonl", "seed-papers.jsonl"]
 FIELDS = ["title", "authors", "abstract"]
@@ -107,20 +109,7 @@ def random_strings(words, count, seed):
 
 
 def main() -> None:
-    db = sqlite3.connect(":memory:")
-    db.text_factory = bytes
-    db.execute(f"CREATE VIRTUAL TABLE t USING fts5(x, tokenize = '{TOKENIZE}')")
-    db.execute("CREATE VIRTUAL TABLE v USING fts5vocab(t, 'instance')")
-
-    def terms(texts):
-        db.execute("DELETE FROM t")
-        for row, text in enumerate(texts, start=1):
-            db.execute("INSERT INTO t(rowid, x) VALUES (?, ?)", (row, text))
-        out = [[] for _ in texts]
-        for term, doc, offset in db.execute("SELECT term, doc, offset FROM v ORDER BY doc, offset"):
-            assert offset == len(out[doc - 1])
-            out[doc - 1].append(term.decode("utf-8", errors="replace"))
-        return out
+    terms = FTS5Terms(TOKENIZE).terms
 
     papers = []
     words = []

@@ -14,23 +14,14 @@ import os
 import sqlite3
 import sys
 
+from fts5_vocab import FTS5Terms
+
 OUT = "Sources/PaperboySearch/Keyword/KeywordCharacterTable.swift"
 SEPARATOR, TOKEN, DIACRITIC = 0, 1, 2
 
 
 def main() -> None:
-    db = sqlite3.connect(":memory:")
-    db.execute("CREATE VIRTUAL TABLE t USING fts5(x, tokenize = 'unicode61 remove_diacritics 2')")
-    db.execute("CREATE VIRTUAL TABLE v USING fts5vocab(t, 'instance')")
-
-    def terms(texts):
-        db.execute("DELETE FROM t")
-        for row, text in enumerate(texts, start=1):
-            db.execute("INSERT INTO t(rowid, x) VALUES (?, ?)", (row, text))
-        out = [[] for _ in texts]
-        for term, doc, offset in db.execute("SELECT term, doc, offset FROM v ORDER BY doc, offset"):
-            out[doc - 1].append(term)
-        return out
+    terms = FTS5Terms("unicode61 remove_diacritics 2").terms
 
     points = [c for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF]
     kind, fold = {}, {}
