@@ -17,18 +17,6 @@ func percentile(_ values: [Double], _ p: Double) -> Double {
 
 func ms(_ v: Double) -> String { String(format: "%.2f ms", v * 1000) }
 
-/// A deterministic generator (SplitMix64), so every run asks the same queries.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// Parses a snapshot file without storing anything: the parse part of ingest.
 func parseOnly(_ path: String) throws -> (records: Int, elapsed: Duration) {
     let clock = ContinuousClock()
@@ -132,7 +120,7 @@ func rows(corpus: String, database: String) async throws {
 func listing(database: String, queries: Int) async throws {
     let store = try SQLiteStore(path: database)
     guard let newest = try await store.newestDay() else { return print("empty database") }
-    var rng = SplitMix(state: 7)
+    var rng = SplitMix64(state: 7)
     var days: [Day] = []
     for _ in 0..<queries { days.append(newest.adding(days: -Int.random(in: 0..<365, using: &rng))) }
     for (name, sort) in [("day, by upvotes", ListingSort.upvotes), ("day, newest first", .publishedAt)] {

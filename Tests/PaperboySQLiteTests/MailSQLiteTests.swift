@@ -116,8 +116,10 @@ struct MailSQLiteTests {
             try Int.fetchOne(db, sql: "SELECT upvotes FROM papers WHERE rowid = 1")
         }
         #expect(upvotes == 0)
-        let violations = try await store.pool.read { db in try Row.fetchAll(db, sql: "PRAGMA foreign_key_check") }
-        #expect(violations.isEmpty)
+        let violations = try await store.pool.read { db in
+            try Row.fetchAll(db, sql: "PRAGMA foreign_key_check").map(\.description)
+        }
+        #expect(violations == [])
     }
 
     @Test func twoStoresOnOneFileGiveOneClaimAndOneQuota() async throws {

@@ -50,18 +50,6 @@ actor FakeChangeFeed: PaperChangeFeed, KeyedPapers {
     }
 }
 
-/// A deterministic random number generator (SplitMix64).
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// Random papers over a small vocabulary with skewed word frequencies, so that some words are in most papers.
 enum RandomCorpus {
     static let vocabulary = [
@@ -75,20 +63,20 @@ enum RandomCorpus {
     ]
     static let categories = ["cs.LG", "cs.CL", "astro-ph.GA", "quant-ph", "math.PR"]
 
-    static func word(_ rng: inout SeededGenerator) -> String {
+    static func word(_ rng: inout SplitMix64) -> String {
         // Zipf-like: low indexes much more often.
         let u = Double(rng.next() % 1_000_000) / 1_000_000
         let index = Int(Double(vocabulary.count) * u * u * u)
         return vocabulary[min(index, vocabulary.count - 1)]
     }
 
-    static func text(_ rng: inout SeededGenerator, words: ClosedRange<Int>) -> String {
+    static func text(_ rng: inout SplitMix64, words: ClosedRange<Int>) -> String {
         let n = Int.random(in: words, using: &rng)
         return (0..<n).map { _ in word(&rng) }.joined(separator: " ")
     }
 
     static func papers(_ count: Int, seed: UInt64, firstKey: PaperKey = 1) -> [IndexablePaper] {
-        var rng = SeededGenerator(state: seed)
+        var rng = SplitMix64(state: seed)
         return (0..<count).map { i in
             let key = firstKey + PaperKey(i)
             let authors = (0..<Int.random(in: 1...3, using: &rng)).map { _ in names.randomElement(using: &rng)! }

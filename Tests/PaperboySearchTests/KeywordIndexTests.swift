@@ -75,7 +75,7 @@ import Testing
     @Test(arguments: [UInt64(11), 12, 13, 14])
     func topKEqualsTheExhaustiveScorer(seed: UInt64) throws {
         let papers = RandomCorpus.papers(2_000, seed: seed)
-        var rng = SeededGenerator(state: seed &* 31)
+        var rng = SplitMix64(state: seed &* 31)
         let deleted = Set(papers.filter { _ in rng.next() % 10 == 0 }.map(\.key))
         let snapshot = try KeywordSnapshot.of(papers, parts: 3, deleting: deleted)
         let scorer = ExhaustiveScorer(papers.map { ($0, live: !deleted.contains($0.key)) })

@@ -27,8 +27,10 @@ struct AccountMailTests {
         let form = try #require(page.body.range(of: #"<section class="account-form">"#)).upperBound
         let html = String(page.body[form...])
         var fields = fields
-        fields["token"] = try #require(TestBrowser.hiddenValue("token", in: html), "\(page.body)")
-        fields["csrf_token"] = try #require(TestBrowser.csrfToken(in: html), "\(page.body)")
+        let token: String = try #require(TestBrowser.hiddenValue("token", in: html), "\(page.body)")
+        let csrf: String = try #require(TestBrowser.csrfToken(in: html), "\(page.body)")
+        fields["token"] = token
+        fields["csrf_token"] = csrf
         return try await browser.post(action, fields)
     }
 

@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import PaperboyCore
 import Synchronization
 
 /// Approximate nearest-neighbour search: a hierarchical navigable small-world graph (Malkov & Yashunin)
@@ -775,21 +776,5 @@ final class VisitedList: @unchecked Sendable {
     func deallocate() {
         marks.deallocate()
         size = 0
-    }
-}
-
-/// SplitMix64: a small, fast, seedable generator (deterministic levels for a given seed and insert order).
-struct SplitMix64: RandomNumberGenerator {
-    private(set) var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-    init(state: UInt64) { self.state = state }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import PaperboyCore
 
 /// Deterministic clustered unit vectors for tests and benchmarks: `centres` Gaussian centres (normalised),
 /// each point a random centre plus isotropic Gaussian noise of norm ≈ `noise`, normalised. Point `i` of a

@@ -34,18 +34,10 @@ public struct RandomSource: Sendable {
     }
 
     final class SeededState: Sendable {
-        private let state: Mutex<UInt64>
+        private let state: Mutex<SplitMix64>
 
-        init(_ seed: UInt64) { state = Mutex(seed) }
+        init(_ seed: UInt64) { state = Mutex(SplitMix64(state: seed)) }
 
-        func next() -> UInt64 {
-            state.withLock { s in
-                s &+= 0x9E37_79B9_7F4A_7C15
-                var z = s
-                z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-                z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-                return z ^ (z >> 31)
-            }
-        }
+        func next() -> UInt64 { state.withLock { $0.next() } }
     }
 }
