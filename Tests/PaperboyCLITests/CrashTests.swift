@@ -208,16 +208,18 @@ struct CrashTests {
 enum Background {
     /// Fails the test when the command ends by itself before the condition holds. With `input`, the command reads
     /// it from standard input, which is held open (the command waits for more) until the command is killed.
+    @discardableResult
     static func killed(
-        _ arguments: [String], in dir: URL, feeding input: Data? = nil, when condition: @Sendable () async -> Bool
-    ) async throws {
+        _ arguments: [String], in dir: URL, feeding input: Data? = nil, logLevel: String = "error", log: URL? = nil,
+        when condition: @Sendable () async -> Bool
+    ) async throws -> String {
         let process = ChildProcess()
         process.executableURL = CLI.binary
         process.arguments = arguments
         var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("PAPERBOY_") }
-        env["PAPERBOY_LOG_LEVEL"] = "error"
+        env["PAPERBOY_LOG_LEVEL"] = logLevel
         process.environment = env
-        let log = dir.appendingPathComponent("killed-\(UUID().uuidString).log")
+        let log = log ?? dir.appendingPathComponent("killed-\(UUID().uuidString).log")
         guard FileManager.default.createFile(atPath: log.path, contents: nil) else {
             throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: log.path])
         }
@@ -252,6 +254,18 @@ enum Background {
         try #require(
             process.terminationReason == .uncaughtSignal && process.terminationStatus == SIGKILL,
             "`paperboy \(arguments[0])` ended by itself before it was killed; its output: \(output)")
+        return output
+    }
+
+    /// Kills the command as soon as its log (at `logLevel`) holds `text`; returns what it logged.
+    @discardableResult
+    static func killed(_ arguments: [String], in dir: URL, logLevel: String, whenItLogs text: String) async throws
+        -> String
+    {
+        let log = dir.appendingPathComponent("killed-\(UUID().uuidString).log")
+        return try await killed(arguments, in: dir, logLevel: logLevel, log: log) {
+            ((try? String(contentsOf: log, encoding: .utf8)) ?? "").contains(text)
+        }
     }
 }
 

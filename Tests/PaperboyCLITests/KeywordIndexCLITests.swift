@@ -116,6 +116,47 @@ struct KeywordIndexCLITests {
             finds: Self.markers([0, 1_999, 2_000, storedAtKill - 1, storedAtKill, count - 1]))
     }
 
+    @Test(.timeLimit(.minutes(10)))
+    func aLoadKilledWhileItMergesTheIndexLeavesTheSavedIndexWhole() async throws {
+        let dir = try CLI.temporaryDirectory()
+        let db = dir.appendingPathComponent("k.sqlite").path
+        let count = 15_000
+        let records = try Synthetic.snapshot(count: count)
+        let input = dir.appendingPathComponent("snapshot.jsonl")
+        try records.write(to: input)
+        let first = try await CLI.run(["ingest", "--database", db, input.path])
+        #expect(first.status == 0, "\(first.stderr)")
+
+        // A third of the papers revised: at the end of the load the index's segment has lost a third of its
+        // documents, so it is rewritten without them (a merge of 10,000 documents); the load is killed once the merge
+        // has begun.
+        let revisedCount = count / 3
+        let lines = records.split(separator: UInt8(ascii: "\n")).prefix(revisedCount).map {
+            String(decoding: $0, as: UTF8.self).replacingOccurrences(
+                of: "describes how a database", with: "describes how a revised database")
+        }
+        let revised = dir.appendingPathComponent("revised.jsonl")
+        try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: revised)
+        try await Background.killed(
+            ["ingest", "--database", db, revised.path], in: dir, logLevel: "info",
+            whenItLogs: "merging keyword segments")
+        #expect(
+            await SQLite3.count(db, "SELECT count(*) FROM papers WHERE abstract LIKE '% revised %'", readOnly: true)
+                == revisedCount, "the load stored every revision before it merged")
+        let (store, saved) = try await SavedKeywordIndex.open(db)
+        #expect(await saved.changeSequence < (try await store.latestPaperChange()), "the killed load saved nothing")
+
+        // The next command to open the index reads the saved files, then the changes since.
+        let again = try await CLI.run(["ingest", "--database", db, revised.path])
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(again.stdout.contains("0 new, 0 updated, \(revisedCount) unchanged, 0 rejected"), "\(again.stdout)")
+        try await SavedKeywordIndex.expectComplete(
+            db, papers: count, everyPaperHas: "synthetic", finds: Self.markers([0, revisedCount, count - 1]))
+        let (_, repaired) = try await SavedKeywordIndex.open(db)
+        let found = try await repaired.index.rank(SearchQuery(parsing: "revised"), offset: 0, limit: count)
+        #expect(found.ranked.count == revisedCount)
+    }
+
     @Test(.timeLimit(.minutes(5)))
     func aDamagedSegmentIsRebuiltWhenTheServerStarts() async throws {
         let dir = try CLI.temporaryDirectory()

@@ -97,8 +97,8 @@ enum RandomCorpus {
     }
 }
 
-/// BM25 computed the slow way, paper by paper, over everything in the segments (deleted papers count in the
-/// statistics, as in the index) and ranking only the live ones.
+/// BM25 computed the slow way, paper by paper, over the live papers only (as FTS5 counts them: deleted papers leave
+/// the statistics at once).
 struct ExhaustiveScorer {
     struct Doc {
         var paper: IndexablePaper
@@ -130,10 +130,11 @@ struct ExhaustiveScorer {
     /// Top `k` keys and scores for single-word terms, all of them (`any` false) or any.
     func top(_ words: [String], any: Bool, k: Int) -> [ScoredKey] {
         let terms = words.flatMap(KeywordTokenizer.queryTerms)
-        let n = docs.count
-        let avgdl = Double(docs.reduce(0) { $0 + $1.length }) / Double(n)
+        let live = docs.filter(\.live)
+        let n = live.count
+        let avgdl = Double(live.reduce(0) { $0 + $1.length }) / Double(n)
         let idfs = terms.map { t in
-            KeywordScoring.idf(documents: n, matching: docs.filter { weighted($0, t) > 0 }.count)
+            KeywordScoring.idf(documents: n, matching: live.filter { weighted($0, t) > 0 }.count)
         }
         var hits: [(ScoredKey, String)] = []
         for doc in docs where doc.live {
@@ -164,8 +165,7 @@ extension KeywordSnapshot {
             let segment = try Segment(bytes: SegmentBytes(copying: builder.build()), path: "test")
             var bits = DocBitset(documents: segment.docCount)
             for doc in 0..<segment.docCount where deleted.contains(segment.key(doc)) { bits.insert(doc) }
-            snapshot.segments.append(segment)
-            snapshot.deleted.append(bits)
+            snapshot.append(segment, deleted: bits)
         }
         return snapshot
     }

@@ -94,6 +94,29 @@ import Testing
         }
     }
 
+    /// Scores are BM25 over the live papers, as FTS5 computes them: an index split into segments with replaced
+    /// papers still in them ranks and scores exactly as one segment of the live papers (two nodes with different
+    /// merge histories answer alike).
+    @Test func scoresDoNotDependOnSegmentsOrDeletedPapers() throws {
+        let papers = RandomCorpus.papers(1_200, seed: 21)
+        var rng = SplitMix64(state: 21)
+        let deleted = Set(papers.filter { _ in rng.next() % 4 == 0 }.map(\.key))
+        let split = try KeywordSnapshot.of(papers, parts: 4, deleting: deleted)
+        let merged = try KeywordSnapshot.of(papers.filter { !deleted.contains($0.key) }, parts: 1)
+        #expect(split.liveDocuments == merged.liveDocuments)
+        #expect(split.liveTokens == merged.liveTokens)
+        for text in ["model", "graph quantum", "\"neural network\"", "qu*", "author:lee model"] {
+            for any in [false, true] {
+                var query = SearchQuery(parsing: text)
+                if any { query = query.anyTerm }
+                let a = KeywordEngine.rank(query, snapshot: split, offset: 0, limit: 50)
+                let b = KeywordEngine.rank(query, snapshot: merged, offset: 0, limit: 50)
+                #expect(a.ranked == b.ranked, "\(text) any \(any)")
+                #expect(a.total == b.total, "\(text) any \(any)")
+            }
+        }
+    }
+
     @Test func pagesFollowOneAnotherAndCountsAreExact() throws {
         let papers = RandomCorpus.papers(1_500, seed: 5)
         let snapshot = try KeywordSnapshot.of(papers, parts: 2)
@@ -264,6 +287,68 @@ import Testing
         #expect(try await keys(second.index, "quantum") == expected)
         #expect(try await second.catchUp() == 10)
         #expect(second.index.count == 410)
+    }
+
+    /// The files of an index directory by name.
+    func files(_ dir: URL) throws -> [String: Data] {
+        var found: [String: Data] = [:]
+        for name in try FileManager.default.contentsOfDirectory(atPath: dir.path) {
+            found[name] = try Data(contentsOf: dir.appendingPathComponent(name))
+        }
+        return found
+    }
+
+    @Test func aSaveCutShortAfterAMergeLeavesAWholeIndex() async throws {
+        let dir = directory()
+        let feed = FakeChangeFeed()
+        var papers = RandomCorpus.papers(300, seed: 12)
+        await feed.put(papers)
+        let first = try await KeywordIndexMaintainer(directory: dir, feed: feed, papers: feed)
+        try await first.catchUp()
+        try await first.flush()
+        let before = try files(dir)
+        // A third of the papers revised: their old documents are deleted, so the segment is rewritten without them.
+        for i in 0..<100 { papers[i].abstract += " zeppelin" }
+        await feed.put(Array(papers[0..<100]))
+        try await first.catchUp()
+        #expect(await first.mergeIfNeeded())
+        try await first.flush()
+        let after = try files(dir)
+        let revised = try await keys(first.index, "zeppelin")
+        let everything = try await keys(first.index, "model")
+        #expect(revised.count == 100)
+        try await first.shutDown()
+
+        // What a kill can leave while a save writes its files aside and renames them, then the manifest, then
+        // removes what the manifest no longer names.
+        let manifest = "manifest.json"
+        let states: [(String, [String: Data])] = [
+            (
+                "the new segments and deletions written, the manifest half-written aside",
+                before.merging(after.filter { $0.key != manifest }) { old, _ in old }
+                    .merging(["\(manifest).tmp": Data(#"{"format":1,"ident"#.utf8)]) { old, _ in old }
+            ),
+            (
+                "the new manifest in place, the files it replaced not yet removed",
+                after.merging(before.filter { $0.key != manifest }) { new, _ in new }
+            ),
+        ]
+        for (state, contents) in states {
+            let crashed = directory()
+            try FileManager.default.createDirectory(at: crashed, withIntermediateDirectories: true)
+            for (name, data) in contents { try data.write(to: crashed.appendingPathComponent(name)) }
+            let reopened = try await KeywordIndexMaintainer(directory: crashed, feed: feed, papers: feed)
+            try await reopened.catchUp()
+            #expect(try await keys(reopened.index, "zeppelin") == revised, "\(state)")
+            #expect(try await keys(reopened.index, "model") == everything, "\(state)")
+            #expect(reopened.index.count == 300, "\(state)")
+            try await reopened.shutDown()
+            let saved = try JSONDecoder().decode(
+                KeywordIndexMaintainer.Manifest.self, from: Data(contentsOf: crashed.appendingPathComponent(manifest)))
+            #expect(
+                Set(try files(crashed).keys) == Set(saved.segments + [saved.deletions, manifest, "lock"]),
+                "\(state): only what the manifest names is left")
+        }
     }
 
     @Test func aSecondWriterIsRefused() async throws {

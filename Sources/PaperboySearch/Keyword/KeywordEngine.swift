@@ -7,8 +7,7 @@ enum KeywordEngine {
     /// One page of matches and their number.
     static func rank(_ query: SearchQuery, snapshot: KeywordSnapshot, offset: Int, limit: Int) -> KeywordRanking {
         let plan = KeywordPlan(query)
-        let documents = snapshot.documents
-        guard documents > 0, !plan.matchesNothing, offset >= 0, limit > 0 else {
+        guard snapshot.liveDocuments > 0, !plan.matchesNothing, offset >= 0, limit > 0 else {
             return KeywordRanking(ranked: [], total: 0)
         }
         let prepared = Prepared(plan: plan, snapshot: snapshot)
@@ -79,7 +78,7 @@ enum KeywordEngine {
             }
             if counted > limit {
                 scanned += Int(stop) + 1
-                let share = Double(scanned) / Double(max(snapshot.documents, 1))
+                let share = Double(scanned) / Double(max(snapshot.slots, 1))
                 let estimate = Double(counted) / max(share, 1e-9)
                 let rounded = Int((estimate / 1000).rounded()) * 1000
                 return (max(rounded, limit + 1), true)
@@ -131,14 +130,18 @@ enum KeywordEngine {
         init(plan: KeywordPlan, snapshot: KeywordSnapshot) {
             self.plan = plan
             self.snapshot = snapshot
-            let sources = snapshot.segments.map { segment in plan.clauses.map { ClauseSource.make($0, in: segment) } }
+            let sources = zip(snapshot.segments, snapshot.deleted).map { segment, deleted in
+                plan.clauses.map { ClauseSource.make($0, in: segment, deleted: deleted) }
+            }
             self.sources = sources
-            excluded = snapshot.segments.map { segment in plan.excluded.map { ClauseSource.make($0, in: segment) } }
-            let documents = snapshot.documents
+            excluded = zip(snapshot.segments, snapshot.deleted).map { segment, deleted in
+                plan.excluded.map { ClauseSource.make($0, in: segment, deleted: deleted) }
+            }
+            let documents = snapshot.liveDocuments
             idfs = plan.clauses.indices.map { c in
                 KeywordScoring.idf(documents: documents, matching: sources.reduce(0) { $0 + $1[c].df })
             }
-            avgdl = documents > 0 ? Double(snapshot.tokens) / Double(documents) : 1
+            avgdl = documents > 0 ? Double(snapshot.liveTokens) / Double(documents) : 1
         }
 
         func search(_ s: Int) -> SegmentSearch {
@@ -212,26 +215,45 @@ struct TopK {
 }
 
 extension ClauseSource {
-    /// The postings of a clause in a segment.
-    static func make(_ clause: KeywordPlan.Clause, in segment: Segment) -> ClauseSource {
+    /// The postings of a clause in a segment; its document frequency counts live documents only (`deleted` are
+    /// left out of made lists, and subtracted from a term's stored count).
+    static func make(_ clause: KeywordPlan.Clause, in segment: Segment, deleted: DocBitset) -> ClauseSource {
         switch clause {
         case .term(let term):
             guard let index = segment.termIndex(term) else { return ClauseSource(materialized: true) }
-            return ClauseSource(term: index, df: segment.info(index).df)
+            return termSource(index, in: segment, deleted: deleted)
         case .prefix(let prefix):
-            return prefixSource(prefix, in: segment)
+            return prefixSource(prefix, in: segment, deleted: deleted)
         case .phrase(let terms):
-            return phraseSource(terms, in: segment)
+            return phraseSource(terms, in: segment, deleted: deleted)
         case .authorWord(let term):
             guard let index = segment.termIndex(term) else { return ClauseSource(materialized: true) }
             var source = ClauseSource(materialized: true)
             var cursor = PostingCursor(segment: segment, term: index)
             while cursor.doc != PostingCursor.end {
-                if cursor.authors > 0 { source.add(cursor.doc, weighted: 4 &* cursor.authors, segment: segment) }
+                if cursor.authors > 0, !deleted.contains(Int(cursor.doc)) {
+                    source.add(cursor.doc, weighted: 4 &* cursor.authors, segment: segment)
+                }
                 cursor.next()
             }
             return source
         }
+    }
+
+    /// A term's postings read in place. Its live document frequency is the stored one less the deleted documents
+    /// that hold it, found by skipping through its postings to each deleted document (nothing to do in a segment
+    /// without deletions).
+    private static func termSource(_ term: Int, in segment: Segment, deleted: DocBitset) -> ClauseSource {
+        var df = segment.info(term).df
+        if deleted.count > 0 {
+            var cursor = PostingCursor(segment: segment, term: term)
+            deleted.forEach { doc in
+                guard cursor.doc != PostingCursor.end else { return }
+                cursor.advance(to: UInt32(doc))
+                if cursor.doc == UInt32(doc) { df -= 1 }
+            }
+        }
+        return ClauseSource(term: term, df: max(df, 0))
     }
 
     private mutating func add(_ doc: UInt32, weighted: UInt32, segment: Segment) {
@@ -243,11 +265,11 @@ extension ClauseSource {
     }
 
     /// Every term with the prefix, summed per document (FTS5 counts each matching token).
-    private static func prefixSource(_ prefix: String, in segment: Segment) -> ClauseSource {
+    private static func prefixSource(_ prefix: String, in segment: Segment, deleted: DocBitset) -> ClauseSource {
         var source = ClauseSource(materialized: true)
         let range = segment.terms(withPrefix: prefix)
         guard !range.isEmpty else { return source }
-        if range.count == 1, let only = range.first { return ClauseSource(term: only, df: segment.info(only).df) }
+        if range.count == 1, let only = range.first { return termSource(only, in: segment, deleted: deleted) }
         var sums = [UInt32](repeating: 0, count: segment.docCount)
         for term in range {
             var cursor = PostingCursor(segment: segment, term: term)
@@ -260,13 +282,15 @@ extension ClauseSource {
                 cursor.next()
             }
         }
-        for (doc, sum) in sums.enumerated() where sum > 0 { source.add(UInt32(doc), weighted: sum, segment: segment) }
+        for (doc, sum) in sums.enumerated() where sum > 0 && !deleted.contains(doc) {
+            source.add(UInt32(doc), weighted: sum, segment: segment)
+        }
         return source
     }
 
     /// Documents where the terms stand at consecutive positions of one field, with the weighted count of such
     /// places.
-    private static func phraseSource(_ terms: [String], in segment: Segment) -> ClauseSource {
+    private static func phraseSource(_ terms: [String], in segment: Segment, deleted: DocBitset) -> ClauseSource {
         var source = ClauseSource(materialized: true)
         var cursors: [PostingCursor] = []
         for term in terms {
@@ -298,7 +322,7 @@ extension ClauseSource {
                 if all { counts[Int(min(start.field, 2))] += 1 }
             }
             let weighted = KeywordScoring.weighted(title: counts[0], authors: counts[1], abstract: counts[2])
-            if weighted > 0 { source.add(doc, weighted: weighted, segment: segment) }
+            if weighted > 0, !deleted.contains(Int(doc)) { source.add(doc, weighted: weighted, segment: segment) }
             cursors[lead].next()
         }
         return source

@@ -4,15 +4,37 @@ import PaperboyCore
 /// The segments a search reads, with the documents deleted from each: an immutable view, so searches run without
 /// locks while the index changes.
 struct KeywordSnapshot: Sendable {
-    var segments: [Segment] = []
-    var deleted: [DocBitset] = []
+    private(set) var segments: [Segment] = []
+    private(set) var deleted: [DocBitset] = []
     /// The last change of the store the snapshot includes.
     var sequence: Int64 = 0
+    /// The live documents and their tokens: BM25's statistics, as FTS5 keeps them (a deleted or replaced paper stops
+    /// counting at once, not at the next merge), so that scores do not depend on how the index is split into
+    /// segments.
+    private(set) var liveDocuments = 0
+    private(set) var liveTokens: UInt64 = 0
+    /// Every document slot, deleted ones included (what a scan of the segments passes over).
+    private(set) var slots = 0
 
-    /// Documents and tokens of every segment (deleted ones included until a merge drops them, as postings do).
-    var documents: Int { segments.reduce(0) { $0 + $1.docCount } }
-    var tokens: UInt64 { segments.reduce(0) { $0 + $1.tokens } }
-    var liveDocuments: Int { zip(segments, deleted).reduce(0) { $0 + $1.0.docCount - $1.1.count } }
+    init() {}
+
+    init(segments: [Segment], deleted: [DocBitset], sequence: Int64) {
+        for (segment, bits) in zip(segments, deleted) { append(segment, deleted: bits) }
+        self.sequence = sequence
+    }
+
+    mutating func append(_ segment: Segment, deleted bits: DocBitset) {
+        segments.append(segment)
+        deleted.append(bits)
+        slots += segment.docCount
+        liveDocuments += segment.docCount - bits.count
+        var tokens = segment.tokens
+        bits.forEach { doc in
+            let length = doc < segment.docCount ? UInt64(segment.length(doc)) : 0
+            tokens = tokens >= length ? tokens - length : 0
+        }
+        liveTokens += tokens
+    }
 }
 
 /// One clause's postings in one segment: a term read in place, or a list made for the query (prefixes, phrases,

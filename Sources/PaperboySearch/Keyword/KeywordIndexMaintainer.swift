@@ -232,6 +232,13 @@ public actor KeywordIndexMaintainer {
     /// Replaces the segments at `indices` (in order) by one holding their live documents.
     func merge(_ indices: [Int]) {
         let chosen = indices.sorted()
+        logger.info(
+            "merging keyword segments",
+            metadata: [
+                "merge.segments": "\(chosen.count)",
+                "merge.documents":
+                    "\(chosen.reduce(0) { $0 + entries[$1].segment.docCount - entries[$1].deleted.count })",
+            ])
         var builder = SegmentBuilder()
         var remap: [[UInt32]] = []
         for i in chosen {

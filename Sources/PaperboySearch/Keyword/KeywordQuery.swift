@@ -113,6 +113,18 @@ struct DocBitset: Sendable, Equatable {
         return w < words.count && words[w] & (1 << UInt64(doc & 63)) != 0
     }
 
+    /// Calls `body` with each document in the set, in order.
+    func forEach(_ body: (Int) -> Void) {
+        guard count > 0 else { return }
+        for (w, word) in words.enumerated() where word != 0 {
+            var bits = word
+            while bits != 0 {
+                body(w << 6 | bits.trailingZeroBitCount)
+                bits &= bits &- 1
+            }
+        }
+    }
+
     mutating func insert(_ doc: Int) {
         let w = doc >> 6
         guard w < words.count, words[w] & (1 << UInt64(doc & 63)) == 0 else { return }
