@@ -55,6 +55,49 @@ import Testing
         }
     }
 
+    /// Each way a word can stand in the title, authors and abstract is written in its own compact shape and reads
+    /// back with its counts and positions.
+    @Test func everyShapeOfCountsReadsBack() throws {
+        let cases: [(title: String, authors: [String], abstract: String, counts: [UInt32])] = [
+            ("Plain", ["Ann Lee"], "a zeta here", [0, 0, 1]),
+            ("Plain", ["Ann Lee"], "zeta zeta and zeta", [0, 0, 3]),
+            ("Zeta", ["Ann Lee"], "nothing", [1, 0, 0]),
+            ("Plain", ["Zeta Jones"], "nothing", [0, 1, 0]),
+            ("Zeta rises", ["Ann Lee"], "zeta and zeta", [1, 0, 2]),
+            ("Zeta zeta", ["Ann Lee"], "zeta and zeta", [2, 0, 2]),
+            ("Zeta zeta", ["Zeta Jones"], "zeta", [2, 1, 1]),
+            (String(repeating: "zeta ", count: 200), ["Ann Lee"], "filler", [200, 0, 0]),
+        ]
+        var builder = SegmentBuilder()
+        for (n, c) in cases.enumerated() {
+            builder.add(
+                IndexablePaper(
+                    key: PaperKey(n + 1), id: PaperID(storedValue: "2601.0000\(n)"), title: c.title, authors: c.authors,
+                    abstract: c.abstract, categories: ["cs.LG"], featuredAt: Date(timeIntervalSince1970: 0),
+                    isHidden: false))
+        }
+        let segment = try Segment(bytes: SegmentBytes(copying: builder.build()), path: "test")
+        var cursor = PostingCursor(segment: segment, term: try #require(segment.termIndex("zeta")))
+        for (n, c) in cases.enumerated() {
+            #expect(cursor.doc == UInt32(n))
+            #expect([cursor.title, cursor.authors, cursor.abstract] == c.counts, "case \(n)")
+            let places = cursor.positions()
+            #expect(UInt32(places.count) == c.counts.reduce(0, +), "case \(n)")
+            cursor.next()
+        }
+        #expect(cursor.doc == PostingCursor.end)
+        // A category is a term with no place in the text.
+        var category = PostingCursor(
+            segment: segment, term: try #require(segment.termIndex(SegmentLayout.categoryPrefix + "cs.LG")))
+        var docs = 0
+        while category.doc != PostingCursor.end {
+            #expect([category.title, category.authors, category.abstract] == [0, 0, 0])
+            docs += 1
+            category.next()
+        }
+        #expect(docs == cases.count)
+    }
+
     @Test func aDamagedSegmentIsRefusedWithItsReason() throws {
         var builder = SegmentBuilder()
         for paper in RandomCorpus.papers(20, seed: 1) { builder.add(paper) }
@@ -326,7 +369,7 @@ import Testing
             (
                 "the new segments and deletions written, the manifest half-written aside",
                 before.merging(after.filter { $0.key != manifest }) { old, _ in old }
-                    .merging(["\(manifest).tmp": Data(#"{"format":1,"ident"#.utf8)]) { old, _ in old }
+                    .merging(["\(manifest).tmp": Data(#"{"format":2,"ident"#.utf8)]) { old, _ in old }
             ),
             (
                 "the new manifest in place, the files it replaced not yet removed",

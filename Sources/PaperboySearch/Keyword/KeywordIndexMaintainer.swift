@@ -301,7 +301,8 @@ public actor KeywordIndexMaintainer {
         var next: Int
     }
 
-    static let format = 1
+    /// 2: postings carry their shape (``PostingShape``); an index of format 1 is rebuilt.
+    static let format = 2
 
     /// Writes what is only in memory, then the manifest that names it all. A reader or a memory-only index does
     /// nothing.

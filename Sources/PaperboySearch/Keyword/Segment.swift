@@ -212,18 +212,32 @@ struct PostingCursor {
         var previous: Int64 = b == 0 ? -1 : Int64(blockLast(b - 1))
         let base = bytes.base
         for i in 0..<count {
-            let code = VarInt.read(base, &offset, end: end)
-            previous += Int64(code >> 1)
+            let code = VarInt.read64(base, &offset, end: end)
+            previous += Int64(truncatingIfNeeded: code >> 3 & 0xFFFF_FFFF)
             docs[i] = UInt32(truncatingIfNeeded: previous)
-            if code & 1 == 1 {
-                counts[3 * i] = 0
-                counts[3 * i + 1] = 0
-                counts[3 * i + 2] = 1
-            } else {
-                counts[3 * i] = VarInt.read(base, &offset, end: end)
-                counts[3 * i + 1] = VarInt.read(base, &offset, end: end)
-                counts[3 * i + 2] = VarInt.read(base, &offset, end: end)
+            var title: UInt32 = 0
+            var authors: UInt32 = 0
+            var abstract: UInt32 = 0
+            switch code & 7 {
+            case PostingShape.abstractOnce: abstract = 1
+            case PostingShape.abstractOnly: abstract = VarInt.read(base, &offset, end: end)
+            case PostingShape.titleOnce: title = 1
+            case PostingShape.authorsOnce: authors = 1
+            case PostingShape.none: break
+            case PostingShape.titleOnceAndAbstract:
+                title = 1
+                abstract = VarInt.read(base, &offset, end: end)
+            case PostingShape.titleAndAbstract:
+                title = VarInt.read(base, &offset, end: end)
+                abstract = VarInt.read(base, &offset, end: end)
+            default:
+                title = VarInt.read(base, &offset, end: end)
+                authors = VarInt.read(base, &offset, end: end)
+                abstract = VarInt.read(base, &offset, end: end)
             }
+            counts[3 * i] = title
+            counts[3 * i + 1] = authors
+            counts[3 * i + 2] = abstract
         }
         doc = count > 0 ? docs[0] : Self.end
         if count == 0 { block = info.blocks }

@@ -3,7 +3,7 @@ import PaperboyCore
 
 /// Where things are in a segment (little-endian; every section starts on an 8-byte boundary):
 ///
-///     header (160 bytes): magic "PBKWSEG1" · docs u32 · terms u32 · tokens u64 · checksum u64 (of all after the
+///     header (160 bytes): magic "PBKWSEG2" · docs u32 · terms u32 · tokens u64 · checksum u64 (of all after the
 ///         header) · 13 section offsets u64
 ///     keys i64×docs · featured ms i64×docs · lengths u32×docs · content hashes u64×docs · id offsets u32×(docs+1)
 ///     · id bytes
@@ -11,11 +11,12 @@ import PaperboyCore
 ///     term infos (df u32 · blocks u32 · block table offset u64 · positions offset u64) · postings · positions
 ///
 /// A term's postings: a table of blocks (last doc u32 · largest weighted frequency u32 · shortest length u32 ·
-/// data offset u32 · positions offset u32 · docs u32), then the blocks' data: per doc a varint (gap << 1 | 1) when
-/// the term occurs once, in the abstract only, else (gap << 1) and three varints, its count in the title, authors
-/// and abstract. Positions: per doc and field with a count, that many varints (the first absolute, then gaps).
+/// data offset u32 · positions offset u32 · docs u32), then the blocks' data: per doc a varint (gap << 3 | shape),
+/// the shape saying how the term occurs in the title, authors and abstract (``PostingShape``), followed by the
+/// counts the shape does not imply. Positions: per doc and field with a count, that many varints (the first
+/// absolute, then gaps).
 enum SegmentLayout {
-    static let magic: UInt64 = 0x3147_4553_574B_4250  // "PBKWSEG1" little-endian
+    static let magic: UInt64 = 0x3247_4553_574B_4250  // "PBKWSEG2" little-endian
     static let headerSize = 160
     static let blockSize = 128
     static let termInfoSize = 24
@@ -28,6 +29,34 @@ enum SegmentLayout {
         case keys, featured, lengths, hashes, idOffsets, idBytes, sortedKeys, sortedDocs, termOffsets, termBytes,
             termInfos,
             postings, positions
+    }
+}
+
+/// How a term occurs in a document (title, authors, abstract counts), in the 3 low bits of its posting's first
+/// varint, so that the common cases need no count bytes: three quarters of all postings are one word in the
+/// abstract, and most others one word in the title or authors, or only abstract words.
+enum PostingShape {
+    static let abstractOnce: UInt64 = 0  // 0, 0, 1
+    static let abstractOnly: UInt64 = 1  // 0, 0, n: n follows
+    static let titleOnce: UInt64 = 2  // 1, 0, 0
+    static let authorsOnce: UInt64 = 3  // 0, 1, 0
+    static let none: UInt64 = 4  // 0, 0, 0: a category
+    static let titleOnceAndAbstract: UInt64 = 5  // 1, 0, n: n follows
+    static let titleAndAbstract: UInt64 = 6  // t, 0, n: t and n follow
+    static let general: UInt64 = 7  // t, a, n: all three follow
+
+    /// The shape and the counts to write after it.
+    static func of(title: UInt32, authors: UInt32, abstract: UInt32) -> (shape: UInt64, counts: [UInt32]) {
+        switch (title, authors, abstract) {
+        case (0, 0, 1): (abstractOnce, [])
+        case (0, 0, 0): (none, [])
+        case (0, 0, _): (abstractOnly, [abstract])
+        case (1, 0, 0): (titleOnce, [])
+        case (0, 1, 0): (authorsOnce, [])
+        case (1, 0, _): (titleOnceAndAbstract, [abstract])
+        case (_, 0, _): (titleAndAbstract, [title, abstract])
+        default: (general, [title, authors, abstract])
+        }
     }
 }
 
@@ -65,16 +94,11 @@ struct TermPostingsWriter {
             maxWeighted = 0
             minLength = .max
         }
-        let gap = UInt32(truncatingIfNeeded: Int64(p.doc) - previous)
+        let gap = UInt64(truncatingIfNeeded: Int64(p.doc) - previous) & 0xFFFF_FFFF
         previous = Int64(p.doc)
-        if p.title == 0 && p.authors == 0 && p.abstract == 1 {
-            VarInt.append(gap << 1 | 1, to: &data)
-        } else {
-            VarInt.append(gap << 1, to: &data)
-            VarInt.append(p.title, to: &data)
-            VarInt.append(p.authors, to: &data)
-            VarInt.append(p.abstract, to: &data)
-        }
+        let (shape, counts) = PostingShape.of(title: p.title, authors: p.authors, abstract: p.abstract)
+        VarInt.append(gap << 3 | shape, to: &data)
+        for count in counts { VarInt.append(count, to: &data) }
         var i = 0
         for count in [p.title, p.authors, p.abstract] {
             var last: UInt32 = 0

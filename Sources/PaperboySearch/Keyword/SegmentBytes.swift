@@ -127,6 +127,29 @@ enum VarInt {
         bytes.append(UInt8(v))
     }
 
+    @inline(__always) static func append(_ value: UInt64, to bytes: inout [UInt8]) {
+        var v = value
+        while v >= 0x80 {
+            bytes.append(UInt8(truncatingIfNeeded: v) | 0x80)
+            v >>= 7
+        }
+        bytes.append(UInt8(v))
+    }
+
+    /// A value of up to 64 bits, read as ``read(_:_:end:)`` reads one of 32.
+    @inline(__always) static func read64(_ base: UnsafeRawPointer, _ offset: inout Int, end: Int) -> UInt64 {
+        var result: UInt64 = 0
+        var shift: UInt64 = 0
+        while offset < end {
+            let b = base.load(fromByteOffset: offset, as: UInt8.self)
+            offset += 1
+            if shift < 64 { result |= UInt64(b & 0x7F) << shift }
+            if b < 0x80 { return result }
+            shift += 7
+        }
+        return result
+    }
+
     /// Reads one at `offset` (advancing it); reads past `end` give 0 and stop there, so damaged bytes cannot trap.
     @inline(__always) static func read(_ base: UnsafeRawPointer, _ offset: inout Int, end: Int) -> UInt32 {
         var result: UInt32 = 0
