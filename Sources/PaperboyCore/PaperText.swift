@@ -116,26 +116,39 @@ public enum KeySentence {
     /// brackets after it) followed by whitespace and something other than a lowercase letter; not after an
     /// abbreviation ("e.g.", "i.e.", "et al.", "Fig.", "Eq.", "cf.", …) or an initial ("J. Smith"), and never inside
     /// TeX between `$…$` or `$$…$$`. Decimals (3.5) and URLs have no space after their periods.
-    public static func sentences(of text: String) -> [String] {
+    public static func sentences(of text: String) -> [String] { sentences(of: text, atMost: .max) }
+
+    /// The first `limit` sentences (``sentences(of:)``), found without reading further.
+    static func sentences(of text: String, atMost limit: Int) -> [String] {
         let scalars = Array(text.unicodeScalars)
         let math = mathMask(scalars)
         var sentences: [String] = []
         func add(_ range: Range<Int>) {
-            let sentence = String(String.UnicodeScalarView(scalars[range])).trimmingCharacters(
-                in: .whitespacesAndNewlines)
-            if !sentence.isEmpty { sentences.append(sentence) }
+            // Trimmed of White_Space (what Foundation's whitespacesAndNewlines holds), without bridging to NSString.
+            var lower = range.lowerBound
+            var upper = range.upperBound
+            while lower < upper, scalars[lower].properties.isWhitespace { lower += 1 }
+            while upper > lower, scalars[upper - 1].properties.isWhitespace { upper -= 1 }
+            if lower < upper { sentences.append(String(String.UnicodeScalarView(scalars[lower..<upper]))) }
+        }
+        func isEnd(_ scalar: Unicode.Scalar) -> Bool { scalar == "." || scalar == "!" || scalar == "?" }
+        func isClosing(_ scalar: Unicode.Scalar) -> Bool {
+            switch scalar {
+            case ")", "]", "\"", "'", "\u{201D}", "\u{2019}": true
+            default: false
+            }
         }
         var start = 0
         var index = 0
-        while index < scalars.count {
+        while index < scalars.count, sentences.count < limit {
             let scalar = scalars[index]
-            guard !math[index], scalar == "." || scalar == "!" || scalar == "?" else {
+            guard !math[index], isEnd(scalar) else {
                 index += 1
                 continue
             }
             var end = index + 1
-            while end < scalars.count, [".", "!", "?"].contains(scalars[end]) { end += 1 }
-            while end < scalars.count, [")", "]", "\"", "'", "\u{201D}", "\u{2019}"].contains(scalars[end]) { end += 1 }
+            while end < scalars.count, isEnd(scalars[end]) { end += 1 }
+            while end < scalars.count, isClosing(scalars[end]) { end += 1 }
             var next = end
             while next < scalars.count, scalars[next].properties.isWhitespace { next += 1 }
             defer { index = end }
@@ -146,14 +159,14 @@ public enum KeySentence {
             add(start..<end)
             start = next
         }
-        add(start..<scalars.count)
+        if sentences.count < limit { add(start..<scalars.count) }
         return sentences
     }
 
     /// The key sentence without a model: the first sentence, cut to at most ``maxLength`` characters at a word
     /// boundary (outside TeX) with "…" at the end. Empty for an empty text.
     public static func first(of text: String) -> String {
-        guard let sentence = sentences(of: text).first else { return "" }
+        guard let sentence = sentences(of: text, atMost: 1).first else { return "" }
         return shortened(sentence)
     }
 

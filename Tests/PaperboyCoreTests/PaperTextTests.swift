@@ -1,6 +1,7 @@
 import Foundation
-import PaperboyCore
 import Testing
+
+@testable import PaperboyCore
 
 @Suite("What is read out of a paper's text")
 struct PaperTextTests {
@@ -106,6 +107,11 @@ struct PaperTextTests {
     ])
     func sentences(text: String, sentences: [String]) {
         #expect(KeySentence.sentences(of: text) == sentences)
+        // Reading stops after the sentences asked for, with the same sentences.
+        for limit in 1...2 {
+            #expect(KeySentence.sentences(of: text, atMost: limit) == Array(sentences.prefix(limit)))
+        }
+        #expect(KeySentence.first(of: text) == KeySentence.shortened(sentences.first ?? ""))
     }
 
     @Test func theFirstSentenceIsCutAtAWord() {
