@@ -121,6 +121,16 @@ public enum KeySentence {
     /// The first `limit` sentences (``sentences(of:)``), found without reading further.
     static func sentences(of text: String, atMost limit: Int) -> [String] {
         let scalars = Array(text.unicodeScalars)
+        // Where each scalar starts in the UTF-8 bytes, so that a sentence is copied out of them in one piece.
+        let bytes = Array(text.utf8)
+        var starts: [Int] = []
+        starts.reserveCapacity(scalars.count + 1)
+        var offset = 0
+        for scalar in scalars {
+            starts.append(offset)
+            offset += UTF8.width(scalar)
+        }
+        starts.append(offset)
         let math = mathMask(scalars)
         var sentences: [String] = []
         func add(_ range: Range<Int>) {
@@ -129,7 +139,7 @@ public enum KeySentence {
             var upper = range.upperBound
             while lower < upper, scalars[lower].properties.isWhitespace { lower += 1 }
             while upper > lower, scalars[upper - 1].properties.isWhitespace { upper -= 1 }
-            if lower < upper { sentences.append(String(String.UnicodeScalarView(scalars[lower..<upper]))) }
+            if lower < upper { sentences.append(String(decoding: bytes[starts[lower]..<starts[upper]], as: UTF8.self)) }
         }
         func isEnd(_ scalar: Unicode.Scalar) -> Bool { scalar == "." || scalar == "!" || scalar == "?" }
         func isClosing(_ scalar: Unicode.Scalar) -> Bool {
@@ -173,6 +183,8 @@ public enum KeySentence {
     /// `sentence` itself when it has at most ``maxLength`` characters; else its longest start of whole words that,
     /// with "…", has at most that many, cut before an unclosed `$`.
     public static func shortened(_ sentence: String) -> String {
+        // No more scalars than the limit: no more characters either (a character holds at least one scalar).
+        guard sentence.unicodeScalars.count > maxLength else { return sentence }
         let characters = Array(sentence)
         guard characters.count > maxLength else { return sentence }
         var end = maxLength - 1
