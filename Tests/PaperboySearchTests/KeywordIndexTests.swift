@@ -98,6 +98,34 @@ import Testing
         #expect(docs == cases.count)
     }
 
+    /// A block's impacts are the documents no other beats on both counts, and the best BM25 part they give is the
+    /// best of the block's documents for any average length.
+    @Test func blockImpactsBoundEveryDocumentExactly() throws {
+        let kept = TermPostingsWriter.frontier([(1, 100), (10, 50), (10, 30), (2, 20), (1, 10), (4, 60)])
+        #expect(kept.map(\.weighted) == [10, 2, 1])
+        #expect(kept.map(\.length) == [30, 20, 10])
+        let papers = RandomCorpus.papers(1_000, seed: 9)
+        let snapshot = try KeywordSnapshot.of(papers, parts: 1)
+        let segment = try #require(snapshot.segments.first)
+        for term in ["model", "graph", "quantum"] {
+            var cursor = PostingCursor(segment: segment, term: try #require(segment.termIndex(term)))
+            var parts: [Int: [(UInt32, UInt32)]] = [:]
+            while cursor.doc != PostingCursor.end {
+                let weighted = KeywordScoring.weighted(
+                    title: cursor.title, authors: cursor.authors, abstract: cursor.abstract)
+                parts[cursor.block, default: []].append((weighted, segment.length(Int(cursor.doc))))
+                cursor.next()
+            }
+            #expect(parts.count > 3, "\(term) spans several blocks")
+            for avgdl in [5.0, 40.0, 400.0] {
+                for (block, docs) in parts {
+                    let want = docs.map { KeywordScoring.part($0.0, length: $0.1, avgdl: avgdl) }.max() ?? 0
+                    #expect(cursor.blockMaxPart(block, avgdl: avgdl) == want, "\(term) block \(block)")
+                }
+            }
+        }
+    }
+
     @Test func aDamagedSegmentIsRefusedWithItsReason() throws {
         var builder = SegmentBuilder()
         for paper in RandomCorpus.papers(20, seed: 1) { builder.add(paper) }
@@ -241,12 +269,18 @@ import Testing
             paper(PaperKey(i), title: i % 3 == 0 ? "Quantum model" : "A model", abstract: "Words about a model.")
         }
         let snapshot = try KeywordSnapshot.of(papers, parts: 2)
-        let common = KeywordEngine.rank(SearchQuery(parsing: "model"), snapshot: snapshot, offset: 0, limit: 10)
+        // Two words in every paper: counted to the limit, then estimated from the share of the index read.
+        let common = KeywordEngine.rank(SearchQuery(parsing: "model words"), snapshot: snapshot, offset: 0, limit: 10)
         #expect(common.totalIsEstimated)
         #expect(common.total == 12_000)
-        let rarer = KeywordEngine.rank(SearchQuery(parsing: "quantum"), snapshot: snapshot, offset: 0, limit: 10)
+        let rarer = KeywordEngine.rank(
+            SearchQuery(parsing: "quantum model"), snapshot: snapshot, offset: 0, limit: 10)
         #expect(!rarer.totalIsEstimated)
         #expect(rarer.total == 4_000)
+        // One word alone is counted exactly however common: its live documents are known without a scan.
+        let one = KeywordEngine.rank(SearchQuery(parsing: "model"), snapshot: snapshot, offset: 0, limit: 10)
+        #expect(!one.totalIsEstimated)
+        #expect(one.total == 12_000)
     }
 
     func paper(_ key: PaperKey, title: String, abstract: String) -> IndexablePaper {
@@ -369,7 +403,7 @@ import Testing
             (
                 "the new segments and deletions written, the manifest half-written aside",
                 before.merging(after.filter { $0.key != manifest }) { old, _ in old }
-                    .merging(["\(manifest).tmp": Data(#"{"format":2,"ident"#.utf8)]) { old, _ in old }
+                    .merging(["\(manifest).tmp": Data(#"{"format":3,"ident"#.utf8)]) { old, _ in old }
             ),
             (
                 "the new manifest in place, the files it replaced not yet removed",

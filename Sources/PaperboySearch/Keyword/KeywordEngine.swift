@@ -67,11 +67,17 @@ enum KeywordEngine {
     /// Counts matches up to the exact limit; past it, estimates from the share of documents scanned, rounded to a
     /// thousand.
     private static func count(_ prepared: Prepared, snapshot: KeywordSnapshot) -> (Int, Bool) {
+        let plan = prepared.plan
+        if plan.clauses.count == 1, plan.required == [0], !plan.hasFilters {
+            // One word or phrase and nothing else: the matches are its live documents, counted when it was prepared.
+            return (prepared.sources.reduce(0) { $0 + $1[0].df }, false)
+        }
         let limit = KeywordRanking.exactCountLimit
         var counted = 0
         var scanned = 0
         for s in snapshot.segments.indices {
             var search = prepared.search(s)
+            search.counting = true
             let stop = search.run(threshold: nil) { _, _ in
                 counted += 1
                 return counted <= limit

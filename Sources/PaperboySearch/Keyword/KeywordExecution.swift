@@ -65,15 +65,11 @@ struct ClauseCursor {
         self.idf = idf
         if let term = source.term, !source.materialized {
             let cursor = PostingCursor(segment: segment, term: term)
-            var maxF: UInt32 = 0
-            var minLength = UInt32.max
-            for b in 0..<cursor.info.blocks {
-                maxF = max(maxF, cursor.blockMaxWeighted(b))
-                minLength = min(minLength, cursor.blockMinLength(b))
-            }
+            var best = 0.0
+            for b in 0..<cursor.info.blocks { best = max(best, cursor.blockMaxPart(b, avgdl: avgdl)) }
             postings = cursor
             doc = cursor.doc
-            bound = idf * KeywordScoring.part(maxF, length: minLength == .max ? 0 : minLength, avgdl: avgdl)
+            bound = idf * best
         } else {
             postings = nil
             doc = source.list.first ?? PostingCursor.end
@@ -130,9 +126,7 @@ struct ClauseCursor {
         guard let postings else { return (bound, PostingCursor.end - 1) }
         let b = postings.blockHolding(target)
         guard b < postings.info.blocks else { return (0, PostingCursor.end - 1) }
-        let part = KeywordScoring.part(
-            postings.blockMaxWeighted(b), length: postings.blockMinLength(b), avgdl: avgdl)
-        return (idf * part, postings.blockLast(b))
+        return (idf * postings.blockMaxPart(b, avgdl: avgdl), postings.blockLast(b))
     }
 }
 
@@ -187,8 +181,12 @@ struct SegmentSearch {
         return true
     }
 
+    /// Set for a pass that only counts: matches are visited with score 0, nothing is scored.
+    var counting = false
+
     /// The BM25 of a document every cursor at or past it has been moved to, summed in clause order.
     private func score(_ doc: UInt32) -> Double {
+        if counting { return 0 }
         let length = segment.length(Int(doc))
         var total = 0.0
         for c in cursors where c.doc == doc {

@@ -301,8 +301,8 @@ public actor KeywordIndexMaintainer {
         var next: Int
     }
 
-    /// 2: postings carry their shape (``PostingShape``); an index of format 1 is rebuilt.
-    static let format = 2
+    /// 2: postings carry their shape (``PostingShape``); 3: blocks carry their impacts. An older index is rebuilt.
+    static let format = 3
 
     /// Writes what is only in memory, then the manifest that names it all. A reader or a memory-only index does
     /// nothing.

@@ -190,6 +190,21 @@ struct PostingCursor {
         segment.bytes.u32(info.table + SegmentLayout.blockEntrySize * b + 8)
     }
 
+    /// The best BM25 part (before IDF) any document of block `b` gets, from the block's impacts.
+    func blockMaxPart(_ b: Int, avgdl: Double) -> Double {
+        let base = segment.bytes.base
+        var offset = info.data + Int(segment.bytes.u32(info.table + SegmentLayout.blockEntrySize * b + 12))
+        let end = info.dataEnd
+        let count = min(Int(VarInt.read(base, &offset, end: end)), SegmentLayout.blockSize)
+        var best = 0.0
+        for _ in 0..<count {
+            let weighted = VarInt.read(base, &offset, end: end)
+            let length = VarInt.read(base, &offset, end: end)
+            best = max(best, KeywordScoring.part(weighted, length: length, avgdl: avgdl))
+        }
+        return best
+    }
+
     var title: UInt32 { counts[3 * index] }
     var authors: UInt32 { counts[3 * index + 1] }
     var abstract: UInt32 { counts[3 * index + 2] }
@@ -211,6 +226,9 @@ struct PostingCursor {
         positionsIndex = 0
         var previous: Int64 = b == 0 ? -1 : Int64(blockLast(b - 1))
         let base = bytes.base
+        // Past the block's impacts.
+        let impacts = min(Int(VarInt.read(base, &offset, end: end)), SegmentLayout.blockSize)
+        for _ in 0..<(2 * impacts) { _ = VarInt.read(base, &offset, end: end) }
         for i in 0..<count {
             let code = VarInt.read64(base, &offset, end: end)
             previous += Int64(truncatingIfNeeded: code >> 3 & 0xFFFF_FFFF)

@@ -3,7 +3,7 @@ import PaperboyCore
 
 /// Where things are in a segment (little-endian; every section starts on an 8-byte boundary):
 ///
-///     header (160 bytes): magic "PBKWSEG2" · docs u32 · terms u32 · tokens u64 · checksum u64 (of all after the
+///     header (160 bytes): magic "PBKWSEG3" · docs u32 · terms u32 · tokens u64 · checksum u64 (of all after the
 ///         header) · 13 section offsets u64
 ///     keys i64×docs · featured ms i64×docs · lengths u32×docs · content hashes u64×docs · id offsets u32×(docs+1)
 ///     · id bytes
@@ -11,12 +11,15 @@ import PaperboyCore
 ///     term infos (df u32 · blocks u32 · block table offset u64 · positions offset u64) · postings · positions
 ///
 /// A term's postings: a table of blocks (last doc u32 · largest weighted frequency u32 · shortest length u32 ·
-/// data offset u32 · positions offset u32 · docs u32), then the blocks' data: per doc a varint (gap << 3 | shape),
-/// the shape saying how the term occurs in the title, authors and abstract (``PostingShape``), followed by the
-/// counts the shape does not imply. Positions: per doc and field with a count, that many varints (the first
+/// data offset u32 · positions offset u32 · docs u32), then the blocks' data. Each block's data opens with its
+/// impacts: a varint count, then that many (weighted frequency, length) varint pairs, the block's documents that no
+/// other document of the block beats on both (a higher weighted frequency and a shorter length); the best BM25 part
+/// of the block is the best of these, whatever the corpus's average length. Then per doc a varint
+/// (gap << 3 | shape), the shape saying how the term occurs in the title, authors and abstract (``PostingShape``),
+/// followed by the counts the shape does not imply. Positions: per doc and field with a count, that many varints (the first
 /// absolute, then gaps).
 enum SegmentLayout {
-    static let magic: UInt64 = 0x3247_4553_574B_4250  // "PBKWSEG2" little-endian
+    static let magic: UInt64 = 0x3347_4553_574B_4250  // "PBKWSEG3" little-endian
     static let headerSize = 160
     static let blockSize = 128
     static let termInfoSize = 24
@@ -86,19 +89,25 @@ struct TermPostingsWriter {
     private var blockPositions: UInt32 = 0
     private var maxWeighted: UInt32 = 0
     private var minLength: UInt32 = .max
+    /// The block's postings, written after its impacts when it closes.
+    private var pending: [UInt8] = []
+    /// (weighted frequency, length) of the block's documents.
+    private var impacts: [(weighted: UInt32, length: UInt32)] = []
 
     mutating func append(_ p: PostingInput) {
         if inBlock == 0 {
-            blockData = UInt32(truncatingIfNeeded: data.count)
             blockPositions = UInt32(truncatingIfNeeded: positions.count)
             maxWeighted = 0
             minLength = .max
+            pending.removeAll(keepingCapacity: true)
+            impacts.removeAll(keepingCapacity: true)
         }
         let gap = UInt64(truncatingIfNeeded: Int64(p.doc) - previous) & 0xFFFF_FFFF
         previous = Int64(p.doc)
         let (shape, counts) = PostingShape.of(title: p.title, authors: p.authors, abstract: p.abstract)
-        VarInt.append(gap << 3 | shape, to: &data)
-        for count in counts { VarInt.append(count, to: &data) }
+        VarInt.append(gap << 3 | shape, to: &pending)
+        for count in counts { VarInt.append(count, to: &pending) }
+        impacts.append((p.weighted, p.length))
         var i = 0
         for count in [p.title, p.authors, p.abstract] {
             var last: UInt32 = 0
@@ -121,6 +130,14 @@ struct TermPostingsWriter {
     }
 
     private mutating func closeBlock() {
+        blockData = UInt32(truncatingIfNeeded: data.count)
+        let frontier = Self.frontier(impacts)
+        VarInt.append(UInt32(frontier.count), to: &data)
+        for impact in frontier {
+            VarInt.append(impact.weighted, to: &data)
+            VarInt.append(impact.length, to: &data)
+        }
+        data.append(contentsOf: pending)
         var w = ByteWriter()
         w.u32(UInt32(truncatingIfNeeded: previous))
         w.u32(maxWeighted)
@@ -131,6 +148,15 @@ struct TermPostingsWriter {
         table.append(contentsOf: w.bytes)
         blocks += 1
         inBlock = 0
+    }
+
+    /// The impacts no other beats on both counts: by weighted frequency, highest first, each with a shorter length
+    /// than all before it.
+    static func frontier(_ impacts: [(weighted: UInt32, length: UInt32)]) -> [(weighted: UInt32, length: UInt32)] {
+        let sorted = impacts.sorted { $0.weighted != $1.weighted ? $0.weighted > $1.weighted : $0.length < $1.length }
+        var kept: [(weighted: UInt32, length: UInt32)] = []
+        for impact in sorted where impact.length < (kept.last?.length ?? .max) { kept.append(impact) }
+        return kept
     }
 }
 
