@@ -304,6 +304,8 @@ extension ClauseSource {
             cursors.append(PostingCursor(segment: segment, term: index))
         }
         let lead = cursors.indices.min { cursors[$0].info.df < cursors[$1].info.df } ?? 0
+        var places = [[UInt32]](repeating: [], count: cursors.count)
+        var next = [Int](repeating: 0, count: cursors.count)
         outer: while cursors[lead].doc != PostingCursor.end {
             let doc = cursors[lead].doc
             for i in cursors.indices where i != lead {
@@ -313,22 +315,37 @@ extension ClauseSource {
                     continue outer
                 }
             }
-            // Each term's places are few (its count in one paper): plain scans, no sets.
-            let places = cursors.indices.map { cursors[$0].positions() }
-            var counts: [UInt32] = [0, 0, 0]
+            // Each term's places in sorted buffers (field in the high bits), walked once per document: a place of
+            // the first term starts the phrase when every next term stands one further in the same field.
+            if deleted.contains(Int(doc)) {
+                cursors[lead].next()
+                continue outer
+            }
+            for i in cursors.indices { cursors[i].positions(into: &places[i]) }
+            var title: UInt32 = 0
+            var authors: UInt32 = 0
+            var abstract: UInt32 = 0
+            for i in next.indices { next[i] = 0 }
             for start in places[0] {
                 var all = true
                 for i in 1..<places.count {
-                    let want = start.position &+ UInt32(i)
-                    if !places[i].contains(where: { $0.field == start.field && $0.position == want }) {
+                    let want = start &+ UInt32(i)
+                    while next[i] < places[i].count, places[i][next[i]] < want { next[i] += 1 }
+                    if next[i] == places[i].count || places[i][next[i]] != want {
                         all = false
                         break
                     }
                 }
-                if all { counts[Int(min(start.field, 2))] += 1 }
+                if all {
+                    switch start >> 28 {
+                    case 0: title += 1
+                    case 1: authors += 1
+                    default: abstract += 1
+                    }
+                }
             }
-            let weighted = KeywordScoring.weighted(title: counts[0], authors: counts[1], abstract: counts[2])
-            if weighted > 0, !deleted.contains(Int(doc)) { source.add(doc, weighted: weighted, segment: segment) }
+            let weighted = KeywordScoring.weighted(title: title, authors: authors, abstract: abstract)
+            if weighted > 0 { source.add(doc, weighted: weighted, segment: segment) }
             cursors[lead].next()
         }
         return source

@@ -298,6 +298,28 @@ struct PostingCursor {
         return b
     }
 
+    /// Positions of the current document as `field << 28 | position`, in increasing order, written into `buffer`
+    /// (emptied first, its storage kept): no allocation per document once the buffer has grown.
+    mutating func positions(into buffer: inout [UInt32]) {
+        buffer.removeAll(keepingCapacity: true)
+        let base = segment.bytes.base
+        let end = info.positionsEnd
+        while positionsIndex < index {
+            let skip = counts[3 * positionsIndex] + counts[3 * positionsIndex + 1] + counts[3 * positionsIndex + 2]
+            for _ in 0..<skip { _ = VarInt.read(base, &positionsOffset, end: end) }
+            positionsIndex += 1
+        }
+        for field in 0..<3 {
+            var last: UInt32 = 0
+            for j in 0..<counts[3 * index + field] {
+                let v = VarInt.read(base, &positionsOffset, end: end)
+                last = j == 0 ? v : last &+ v
+                buffer.append(UInt32(field) << 28 | (last & 0x0FFF_FFFF))
+            }
+        }
+        positionsIndex += 1
+    }
+
     /// Positions of the current document: (field, position) in order.
     mutating func positions() -> [(field: UInt8, position: UInt32)] {
         let base = segment.bytes.base
