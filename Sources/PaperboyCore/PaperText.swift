@@ -30,7 +30,9 @@ public enum GitHubRepository {
     /// alone (`github.com/owner`), GitHub's own pages (`github.com/features/…`), other hosts ending in github.com
     /// (`gist.github.com`) and GitHub Pages (`owner.github.io`) are not repositories.
     public static func first(in text: String) -> String? {
-        let bytes = Array(text.replacingOccurrences(of: "\\_", with: "_").utf8)
+        // Most texts name no repository and hold no backslash: skip Foundation's replacing for them.
+        let escaped = text.utf8.contains(UInt8(ascii: "\\"))
+        let bytes = Array((escaped ? text.replacingOccurrences(of: "\\_", with: "_") : text).utf8)
         let host = Array("github.com/".utf8)
         var index = 0
         while index + host.count <= bytes.count {

@@ -121,6 +121,19 @@ struct ClauseCursor {
         }
     }
 
+    /// Moves a term's cursor past its current block and every later block whose best score part is below `theta`,
+    /// to the first document of the next block that can reach it, decoding only that one. False for a made list
+    /// (the caller advances it instead).
+    mutating func skipBlocks(below theta: Double, avgdl: Double) -> Bool {
+        guard let current = postings?.block, let blocks = postings?.info.blocks else { return false }
+        var b = current + 1
+        while b < blocks, idf * (postings?.blockMaxPart(b, avgdl: avgdl) ?? 0) < theta { b += 1 }
+        // Mutated in place (through the optional), so the cursor's block buffers are not copied.
+        postings?.jump(toBlock: b)
+        doc = postings?.doc ?? PostingCursor.end
+        return true
+    }
+
     /// The best score part in the block holding `target`, and the last document of that block.
     func blockBound(at target: UInt32, avgdl: Double) -> (bound: Double, last: UInt32) {
         guard let postings else { return (bound, PostingCursor.end - 1) }
@@ -237,6 +250,11 @@ struct SegmentSearch {
                         last = min(last, b.last)
                     }
                     if bound < theta {
+                        if plan.required.count == 1, cursors[lead].skipBlocks(below: theta, avgdl: avgdl) {
+                            // One word: blocks that cannot reach the threshold are passed by their impacts alone,
+                            // without decoding them.
+                            continue outer
+                        }
                         cursors[lead].advance(to: max(last, doc) + 1)
                         continue outer
                     }

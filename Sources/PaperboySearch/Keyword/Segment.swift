@@ -266,6 +266,12 @@ struct PostingCursor {
         if index < count { doc = docs[index] } else { load(block + 1) }
     }
 
+    /// Moves to the first document of block `b` (past the end when `b` is), decoding only that block.
+    mutating func jump(toBlock b: Int) {
+        guard b > block else { return }
+        load(min(b, info.blocks))
+    }
+
     /// Moves to the first document at or after `target`.
     mutating func advance(to target: UInt32) {
         guard doc < target else { return }
