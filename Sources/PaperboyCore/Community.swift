@@ -103,6 +103,11 @@ extension Paper {
     /// Whether the paper was withdrawn: its latest version's comment or its abstract says so ("This paper has been
     /// withdrawn", "withdrawn by the author", "Withdrawn.").
     public var isWithdrawn: Bool {
+        // Every sign below holds the word: most papers are passed by one scan of their bytes (300 characters are at
+        // most 1,200 bytes).
+        guard Self.mentionsWithdrawn(comments ?? "") || Self.mentionsWithdrawn(abstract.utf8.prefix(1_200)) else {
+            return false
+        }
         let phrases = ["has been withdrawn", "withdrawn by the author", "paper is withdrawn"]
         let comment = (comments ?? "").lowercased()
         if comment.hasPrefix("withdrawn") || phrases.contains(where: comment.contains) { return true }
@@ -110,4 +115,24 @@ extension Paper {
         return opening.hasPrefix("withdrawn") || opening.hasPrefix("this paper has been withdrawn")
             || phrases.contains(where: opening.contains)
     }
+
+    /// Whether the bytes hold "withdrawn" in any ASCII case.
+    static func mentionsWithdrawn(_ text: some Collection<UInt8>) -> Bool {
+        let word = Array("withdrawn".utf8)
+        let bytes = Array(text)
+        guard bytes.count >= word.count else { return false }
+        for start in 0...(bytes.count - word.count) {
+            var offset = 0
+            while offset < word.count {
+                let byte = bytes[start + offset]
+                let lower = byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte + 32 : byte
+                if lower != word[offset] { break }
+                offset += 1
+            }
+            if offset == word.count { return true }
+        }
+        return false
+    }
+
+    static func mentionsWithdrawn(_ text: String) -> Bool { mentionsWithdrawn(text.utf8) }
 }

@@ -30,9 +30,15 @@ public enum GitHubRepository {
     /// alone (`github.com/owner`), GitHub's own pages (`github.com/features/…`), other hosts ending in github.com
     /// (`gist.github.com`) and GitHub Pages (`owner.github.io`) are not repositories.
     public static func first(in text: String) -> String? {
-        // Most texts name no repository and hold no backslash: skip Foundation's replacing for them.
-        let escaped = text.utf8.contains(UInt8(ascii: "\\"))
-        let bytes = Array((escaped ? text.replacingOccurrences(of: "\\_", with: "_") : text).utf8)
+        // TeX's `\_` read as `_`, on the bytes (no Foundation: this runs for every paper an answer shows).
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(text.utf8.count)
+        var previous: UInt8 = 0
+        for byte in text.utf8 {
+            if previous == UInt8(ascii: "\\"), byte == UInt8(ascii: "_") { bytes.removeLast() }
+            bytes.append(byte)
+            previous = byte
+        }
         let host = Array("github.com/".utf8)
         var index = 0
         while index + host.count <= bytes.count {

@@ -56,6 +56,15 @@ struct PaperTextTests {
         #expect(Self.paper(abstract: "Nothing.", comments: nil).foundGitHubRepository == nil)
     }
 
+    @Test func theWordWithdrawnIsFoundInAnyCaseAndAfterAFalseStart() {
+        #expect(Paper.mentionsWithdrawn("This paper has been WITHDRAWN."))
+        #expect(Paper.mentionsWithdrawn("withdrawithdrawn"))
+        #expect(!Paper.mentionsWithdrawn("withdraw n"))
+        #expect(!Paper.mentionsWithdrawn(""))
+        let late = Self.paper(abstract: String(repeating: "é", count: 270) + " withdrawn by the author")
+        #expect(late.isWithdrawn, "the word within the first 300 characters, past 300 bytes")
+    }
+
     @Test func withdrawnAtIsTheLatestVersionsDate() {
         let withdrawn = Self.paper(
             abstract: "We propose.", comments: "This paper has been withdrawn by the author",
