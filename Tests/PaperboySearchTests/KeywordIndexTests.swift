@@ -461,6 +461,19 @@ import Testing
         try await repaired.catchUp()
         #expect(try await keys(repaired.index, "graph") == expected)
         try await repaired.shutDown()
+        // An index an older Paperboy wrote (another file format) is rebuilt, and the log says why.
+        let manifestURL = dir.appendingPathComponent("manifest.json")
+        let current = try String(contentsOf: manifestURL, encoding: .utf8)
+        try current.replacingOccurrences(of: "\"format\":\(KeywordIndexMaintainer.format)", with: "\"format\":2")
+            .write(to: manifestURL, atomically: true, encoding: .utf8)
+        let upgraded = try await KeywordIndexMaintainer(directory: dir, feed: feed, papers: feed)
+        #expect(await upgraded.changeSequence == 0)
+        try await upgraded.catchUp()
+        #expect(try await keys(upgraded.index, "graph") == expected)
+        try await upgraded.shutDown()
+        #expect(
+            KeywordIndexError.otherFormat(path: "i/manifest.json", found: 2, expected: 3).description
+                == "keyword index i/manifest.json is in file format 2; this Paperboy reads format 3")
         // The same directory beside another store's data is rebuilt too.
         let other = FakeChangeFeed(identity: "store-2")
         await other.put(RandomCorpus.papers(5, seed: 7))

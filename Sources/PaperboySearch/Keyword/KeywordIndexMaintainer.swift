@@ -383,10 +383,11 @@ public actor KeywordIndexMaintainer {
         do {
             let manifest = try JSONDecoder().decode(Manifest.self, from: Data(contentsOf: manifestURL))
             guard manifest.format == Self.format else {
-                throw KeywordIndexError.corrupt(path: manifestURL.path, reason: "format \(manifest.format)")
+                throw KeywordIndexError.otherFormat(
+                    path: manifestURL.path, found: manifest.format, expected: Self.format)
             }
             guard manifest.identity == identity else {
-                throw KeywordIndexError.corrupt(path: manifestURL.path, reason: "it was built from another store")
+                throw KeywordIndexError.otherStore(path: manifestURL.path)
             }
             var loaded: [Entry] = []
             for name in manifest.segments {

@@ -85,11 +85,18 @@ public enum KeywordIndexError: Error, Equatable, CustomStringConvertible {
     case io(path: String, reason: String)
     case corrupt(path: String, reason: String)
     case locked(directory: String)
+    /// Written by a Paperboy of another file format (an upgrade): rebuilt, as a damaged one is.
+    case otherFormat(path: String, found: Int, expected: Int)
+    /// Built from another database than the one it now stands beside.
+    case otherStore(path: String)
 
     public var description: String {
         switch self {
         case .io(let path, let reason): "keyword index \(path): \(reason)"
         case .corrupt(let path, let reason): "keyword index \(path) is damaged: \(reason)"
+        case .otherFormat(let path, let found, let expected):
+            "keyword index \(path) is in file format \(found); this Paperboy reads format \(expected)"
+        case .otherStore(let path): "keyword index \(path) was built from another database"
         case .locked(let directory):
             "the keyword index directory \(directory) is in use by another Paperboy process; give this one its own "
                 + "--index-dir"
