@@ -328,23 +328,8 @@ struct PostingCursor {
 
     /// Positions of the current document: (field, position) in order.
     mutating func positions() -> [(field: UInt8, position: UInt32)] {
-        let base = segment.bytes.base
-        let end = info.positionsEnd
-        while positionsIndex < index {
-            let skip = counts[3 * positionsIndex] + counts[3 * positionsIndex + 1] + counts[3 * positionsIndex + 2]
-            for _ in 0..<skip { _ = VarInt.read(base, &positionsOffset, end: end) }
-            positionsIndex += 1
-        }
-        var result: [(field: UInt8, position: UInt32)] = []
-        for field in 0..<3 {
-            var last: UInt32 = 0
-            for j in 0..<counts[3 * index + field] {
-                let v = VarInt.read(base, &positionsOffset, end: end)
-                last = j == 0 ? v : last &+ v
-                result.append((UInt8(field), last))
-            }
-        }
-        positionsIndex += 1
-        return result
+        var places: [UInt32] = []
+        positions(into: &places)
+        return places.map { (UInt8($0 >> 28), $0 & 0x0FFF_FFFF) }
     }
 }

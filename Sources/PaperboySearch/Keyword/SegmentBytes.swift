@@ -125,49 +125,37 @@ struct ByteWriter {
 
 /// Variable-length unsigned integers (7 bits a byte, low first).
 enum VarInt {
-    @inline(__always) static func append(_ value: UInt32, to bytes: inout [UInt8]) {
+    @inline(__always) static func append(_ value: some FixedWidthInteger & UnsignedInteger, to bytes: inout [UInt8]) {
         var v = value
         while v >= 0x80 {
             bytes.append(UInt8(truncatingIfNeeded: v) | 0x80)
             v >>= 7
         }
-        bytes.append(UInt8(v))
+        bytes.append(UInt8(truncatingIfNeeded: v))
     }
 
-    @inline(__always) static func append(_ value: UInt64, to bytes: inout [UInt8]) {
-        var v = value
-        while v >= 0x80 {
-            bytes.append(UInt8(truncatingIfNeeded: v) | 0x80)
-            v >>= 7
-        }
-        bytes.append(UInt8(v))
-    }
-
-    /// A value of up to 64 bits, read as ``read(_:_:end:)`` reads one of 32.
-    @inline(__always) static func read64(_ base: UnsafeRawPointer, _ offset: inout Int, end: Int) -> UInt64 {
-        var result: UInt64 = 0
-        var shift: UInt64 = 0
+    /// Reads one at `offset` (advancing it); reads past `end` give 0 and stop there, and bits past the type's width
+    /// are dropped, so damaged bytes cannot trap.
+    @inline(__always) static func read<T: FixedWidthInteger & UnsignedInteger>(
+        _ base: UnsafeRawPointer, _ offset: inout Int, end: Int, as: T.Type
+    ) -> T {
+        var result: T = 0
+        var shift = 0
         while offset < end {
             let b = base.load(fromByteOffset: offset, as: UInt8.self)
             offset += 1
-            if shift < 64 { result |= UInt64(b & 0x7F) << shift }
+            if shift < T.bitWidth { result |= T(b & 0x7F) << shift }
             if b < 0x80 { return result }
             shift += 7
         }
         return result
     }
 
-    /// Reads one at `offset` (advancing it); reads past `end` give 0 and stop there, so damaged bytes cannot trap.
     @inline(__always) static func read(_ base: UnsafeRawPointer, _ offset: inout Int, end: Int) -> UInt32 {
-        var result: UInt32 = 0
-        var shift: UInt32 = 0
-        while offset < end {
-            let b = base.load(fromByteOffset: offset, as: UInt8.self)
-            offset += 1
-            if shift < 32 { result |= UInt32(b & 0x7F) << shift }
-            if b < 0x80 { return result }
-            shift += 7
-        }
-        return result
+        read(base, &offset, end: end, as: UInt32.self)
+    }
+
+    @inline(__always) static func read64(_ base: UnsafeRawPointer, _ offset: inout Int, end: Int) -> UInt64 {
+        read(base, &offset, end: end, as: UInt64.self)
     }
 }
