@@ -22,6 +22,10 @@ bench_size() { # label n
     rm -f "$DATA/b$label.sqlite"*
     echo "== ingest $label into an empty database"
     "$BIN/paperboy-bench" ingest "$DATA/corpus-$label.jsonl" "$DATA/b$label.sqlite"
+    echo "== rows alone (papers parsed beforehand, no index) into another empty database"
+    rm -f "$DATA/rows-$label.sqlite"*
+    "$BIN/paperboy-bench" rows "$DATA/corpus-$label.jsonl" "$DATA/rows-$label.sqlite"
+    rm -f "$DATA/rows-$label.sqlite"*
     echo "== listing $label"
     "$BIN/paperboy-bench" listing "$DATA/b$label.sqlite" 1000
     echo "== keyword search $label"
@@ -46,6 +50,8 @@ http_bench() { # label
     for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$port/health" >/dev/null 2>&1 && break; sleep 0.2; done
     wrk -t2 -c64 -d20s "http://127.0.0.1:$port/"
     wrk -t2 -c64 -d20s "http://127.0.0.1:$port/api/daily_papers"
+    echo "== keyword search API, uncached (wrk, 2 threads, 32 connections)"
+    wrk -t2 -c32 -d20s "http://127.0.0.1:$port/api/papers/search?q=model&mode=keyword&limit=10"
     echo "== server memory after the runs above: $(grep VmRSS /proc/$pid/status) (peak $(grep VmHWM /proc/$pid/status | awk '{print $2, $3}'))"
     kill $pid; wait $pid 2>/dev/null || true
 }
