@@ -67,6 +67,10 @@ struct CommunityTests {
             let allowed = (answer.headers[.accessControlAllowHeaders] ?? "").lowercased()
             for header in ["authorization", "content-type", "x-csrf-token"] { #expect(allowed.contains(header)) }
             #expect(answer.headers[.accessControlAllowCredentials] == nil)
+            // A search read from another origin shows its totals to the script.
+            let search = try await client.get("/api/papers/search?q=quantum&mode=keyword", headers: headers)
+            #expect(
+                search.headers[.accessControlExposeHeaders] == "X-Total-Count, X-Total-Count-Estimated, X-Search-Mode")
         }
     }
 
