@@ -238,15 +238,12 @@ struct APIRoutes<Store: SiteStore>: Sendable {
     }
 
     /// `X-Total-Count`: how many papers matched (of which the answer holds the first `limit`), and
-    /// `X-Total-Count-Estimated: true` when that number is an estimate. Both, and `X-Search-Mode`, are exposed to
-    /// scripts of other origins (the CORS middleware names exposed headers only on preflight answers, where
-    /// browsers do not look for them).
+    /// `X-Total-Count-Estimated: true` when that number is an estimate (both readable by scripts of other origins:
+    /// ``SecurityHeadersMiddleware``).
     static func totalHeaders(_ total: Int, estimated: Bool = false) -> HTTPFields {
         var headers = HTTPFields()
         headers[.xTotalCount] = String(total)
         if estimated { headers[.xTotalCountEstimated] = "true" }
-        headers[.accessControlExposeHeaders] = [HTTPField.Name.xTotalCount, .xTotalCountEstimated, .xSearchMode]
-            .map(\.rawName).joined(separator: ", ")
         return headers
     }
 

@@ -82,6 +82,9 @@ struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
         response.headers[.xContentTypeOptions] = "nosniff"
         response.headers[.referrerPolicy] = "strict-origin-when-cross-origin"
         response.headers[.xFrameOptions] = "DENY"
+        // Hummingbird's CORS middleware names exposed headers only on preflight answers, where browsers do not look
+        // for them: here every answer names the API headers a script of another origin may read.
+        response.headers[.accessControlExposeHeaders] = SecurityHeaders.exposedHeaders
         return response
     }
 }
@@ -90,6 +93,9 @@ enum SecurityHeaders {
     static let contentSecurityPolicy =
         "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; "
         + "frame-ancestors 'none'"
+    /// The search API's totals and mode.
+    static let exposedHeaders = [HTTPField.Name.xTotalCount, .xTotalCountEstimated, .xSearchMode].map(\.rawName)
+        .joined(separator: ", ")
 }
 
 /// Turns every error into an answer: an HTTP error keeps its status (with a short message), anything else is
