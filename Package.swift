@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "PaperboyWeb", targets: ["PaperboyWeb"]),
         .library(name: "PaperboySearch", targets: ["PaperboySearch"]),
         .library(name: "PaperboyMail", targets: ["PaperboyMail"]),
+        .library(name: "PaperboyMCP", targets: ["PaperboyMCP"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -36,12 +37,14 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/modelcontextprotocol/swift-sdk", from: "0.12.1"),
     ],
     targets: [
         .executableTarget(
             name: "paperboy",
             dependencies: [
                 "PaperboyCore", "PaperboyIngest", "PaperboySQLite", "PaperboyWeb", "PaperboySearch", "PaperboyMail",
+                "PaperboyMCP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -114,6 +117,16 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "PaperboyMCP",
+            dependencies: [
+                "PaperboyCore",
+                .product(name: "MCP", package: "swift-sdk"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "PaperboySQLite",
             dependencies: [
                 "PaperboyCore",
@@ -139,6 +152,8 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "HummingbirdOTP", package: "hummingbird-auth"),
+                "PaperboyMCP",
+                .product(name: "MCP", package: "swift-sdk"),
             ],
             resources: [.copy("Resources")],
             swiftSettings: swiftSettings

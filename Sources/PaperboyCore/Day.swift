@@ -291,6 +291,24 @@ public enum ListingPeriod: Hashable, Sendable, CustomStringConvertible {
 
     /// Every day a store can hold: a listing over it is "all papers".
     public static let everything: ClosedRange<Day> = Day.first...Day.last
+
+    /// The supported days, as messages state them.
+    public static let dayRange = "\(Day.supported.lowerBound) to \(Day.supported.upperBound)"
+
+    /// How each kind of period is read from a query (the API, pages and MCP tools alike): the name ``queryItem``
+    /// writes it under, how its value is parsed, and what a valid value looks like (for error messages).
+    public static let queryForms: [(name: String, parse: @Sendable (String) -> ListingPeriod?, expected: String)] = [
+        ("date", { Day(iso: $0).map { .day($0) } }, "a day from \(dayRange), written YYYY-MM-DD"),
+        (
+            "week", { ISOWeek(iso: $0).map { .week($0) } },
+            "an ISO week from \(Day.supportedYears.lowerBound)-W01 to \(Day.supportedYears.upperBound)-W52, "
+                + "written YYYY-Www"
+        ),
+        (
+            "month", { Month(iso: $0).map { .month($0) } },
+            "a month from \(Day.supportedYears.lowerBound)-01 to \(Day.supportedYears.upperBound)-12, written YYYY-MM"
+        ),
+    ]
 }
 
 enum Digits {

@@ -39,12 +39,12 @@ public struct PaperID: Hashable, Comparable, Sendable, Codable, CustomStringConv
     }
 
     /// Parses an arXiv id as people and feeds write it: an optional `arXiv:` prefix or
-    /// `http(s)://arxiv.org/abs/` URL, an optional version suffix (`v2`), and either style.
+    /// `http(s)://arxiv.org/abs/` link (in any case), an optional version suffix (`v2`), and either style.
     /// Returns nil for anything that is not an arXiv id.
     public static func parse(_ input: String) -> (id: PaperID, version: Int?)? {
         var s = Substring(input.trimmingASCIIWhitespace())
-        for prefix in ["https://arxiv.org/abs/", "http://arxiv.org/abs/", "arXiv:", "arxiv:"] where s.hasPrefix(prefix)
-        {
+        for prefix in ["https://arxiv.org/abs/", "http://arxiv.org/abs/", "arxiv.org/abs/", "arxiv:"]
+        where s.utf8.count >= prefix.utf8.count && s.prefix(prefix.count).lowercased() == prefix {
             s = s.dropFirst(prefix.count)
             break
         }

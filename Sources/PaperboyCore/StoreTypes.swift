@@ -20,6 +20,13 @@ public struct UpsertSummary: Hashable, Sendable {
 }
 
 /// How a listing is ordered.
+/// The `sort` of a daily listing as clients name it (Hugging Face's `/api/daily_papers`, and the MCP tools): newest
+/// first, or trending (with a period: most upvoted first; without one: the trending list).
+public enum DailySort: String, Sendable, CaseIterable {
+    case publishedAt
+    case trending
+}
+
 public enum ListingSort: String, Sendable, CaseIterable {
     /// Newest featured first.
     case publishedAt

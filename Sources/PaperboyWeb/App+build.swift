@@ -6,6 +6,7 @@ import Logging
 import Mustache
 import NIOCore
 import PaperboyCore
+import PaperboyMCP
 import Prometheus
 import ServiceLifecycle
 
@@ -79,16 +80,10 @@ func buildSite(
     clock: @escaping @Sendable () -> Date, randomness: RandomSource = .system, outbox: MailOutbox? = nil,
     probe: (any MiddlewareProtocol<Request, Response, AppRequestContext>)? = nil
 ) async throws -> (router: Router<AppRequestContext>, routes: [(route: SiteRoute, methods: Set<HTTPRequest.Method>)]) {
-    let gate = AdmissionGate(concurrency: config.searchConcurrency, queue: config.searchQueue)
-    let secret = try await resolveSiteSecret(store: store, config: config)
-    let accounts = AccountService(
-        store: store, secret: secret, config: config, now: clock, monotonic: now, logger: logger)
-    let site = Site(
-        store: store, searcher: GatedSearcher(base: searcher, gate: gate), lookup: lookup,
-        config: config, templates: try await Templates.load(),
-        cache: ResponseCache(
-            ttl: config.cacheTTL, registry: registry, capacityBytes: config.cacheBytes, now: now),
-        accounts: accounts, registry: registry, logger: logger, randomness: randomness, mail: outbox)
+    let site = try await makeSite(
+        store: store, searcher: searcher, lookup: lookup, config: config, registry: registry, logger: logger, now: now,
+        clock: clock, randomness: randomness, outbox: outbox)
+    let accounts = site.accounts
     let router = Router(context: AppRequestContext.self, options: .autoGenerateHeadEndpoints)
     if let probe { router.add(middleware: probe) }
     // Outermost first: metrics and the access log see every answer, errors included.
@@ -125,8 +120,50 @@ func buildSite(
     SubscriptionLinkRoutes(site: site).register(on: routes)
     EmailVerificationRoutes(site: site).register(on: routes)
     PasswordResetRoutes(site: site).register(on: routes)
+    MCPRoutes(site: site).register(on: routes)
     routes.finish()
     return (router, routes.registered)
+}
+
+/// What the routes share, over one store and search engine.
+func makeSite<Store: SiteStore>(
+    store: Store, searcher: any PaperSearcher, lookup: any PaperLookup, config: WebConfiguration,
+    registry: PrometheusCollectorRegistry, logger: Logger, now: @escaping @Sendable () -> ContinuousClock.Instant,
+    clock: @escaping @Sendable () -> Date, randomness: RandomSource = .system, outbox: MailOutbox? = nil
+) async throws -> Site<Store> {
+    let gate = AdmissionGate(concurrency: config.searchConcurrency, queue: config.searchQueue)
+    let secret = try await resolveSiteSecret(store: store, config: config)
+    let accounts = AccountService(
+        store: store, secret: secret, config: config, now: clock, monotonic: now, logger: logger)
+    return Site(
+        store: store, searcher: GatedSearcher(base: searcher, gate: gate), lookup: lookup,
+        config: config, templates: try await Templates.load(),
+        cache: ResponseCache(
+            ttl: config.cacheTTL, registry: registry, capacityBytes: config.cacheBytes, now: now),
+        accounts: accounts, registry: registry, logger: logger, randomness: randomness, mail: outbox)
+}
+
+/// The MCP tools over a store and search engine, as `paperboy mcp` serves them on standard input and output: the
+/// same site as `serve` builds (rules, limits, links from `config.baseURL`). With `token`, a personal access token,
+/// the tools act as its user; a token that is not valid throws ``AgentTokenRefused``.
+public func agentTools(
+    store: some SiteStore, searcher: any PaperSearcher, lookup: any PaperLookup, config: WebConfiguration,
+    token: String?, logger: Logger
+) async throws -> PaperboyTools {
+    let site = try await makeSite(
+        store: store, searcher: searcher, lookup: lookup, config: config, registry: .init(), logger: logger,
+        now: { ContinuousClock.now }, clock: { Date() })
+    var viewer: Viewer?
+    if let token {
+        guard let found = try await site.accounts.viewer(token: token) else { throw AgentTokenRefused() }
+        viewer = found
+    }
+    return PaperboyTools(site: site.agentSite(actingFor: viewer), logger: logger)
+}
+
+/// A personal access token for the MCP tools that is not valid (revoked, mistyped, or its account disabled).
+public struct AgentTokenRefused: Error, CustomStringConvertible {
+    public var description: String { "the token is not valid (revoked, mistyped or its account disabled)" }
 }
 
 /// The whole server: router, address and the services that live with it (stopped together on SIGTERM). With a

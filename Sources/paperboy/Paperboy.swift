@@ -17,9 +17,10 @@ struct Paperboy: AsyncParsableCommand {
             `org` commands), 69 remote service unavailable (the arXiv API, the SMTP server), 70 internal error, 74 I/O error, \
             75 temporary failure (`digest send`: some digests are left for the next run).
             """,
+        version: PaperboyVersion.current,
         subcommands: [
             Serve.self, Migrate.self, Backup.self, Ingest.self, Harvest.self, Embed.self, Eval.self, UserCommand.self,
-            OrgCommand.self, DigestCommand.self,
+            OrgCommand.self, DigestCommand.self, MCPCommand.self,
         ]
     )
 

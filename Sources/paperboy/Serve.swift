@@ -67,6 +67,7 @@ struct Serve: AsyncParsableCommand {
     @OptionGroup var model: ModelOptions
     @OptionGroup var mail: MailOptions
     @OptionGroup var digest: DigestOptions
+    @OptionGroup var mcp: MCPOptions
 
     @Option(help: "Harvest OAI-PMH on this schedule, e.g. 6h (PAPERBOY_HARVEST_EVERY; default off).")
     var harvestEvery: String?
@@ -105,6 +106,8 @@ struct Serve: AsyncParsableCommand {
                     setting: "--base-url (PAPERBOY_BASE_URL)",
                     problem: "not set, and --smtp-host is: mails link to the site, so give its public URL")
             }
+            let mcpEnabled = try mcp.enabled()
+            let mcpOrigins = try mcp.allowedOrigins()
             let digestSize = try digest.size()
             let digestHour = try digest.hour()
             let digestWeekday = try digest.weekday()
@@ -138,7 +141,8 @@ struct Serve: AsyncParsableCommand {
                 baseURL: baseURL, trustedProxies: proxies,
                 metricsToken: metricsToken,
                 cacheTTL: ttl, cacheBytes: cacheBytes, searchConcurrency: concurrency, searchQueue: queue,
-                connectionsPerAddress: perAddress, idleTimeout: idle, community: communitySettings)
+                connectionsPerAddress: perAddress, idleTimeout: idle, community: communitySettings, mcp: mcpEnabled,
+                mcpAllowedOrigins: mcpOrigins)
             let mailer = try mailSettings?.mailer(logger: logger)
             if let mailer {
                 let secret = try await resolveSiteSecret(store: store, config: config)
@@ -161,6 +165,7 @@ struct Serve: AsyncParsableCommand {
                         "http.address": "\(host):\(port)", "site.base_url": "\(baseURL)",
                         "db.path": "\(common.databasePath)", "arxiv.api_url": "\(arxivAPI)",
                         "smtp.host": "\(mailSettings.map { "\($0.smtp.host):\($0.smtp.port)" } ?? "off")",
+                        "mcp.url": "\(mcpEnabled ? SiteURL.mcp.absolute(config) : "off")",
                     ])
                 try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
             } catch {

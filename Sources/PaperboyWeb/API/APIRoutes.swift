@@ -50,12 +50,6 @@ extension HTTPField.Name {
     static let xTotalCountEstimated = HTTPField.Name("X-Total-Count-Estimated")!
 }
 
-/// The `sort` of `/api/daily_papers`, by Hugging Face's names.
-enum APISort: String, CaseIterable {
-    case publishedAt
-    case trending
-}
-
 /// The JSON API in Hugging Face's shapes.
 struct APIRoutes<Store: SiteStore>: Sendable {
     let site: Site<Store>
@@ -175,7 +169,7 @@ struct APIRoutes<Store: SiteStore>: Sendable {
     func dailyPapers(_ request: Request, _ viewer: Viewer?) async throws -> Rendered {
         let limit = try Parameters(request: request).integer("limit", in: 1...100, default: 50)
         let page = try Parameters(request: request).zeroBasedPage("p", perPage: limit)
-        let sort = try Parameters(request: request).choice("sort", default: APISort.publishedAt) { _ in
+        let sort = try Parameters(request: request).choice("sort", default: DailySort.publishedAt) { _ in
             APIError.badRequest("sort must be publishedAt or trending")
         }
         let period = try Parameters(request: request).period()

@@ -60,22 +60,29 @@ final class AccountService: Sendable {
         request.headers[.authorization] != nil || request.cookies[sessionCookie] != nil
     }
 
+    /// The user a personal access token acts for; nil for a malformed or unknown token, or a disabled account.
+    func viewer(token: String) async throws -> Viewer? {
+        guard Credentials.looksLikeAccessToken(token),
+            let (stored, account) = try await store.token(hash: Credentials.storedHash(token)),
+            !account.disabled
+        else { return nil }
+        let now = now()
+        if stored.lastUsedAt.map({ now.timeIntervalSince($0) >= AccountService.touchEvery }) ?? true {
+            try await store.touchToken(id: stored.id, at: now)
+        }
+        return Viewer(account: account, sessionHash: nil, tokenID: stored.id, csrfToken: "")
+    }
+
     /// Who is signed in. A bad, expired or revoked credential gives nil (`rejected` says a bearer token was sent and
     /// refused: public pages ignore it, routes that need an account answer 401).
     func viewer(for request: Request) async throws -> (viewer: Viewer?, rejected: Bool) {
         if let authorization = request.headers[.authorization] {
             let parts = authorization.split(separator: " ", maxSplits: 1)
             guard parts.count == 2, parts[0].lowercased() == "bearer" else { return (nil, true) }
-            let token = parts[1].trimmingCharacters(in: .whitespaces)
-            guard Credentials.looksLikeAccessToken(token),
-                let (stored, account) = try await store.token(hash: Credentials.storedHash(token)),
-                !account.disabled
-            else { return (nil, true) }
-            let now = now()
-            if stored.lastUsedAt.map({ now.timeIntervalSince($0) >= AccountService.touchEvery }) ?? true {
-                try await store.touchToken(id: stored.id, at: now)
+            guard let viewer = try await viewer(token: parts[1].trimmingCharacters(in: .whitespaces)) else {
+                return (nil, true)
             }
-            return (Viewer(account: account, sessionHash: nil, tokenID: stored.id, csrfToken: ""), false)
+            return (viewer, false)
         }
         guard let id = request.cookies[AccountService.sessionCookie]?.value, id.utf8.count <= 128, !id.isEmpty else {
             return (nil, false)

@@ -137,7 +137,7 @@ struct CollectionActions<Store: SiteStore>: Sendable {
     /// A paper id as the forms and the API send it (`arXiv:` prefixes and version suffixes allowed).
     static func paperID(_ raw: String?) throws -> PaperID {
         let text = (raw ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
-        guard text.utf8.count <= 64, let (id, _) = PaperID.parse(CommunityActions<Store>.stripPrefix(text)) else {
+        guard text.utf8.count <= 64, let (id, _) = PaperID.parse(text) else {
             throw CommunityRefusal(
                 status: .badRequest, message: "paperId must be an arXiv id such as 2511.01234 or hep-th/9901001")
         }

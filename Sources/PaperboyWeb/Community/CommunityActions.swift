@@ -41,7 +41,7 @@ struct CommunityActions<Store: SiteStore>: Sendable {
     /// withdrawn 422.
     func submit(_ viewer: Viewer, rawID: String, comment rawComment: String?) async throws -> StoredPaper {
         let text = rawID.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard text.utf8.count <= 64, let (id, _) = PaperID.parse(CommunityActions.stripPrefix(text)) else {
+        guard text.utf8.count <= 64, let (id, _) = PaperID.parse(text) else {
             throw CommunityRefusal(
                 status: .badRequest, message: "paper_id must be an arXiv id such as 2511.01234 or hep-th/9901001")
         }
@@ -116,15 +116,6 @@ struct CommunityActions<Store: SiteStore>: Sendable {
             metadata: ["paper.id": .string(id.rawValue), "account.username": .string(viewer.account.username)])
         guard let stored else { throw CommunityRefusal(status: .notFound, message: "arXiv has no paper \(id)") }
         return stored
-    }
-
-    /// `arXiv:2511.01234` and arXiv abstract links are taken as the id they name.
-    static func stripPrefix(_ text: String) -> String {
-        for prefix in ["arxiv:", "https://arxiv.org/abs/", "http://arxiv.org/abs/", "arxiv.org/abs/"]
-        where text.lowercased().hasPrefix(prefix) {
-            return String(text.dropFirst(prefix.count))
-        }
-        return text
     }
 }
 

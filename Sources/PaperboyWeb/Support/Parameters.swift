@@ -13,7 +13,7 @@ struct Parameters {
     let request: Request
 
     /// The supported days, as messages state them.
-    static let dayRange = "\(Day.supported.lowerBound) to \(Day.supported.upperBound)"
+    static var dayRange: String { ListingPeriod.dayRange }
 
     /// An integer within `range`, or `fallback` when absent.
     func integer(_ name: String, in range: ClosedRange<Int>, default fallback: Int) throws -> Int {
@@ -70,21 +70,4 @@ struct Parameters {
         guard let period = form.parse(raw) else { throw ParameterProblem("\(form.name) must be \(form.expected)") }
         return period
     }
-}
-
-extension ListingPeriod {
-    /// How each kind of period is read from a query: the parameter ``queryItem`` writes it under, how its value is
-    /// parsed, and what a valid value looks like (for the 400 message).
-    static let queryForms: [(name: String, parse: @Sendable (String) -> ListingPeriod?, expected: String)] = [
-        ("date", { Day(iso: $0).map { .day($0) } }, "a day from \(Parameters.dayRange), written YYYY-MM-DD"),
-        (
-            "week", { ISOWeek(iso: $0).map { .week($0) } },
-            "an ISO week from \(Day.supportedYears.lowerBound)-W01 to \(Day.supportedYears.upperBound)-W52, "
-                + "written YYYY-Www"
-        ),
-        (
-            "month", { Month(iso: $0).map { .month($0) } },
-            "a month from \(Day.supportedYears.lowerBound)-01 to \(Day.supportedYears.upperBound)-12, written YYYY-MM"
-        ),
-    ]
 }

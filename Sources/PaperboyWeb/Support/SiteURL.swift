@@ -93,6 +93,9 @@ enum SiteRoute: String, CaseIterable, Sendable {
     case robots = "/robots.txt"
     case sitemap = "/sitemap.xml"
     case openAPI = "/openapi.json"
+    // Assistants
+    /// `POST`: the MCP server (streamable HTTP transport, stateless).
+    case mcp = "/mcp"
 
     /// The pattern as the router takes it: `{name}` captures one segment, `**` the rest of the path.
     var pattern: String { rawValue }
@@ -177,6 +180,8 @@ public enum SiteURL: Sendable, Hashable {
     case openAPI
     case health
     case sitemap
+    /// The MCP endpoint, as MCP clients are configured with it.
+    case mcp
 
     /// The route that answers this URL.
     var route: SiteRoute {
@@ -228,6 +233,7 @@ public enum SiteURL: Sendable, Hashable {
         case .openAPI: .openAPI
         case .health: .health
         case .sitemap: .sitemap
+        case .mcp: .mcp
         }
     }
 
@@ -235,7 +241,7 @@ public enum SiteURL: Sendable, Hashable {
     public var relative: String {
         let route = route
         return switch self {
-        case .home, .dailyFeed, .stylesheet, .openAPI, .health, .sitemap, .logout, .settings, .settingsExport,
+        case .home, .dailyFeed, .stylesheet, .openAPI, .health, .sitemap, .mcp, .logout, .settings, .settingsExport,
             .submit, .vote, .comments, .report, .claim, .paperLinks, .collections, .moderation, .admin, .passwordReset,
             .apiSubscriptions:
             route.pattern

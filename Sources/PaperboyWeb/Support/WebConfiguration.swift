@@ -25,13 +25,18 @@ public struct WebConfiguration: Sendable {
     public var idleTimeout: Duration
     /// Accounts, votes, submissions and trending.
     public var community: CommunitySettings
+    /// `--mcp on|off`: whether `POST /mcp` answers the MCP streamable HTTP transport.
+    public var mcp: Bool
+    /// Origins besides the site's own (`--base-url`) whose pages may call `/mcp` from a browser
+    /// (`--mcp-allowed-origins`); requests from any other `Origin` are refused.
+    public var mcpAllowedOrigins: Set<String>
 
     public init(
         baseURL: URL = URL(string: "http://127.0.0.1:8080")!, trustedProxies: Set<String> = [],
         metricsToken: String? = nil, cacheTTL: Duration = .seconds(30), cacheBytes: Int = 64 << 20,
         siteName: String = "Paperboy", requestLimits: RequestLimits = RequestLimits(), searchConcurrency: Int = 4,
         searchQueue: Int = 32, connectionsPerAddress: Int = 256, idleTimeout: Duration = .seconds(30),
-        community: CommunitySettings = CommunitySettings()
+        community: CommunitySettings = CommunitySettings(), mcp: Bool = true, mcpAllowedOrigins: Set<String> = []
     ) {
         self.baseURL = baseURL
         self.trustedProxies = trustedProxies
@@ -45,6 +50,8 @@ public struct WebConfiguration: Sendable {
         self.connectionsPerAddress = connectionsPerAddress
         self.idleTimeout = idleTimeout
         self.community = community
+        self.mcp = mcp
+        self.mcpAllowedOrigins = mcpAllowedOrigins
     }
 
     /// The public URL without a trailing slash: what every absolute link starts with.
