@@ -180,6 +180,15 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "PaperboyMCPTests",
+            dependencies: [
+                "PaperboyMCP", "PaperboyCore", "PaperStoreConformance",
+                .product(name: "MCP", package: "swift-sdk"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "PaperboyCoreTests",
             dependencies: ["PaperboyCore", .product(name: "PropertyBased", package: "swift-property-based")],
             swiftSettings: swiftSettings

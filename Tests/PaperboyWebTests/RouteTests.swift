@@ -35,7 +35,7 @@ struct RouteTests {
         case comments, commentAction, report, claim, paperLinks, collections, collection, collectionBibTeX
         case collectionAction, collectionFeed, user, organization, moderation, moderationAction, admin, adminAction
         case subscribe, subscriptionConfirm, subscriptionManage, unsubscribe, verifyEmail, passwordReset
-        case passwordResetConfirm, apiSubscriptions
+        case passwordResetConfirm, apiSubscriptions, mcp
     }
 
     static func kind(_ url: SiteURL) -> Kind {
@@ -90,6 +90,7 @@ struct RouteTests {
         case .passwordReset: .passwordReset
         case .passwordResetConfirm: .passwordResetConfirm
         case .apiSubscriptions: .apiSubscriptions
+        case .mcp: .mcp
         }
     }
 
@@ -99,7 +100,7 @@ struct RouteTests {
         switch kind(url) {
         case .settings, .settingsExport, .submit, .loginTwoFactor, .collections, .moderation, .admin: .seeOther
         case .logout, .vote, .settingsAction, .comments, .commentAction, .report, .claim, .paperLinks,
-            .collectionAction, .moderationAction, .adminAction, .apiSubscriptions:
+            .collectionAction, .moderationAction, .adminAction, .apiSubscriptions, .mcp:
             .methodNotAllowed
         // Mail links with a token that is not one.
         case .subscriptionConfirm, .subscriptionManage, .unsubscribe, .verifyEmail, .passwordResetConfirm: .badRequest
@@ -134,7 +135,7 @@ struct RouteTests {
         .organization("no-such-lab", page: 2), .moderation, .moderationAction("hide"), .admin, .adminAction("role"),
         .subscribe(), .subscribe(sent: true), .subscriptionConfirm(token: "1-abc.1.sig"),
         .subscriptionManage(token: "1.abc"), .unsubscribe(token: "a b/+=&"), .verifyEmail(token: "x"), .passwordReset,
-        .passwordResetConfirm(token: "x"), .apiSubscriptions,
+        .passwordResetConfirm(token: "x"), .apiSubscriptions, .mcp,
     ]
 
     /// A path segment or query value is encoded byte by byte: only RFC 3986's unreserved characters stay.
