@@ -5,7 +5,8 @@
 #     tests make a self-signed certificate for their SMTP server with it).
 #     Elsewhere it prints what to install by hand and carries on.
 #   - Python packages for the test suites (with pip): huggingface_hub>=2.4, pytest, schemathesis (pinned), aiosmtpd
-#     (pinned; the SMTP server the mail tests deliver to, Tests/tools/smtp_sink.py).
+#     (pinned; the SMTP server the mail tests deliver to, Tests/tools/smtp_sink.py), mcp (pinned; the official MCP
+#     client the MCP suite drives, Tests/mcp_client).
 #     When python3 is "externally managed" (Debian's own), they go into a virtual environment in .build-venv/,
 #     which scripts/test.sh puts first on PATH.
 #   - The embedding model, with scripts/install-model.sh, into models/all-MiniLM-L6-v2.
@@ -15,7 +16,7 @@ cd "$(dirname "$0")/.."
 DEBIAN_PACKAGES=(libsqlite3-dev zlib1g-dev libblis4-pthread libopenblas0-pthread curl sqlite3 openssl)
 # Keep in step with the versions the suites were verified with (Tests/hf_client/run.sh, Tests/api_conformance/run.sh,
 # Tests/tools/smtp_sink.py).
-PYTHON_PACKAGES=('huggingface_hub>=2.4' 'pytest>=8' 'schemathesis==4.32.5' 'aiosmtpd==1.4.6')
+PYTHON_PACKAGES=('huggingface_hub>=2.4' 'pytest>=8' 'schemathesis==4.32.5' 'aiosmtpd==1.4.6' 'mcp==2.3.0')
 VENV=.build-venv
 
 say() { echo "setup: $*"; }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The test command: installs what is missing (scripts/setup.sh: Debian and Python packages, the model), builds
-# everything, runs the Swift test suites, then the official huggingface_hub client and the schemathesis API
-# conformance run against a live server.
+# everything, runs the Swift test suites, then the official huggingface_hub client, the official MCP client (stdio
+# and HTTP) and the schemathesis API conformance run against a live server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
@@ -11,4 +11,5 @@ swift build --build-tests
 swift test --skip-build
 BIN="$(swift build --show-bin-path)/paperboy"
 Tests/hf_client/run.sh "$BIN"
+Tests/mcp_client/run.sh "$BIN"
 Tests/api_conformance/run.sh "$BIN"
