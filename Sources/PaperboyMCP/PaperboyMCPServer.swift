@@ -17,7 +17,8 @@ public enum PaperboyMCPServer {
     static func make(_ tools: PaperboyTools, version: String) async -> Server {
         let server = Server(
             name: "paperboy", version: version, title: "Paperboy", instructions: instructions,
-            capabilities: .init(resources: .init(subscribe: false, listChanged: false), tools: .init(listChanged: false))
+            capabilities: .init(
+                resources: .init(subscribe: false, listChanged: false), tools: .init(listChanged: false))
         )
         await server.withMethodHandler(ListTools.self) { _ in ListTools.Result(tools: tools.tools) }
         await server.withMethodHandler(CallTool.self) { call in
@@ -118,8 +119,9 @@ public struct MCPHTTPEndpoint: Sendable {
                 }
             }
             if timedOut {
+                let seconds = String(format: "%g", Double(timeout / .milliseconds(1)) / 1000)
                 return MCP.HTTPResponse.error(
-                    statusCode: 504, .internalError("Paperboy took longer than \(timeout) to answer; try again"))
+                    statusCode: 504, .internalError("Paperboy took longer than \(seconds) s to answer; try again"))
             }
             return answer ?? .error(statusCode: 500, .internalError("no answer"))
         }

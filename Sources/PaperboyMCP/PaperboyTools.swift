@@ -56,7 +56,8 @@ public struct PaperboyTools: Sendable {
             return Self.failure(refused.message)
         } catch {
             logger.error(
-                "mcp tool failed", metadata: ["mcp.tool": "\(rawName)", "error.message": "\(String(reflecting: error))"])
+                "mcp tool failed",
+                metadata: ["mcp.tool": "\(rawName)", "error.message": "\(String(reflecting: error))"])
             return Self.failure("Paperboy could not answer \(rawName) because of an internal error; try again later.")
         }
     }
@@ -66,7 +67,8 @@ public struct PaperboyTools: Sendable {
     }
 
     static func answer(_ markdown: String, _ structured: some Codable) throws -> CallTool.Result {
-        try CallTool.Result(content: [.text(text: markdown, annotations: nil, _meta: nil)], structuredContent: structured)
+        try CallTool.Result(
+            content: [.text(text: markdown, annotations: nil, _meta: nil)], structuredContent: structured)
     }
 
     // MARK: Reading
@@ -150,7 +152,9 @@ public struct PaperboyTools: Sendable {
         }
         let result = SimilarAnswer(
             paper: AgentPaper(stored, url: site.paperURL(id)), note: note,
-            papers: similar.map { AgentPaper($0.paper, url: site.paperURL($0.paper.paper.id), similarity: $0.similarity) }
+            papers: similar.map {
+                AgentPaper($0.paper, url: site.paperURL($0.paper.paper.id), similarity: $0.similarity)
+            }
         )
         return try Self.answer(AgentMarkdown.similar(result), result)
     }

@@ -19,19 +19,23 @@ struct MCPOptions: ParsableArguments {
             discussion: "Clients that are not browsers send no Origin and are always let in."))
     var mcpAllowedOrigins: String?
 
-    func enabled() throws -> Bool { try CommunityOptions.choice("mcp", mcp, default: true, ["on": true, "off": false]) }
+    func enabled() throws -> Bool {
+        try CommunityOptions.choice("mcp", mcp, default: true, ["on": true, "off": false])
+    }
 
     /// The extra origins, each `http(s)://host[:port]` without a path.
     func allowedOrigins() throws -> Set<String> {
         var origins = Set<String>()
         for origin in Settings.list("mcp-allowed-origins", mcpAllowedOrigins) {
-            guard let url = URL(string: origin), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme),
+            guard let url = URL(string: origin), let scheme = url.scheme?.lowercased(),
+                ["http", "https"].contains(scheme),
                 url.host?.isEmpty == false, url.path.isEmpty || url.path == "/", url.query == nil, url.user == nil
             else {
                 throw SettingError(
                     flag: "mcp-allowed-origins", value: origin, expected: "origins written http(s)://host[:port]")
             }
-            origins.insert(origin.lowercased().hasSuffix("/") ? String(origin.lowercased().dropLast()) : origin.lowercased())
+            origins.insert(
+                origin.lowercased().hasSuffix("/") ? String(origin.lowercased().dropLast()) : origin.lowercased())
         }
         return origins
     }
@@ -96,7 +100,8 @@ struct MCPCommand: AsyncParsableCommand {
                         services: [
                             .init(service: KeywordIndexService(maintainer: keyword, logger: logger)),
                             .init(
-                                service: StdioMCPService(tools: tools, version: PaperboyVersion.current, logger: logger),
+                                service: StdioMCPService(
+                                    tools: tools, version: PaperboyVersion.current, logger: logger),
                                 successTerminationBehavior: .gracefullyShutdownGroup),
                         ],
                         gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

@@ -31,7 +31,8 @@ struct FakeCatalog: PaperCatalog {
         case .publishedAt: found.sort { $0.paper.featuredAt > $1.paper.featuredAt }
         case .upvotes: found.sort { ($0.upvotes, $0.paper.featuredAt) > ($1.upvotes, $1.paper.featuredAt) }
         }
-        return ResultPage(items: Array(found.dropFirst(offset).prefix(limit)), total: found.count, offset: offset, limit: limit)
+        return ResultPage(
+            items: Array(found.dropFirst(offset).prefix(limit)), total: found.count, offset: offset, limit: limit)
     }
 
     func newestDay() async throws -> Day? {
@@ -137,7 +138,8 @@ enum MCPTestSite {
     }()
 
     static func tools(
-        catalog: FakeCatalog = FakeCatalog(), searcher: (any PaperSearcher)? = nil, trending: FakeTrending = FakeTrending(),
+        catalog: FakeCatalog = FakeCatalog(), searcher: (any PaperSearcher)? = nil,
+        trending: FakeTrending = FakeTrending(),
         actions: (any AgentActions)? = nil
     ) -> PaperboyTools {
         PaperboyTools(

@@ -60,48 +60,58 @@ import Testing
         #expect(text.contains("Why: matched neural; score 1.0000"))
     }
 
-    @Test(arguments: [
-        ("search_papers", [:], "query is required"),
-        ("search_papers", ["query": "   "], "query is required"),
-        ("search_papers", ["query": 5], "query must be a string"),
-        (
-            "search_papers", ["query": .string(String(repeating: "a", count: 1_001))],
-            "query must be at most 1000 characters"
-        ),
-        ("search_papers", ["query": "x", "limit": 0], "limit must be an integer from 1 to 50"),
-        ("search_papers", ["query": "x", "limit": 51], "limit must be an integer from 1 to 50"),
-        ("search_papers", ["query": "x", "limit": 2.5], "limit must be an integer from 1 to 50"),
-        ("search_papers", ["query": "x", "limit": "ten"], "limit must be an integer from 1 to 50"),
-        ("search_papers", ["query": "x", "mode": "fuzzy"], "mode must be one of hybrid, keyword, semantic"),
-        (
-            "search_papers", ["query": "x", "after": "2026-13-01"],
-            "after must be a day from 1000-01-01 to 9999-12-31, written YYYY-MM-DD"
-        ),
-        (
-            "search_papers", ["query": "x", "colour": "red"],
-            "search_papers has no argument colour; it takes query, mode, limit, after, before, category"
-        ),
-        ("search_papers", ["query": "!!!"], "query has no words to search for (only punctuation or common words)"),
-        ("get_paper", [:], "id is required"),
-        ("get_paper", ["id": "not-an-id"], "id must be an arXiv id such as 2511.01234 or hep-th/9901001, not not-an-id"),
-        ("get_paper", ["id": "2611.09999"], "paper 2611.09999 is not on this site (submit_paper adds a paper from arXiv)"),
-        ("list_papers", ["date": "2026-11-20", "week": "2026-W47"], "give at most one of date, week and month"),
-        ("list_papers", ["week": "2026-W60"], "week must be an ISO week from 1000-W01 to 9999-W52, written YYYY-Www"),
-        ("list_papers", ["month": "2026-13"], "month must be a month from 1000-01 to 9999-12, written YYYY-MM"),
-        ("list_papers", ["sort": "votes"], "sort must be one of publishedAt, trending"),
-        ("list_papers", ["limit": 101], "limit must be an integer from 1 to 100"),
-        ("similar_papers", ["id": "2611.00001", "limit": 51], "limit must be an integer from 1 to 50"),
-        (
-            "upvote_paper", ["id": "2611.00001"],
-            "upvote_paper acts as a user: connect with a personal access token (Authorization: Bearer on HTTP, "
-                + "--token-file for paperboy mcp)"
-        ),
-        (
-            "submit_paper", ["id": "2611.00001"],
-            "submit_paper acts as a user: connect with a personal access token (Authorization: Bearer on HTTP, "
-                + "--token-file for paperboy mcp)"
-        ),
-    ] as [(String, [String: Value], String)])
+    @Test(
+        arguments: [
+            ("search_papers", [:], "query is required"),
+            ("search_papers", ["query": "   "], "query is required"),
+            ("search_papers", ["query": 5], "query must be a string"),
+            (
+                "search_papers", ["query": .string(String(repeating: "a", count: 1_001))],
+                "query must be at most 1000 characters"
+            ),
+            ("search_papers", ["query": "x", "limit": 0], "limit must be an integer from 1 to 50"),
+            ("search_papers", ["query": "x", "limit": 51], "limit must be an integer from 1 to 50"),
+            ("search_papers", ["query": "x", "limit": 2.5], "limit must be an integer from 1 to 50"),
+            ("search_papers", ["query": "x", "limit": "ten"], "limit must be an integer from 1 to 50"),
+            ("search_papers", ["query": "x", "mode": "fuzzy"], "mode must be one of hybrid, keyword, semantic"),
+            (
+                "search_papers", ["query": "x", "after": "2026-13-01"],
+                "after must be a day from 1000-01-01 to 9999-12-31, written YYYY-MM-DD"
+            ),
+            (
+                "search_papers", ["query": "x", "colour": "red"],
+                "search_papers has no argument colour; it takes query, mode, limit, after, before, category"
+            ),
+            ("search_papers", ["query": "!!!"], "query has no words to search for (only punctuation or common words)"),
+            ("get_paper", [:], "id is required"),
+            (
+                "get_paper", ["id": "not-an-id"],
+                "id must be an arXiv id such as 2511.01234 or hep-th/9901001, not not-an-id"
+            ),
+            (
+                "get_paper", ["id": "2611.09999"],
+                "paper 2611.09999 is not on this site (submit_paper adds a paper from arXiv)"
+            ),
+            ("list_papers", ["date": "2026-11-20", "week": "2026-W47"], "give at most one of date, week and month"),
+            (
+                "list_papers", ["week": "2026-W60"],
+                "week must be an ISO week from 1000-W01 to 9999-W52, written YYYY-Www"
+            ),
+            ("list_papers", ["month": "2026-13"], "month must be a month from 1000-01 to 9999-12, written YYYY-MM"),
+            ("list_papers", ["sort": "votes"], "sort must be one of publishedAt, trending"),
+            ("list_papers", ["limit": 101], "limit must be an integer from 1 to 100"),
+            ("similar_papers", ["id": "2611.00001", "limit": 51], "limit must be an integer from 1 to 50"),
+            (
+                "upvote_paper", ["id": "2611.00001"],
+                "upvote_paper acts as a user: connect with a personal access token (Authorization: Bearer on HTTP, "
+                    + "--token-file for paperboy mcp)"
+            ),
+            (
+                "submit_paper", ["id": "2611.00001"],
+                "submit_paper acts as a user: connect with a personal access token (Authorization: Bearer on HTTP, "
+                    + "--token-file for paperboy mcp)"
+            ),
+        ] as [(String, [String: Value], String)])
     func badArgumentsAreToolErrorsThatSayWhatIsWrong(tool: String, arguments: [String: Value], message: String)
         async throws
     {
@@ -120,7 +130,8 @@ import Testing
         let tools = MCPTestSite.tools(catalog: FakeCatalog(failure: StoreDown()))
         let result = try await tools.call("get_paper", arguments: ["id": "2611.00001"])
         #expect(result.isError == true)
-        #expect(Self.text(result) == "Paperboy could not answer get_paper because of an internal error; try again later.")
+        #expect(
+            Self.text(result) == "Paperboy could not answer get_paper because of an internal error; try again later.")
     }
 
     @Test(arguments: ["2611.00001", "2611.00001v2", "arXiv:2611.00001", "https://arxiv.org/abs/2611.00001"])

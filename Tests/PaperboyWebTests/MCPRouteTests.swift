@@ -36,7 +36,8 @@ struct MCPRouteTests {
         let site = try await TestSite.make()
         let (_, token) = try await site.member("ada")
         try await site.run { client in
-            let anonymous = try await client.send("/mcp", method: .post, headers: Self.headers(), body: Self.rpc("tools/list"))
+            let anonymous = try await client.send(
+                "/mcp", method: .post, headers: Self.headers(), body: Self.rpc("tools/list"))
             #expect(anonymous.status == .ok)
             #expect(anonymous.headers[.cacheControl] == "no-store")
             #expect(try Self.toolNames(anonymous) == ["search_papers", "get_paper", "list_papers", "similar_papers"])
@@ -111,7 +112,8 @@ struct MCPRouteTests {
     @Test func oversizedMessagesAndOtherMethodsAreRefused() async throws {
         let site = try await TestSite.make()
         try await site.run { client in
-            let big = Self.rpc("tools/call", #"{"name":"search_papers","arguments":{"query":""#)
+            let big =
+                Self.rpc("tools/call", #"{"name":"search_papers","arguments":{"query":""#)
                 + String(repeating: "a", count: 70_000) + #""}}"#
             let fetched = try await client.send("/mcp", method: .post, headers: Self.headers(), body: big)
             #expect(fetched.status == .contentTooLarge)
@@ -125,7 +127,8 @@ struct MCPRouteTests {
         let config = WebConfiguration(cacheTTL: .zero, community: TestSite.testCommunity, mcp: false)
         let site = try await TestSite.make(config: config)
         try await site.run { client in
-            let fetched = try await client.send("/mcp", method: .post, headers: Self.headers(), body: Self.rpc("tools/list"))
+            let fetched = try await client.send(
+                "/mcp", method: .post, headers: Self.headers(), body: Self.rpc("tools/list"))
             #expect(fetched.status == .notFound)
         }
     }
