@@ -36,7 +36,8 @@ public enum PaperboyMCPServer {
 }
 
 /// `paperboy mcp`: the server on standard input and output (JSON-RPC lines; logs go to standard error). Ends when
-/// the client closes standard input, or on SIGTERM through the service group.
+/// the client closes standard input (once what it sent is answered: ``DrainingTransport``), or on SIGTERM through
+/// the service group.
 public struct StdioMCPService: Service {
     let tools: PaperboyTools
     let version: String
@@ -50,7 +51,7 @@ public struct StdioMCPService: Service {
 
     public func run() async throws {
         let server = await PaperboyMCPServer.make(tools, version: version)
-        try await server.start(transport: StdioTransport(logger: logger))
+        try await server.start(transport: DrainingTransport(StdioTransport(logger: logger), logger: logger))
         logger.info("mcp server ready on standard input and output")
         await withGracefulShutdownHandler {
             await server.waitUntilCompleted()
@@ -58,7 +59,7 @@ public struct StdioMCPService: Service {
             Task { await server.stop() }
         }
         await server.stop()
-        logger.info("mcp client closed the connection")
+        logger.info("mcp server stopped")
     }
 }
 
