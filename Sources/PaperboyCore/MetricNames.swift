@@ -12,4 +12,6 @@ public enum MetricNames {
     /// Mails pages queue (confirmations, verifications, resets) by `kind` and `result`: queued, sent, failed, or
     /// dropped when the outbox is full.
     public static let mailOutbox = "paperboy_mail_outbox_total"
+    /// MCP tool calls (both transports) by `tool` (`unknown` for a name that is none) and `result`: ok or error.
+    public static let mcpToolCalls = "paperboy_mcp_tool_calls_total"
 }

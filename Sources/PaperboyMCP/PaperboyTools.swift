@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import MCP
+import Metrics
 import PaperboyCore
 
 /// Paperboy's MCP tools and resources over one ``AgentSite``: what an assistant may call, with a JSON Schema for each
@@ -9,6 +10,8 @@ import PaperboyCore
 public struct PaperboyTools: Sendable {
     public let site: AgentSite
     let logger: Logger
+    /// Where tool calls are counted (``MetricNames/mcpToolCalls``); nil: the process's metrics system.
+    let metrics: (any MetricsFactory)?
 
     /// The most papers one search, listing or similar-papers answer holds.
     public static let maxSearchResults = 50
@@ -16,9 +19,10 @@ public struct PaperboyTools: Sendable {
     /// The most authors an answer names per paper (a collaboration paper may list thousands).
     static let maxAuthors = 20
 
-    public init(site: AgentSite, logger: Logger) {
+    public init(site: AgentSite, logger: Logger, metrics: (any MetricsFactory)? = nil) {
         self.site = site
         self.logger = logger
+        self.metrics = metrics
     }
 
     public enum Name: String, CaseIterable, Sendable {
@@ -40,7 +44,25 @@ public struct PaperboyTools: Sendable {
 
     /// Runs a tool. Unknown tool names are a protocol error (as the specification asks); everything else answers.
     public func call(_ rawName: String, arguments: [String: Value]?) async throws -> CallTool.Result {
-        guard let name = Name(rawValue: rawName) else { throw MCPError.invalidParams("Unknown tool: \(rawName)") }
+        guard let name = Name(rawValue: rawName) else {
+            count("unknown", ok: false)
+            throw MCPError.invalidParams("Unknown tool: \(rawName.prefix(100))")
+        }
+        let result = await run(name, arguments)
+        count(name.rawValue, ok: result.isError != true)
+        return result
+    }
+
+    func count(_ tool: String, ok: Bool) {
+        let dimensions = [("tool", tool), ("result", ok ? "ok" : "error")]
+        if let metrics {
+            Counter(label: MetricNames.mcpToolCalls, dimensions: dimensions, factory: metrics).increment()
+        } else {
+            Counter(label: MetricNames.mcpToolCalls, dimensions: dimensions).increment()
+        }
+    }
+
+    func run(_ name: Name, _ arguments: [String: Value]?) async -> CallTool.Result {
         do {
             switch name {
             case .searchPapers: return try await searchPapers(arguments)
@@ -57,8 +79,9 @@ public struct PaperboyTools: Sendable {
         } catch {
             logger.error(
                 "mcp tool failed",
-                metadata: ["mcp.tool": "\(rawName)", "error.message": "\(String(reflecting: error))"])
-            return Self.failure("Paperboy could not answer \(rawName) because of an internal error; try again later.")
+                metadata: ["mcp.tool": "\(name.rawValue)", "error.message": "\(String(reflecting: error))"])
+            return Self.failure(
+                "Paperboy could not answer \(name.rawValue) because of an internal error; try again later.")
         }
     }
 

@@ -51,6 +51,14 @@ struct MCPRouteTests {
             #expect(try Self.structured(vote)["user"] as? String == "ada")
             let paper = try object(try await client.get("/api/papers/2611.00002"))
             #expect(paper["upvotes"] as? Int == 1, "the vote is the site's vote")
+            let unknown = try await client.send(
+                "/mcp", method: .post, headers: Self.headers(),
+                body: Self.rpc("tools/call", #"{"name":"no_such_tool_\#(UUID())","arguments":{}}"#))
+            #expect(try object(unknown)["error"] != nil)
+            let metrics = try await client.get("/metrics").body.split(separator: "\n")
+                .filter { $0.hasPrefix("paperboy_mcp_tool_calls_total") }
+            #expect(metrics.contains { $0.contains(#"tool="upvote_paper""#) && $0.contains(#"result="ok""#) })
+            #expect(metrics.contains { $0.contains(#"tool="unknown""#) && $0.hasSuffix(" 1") }, "\(metrics)")
         }
     }
 

@@ -5,6 +5,7 @@ import Logging
 import MCP
 import PaperboyCore
 import PaperboyMCP
+import Prometheus
 
 /// `POST /mcp`: the MCP server over the streamable HTTP transport, stateless (``MCPHTTPEndpoint``), on the same
 /// store, search engine (with its admission gate) and caches as the pages. A personal access token in
@@ -13,6 +14,7 @@ import PaperboyMCP
 struct MCPRoutes<Store: SiteStore>: Sendable {
     let site: Site<Store>
     let endpoint: MCPHTTPEndpoint
+    let metrics: PrometheusMetricsFactory
 
     /// The largest JSON-RPC message accepted.
     static var maxBody: Int { 64 * 1024 }
@@ -22,6 +24,7 @@ struct MCPRoutes<Store: SiteStore>: Sendable {
         endpoint = MCPHTTPEndpoint(
             allowedOrigins: site.config.mcpAllowedOrigins.union([MCPRoutes.origin(of: site.config.baseURL)]),
             version: PaperboyVersion.current, logger: site.logger)
+        metrics = PrometheusMetricsFactory(registry: site.registry)
     }
 
     func register(on routes: RouteTable) {
@@ -51,7 +54,7 @@ struct MCPRoutes<Store: SiteStore>: Sendable {
             headers[field.name.canonicalName] = field.value
         }
         let viewer = context.viewer.flatMap { $0.viaToken ? $0 : nil }
-        let tools = PaperboyTools(site: site.agentSite(actingFor: viewer), logger: site.logger)
+        let tools = PaperboyTools(site: site.agentSite(actingFor: viewer), logger: site.logger, metrics: metrics)
         let answer = await endpoint.handle(
             MCP.HTTPRequest(method: "POST", headers: headers, body: Data(buffer: body), path: request.uri.path),
             tools: tools)
