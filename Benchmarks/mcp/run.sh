@@ -15,7 +15,8 @@ if [ ! -f "$DB" ]; then
     mkdir -p "$DATA"
     [ -f "$DATA/corpus-100k.jsonl" ] ||
         python3 ../shared/corpus/make_corpus.py --n 100000 --seed 7 --out "$DATA/corpus-100k.jsonl"
-    "$BIN" ingest --database "$DB" --log-level warning "$DATA/corpus-100k.jsonl"
+    # Exit 65: the generator dates some revisions after tomorrow, which ingest rejects (about 2 % of the records).
+    "$BIN" ingest --database "$DB" --log-level error "$DATA/corpus-100k.jsonl" 2>/dev/null || [ $? -eq 65 ]
 fi
 PORT=18183
 BASE="http://127.0.0.1:$PORT"

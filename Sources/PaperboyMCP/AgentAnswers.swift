@@ -1,8 +1,18 @@
 import Foundation
+import MCP
 import PaperboyCore
 
-/// A paper in a tool's structured content (snake_case keys, as the JSON API writes them).
-struct AgentPaper: Codable, Sendable, Equatable {
+/// A tool's structured content, as the JSON object `value` (keys in snake_case, as the JSON API writes them).
+protocol StructuredAnswer: Sendable {
+    var value: Value { get }
+}
+
+extension Optional where Wrapped == String {
+    var value: Value { map(Value.string) ?? .null }
+}
+
+/// A paper in a tool's structured content.
+struct AgentPaper: StructuredAnswer, Equatable {
     var id: String
     var title: String
     /// The first ``PaperboyTools/maxAuthors`` authors; `authorCount` says how many there are.
@@ -47,18 +57,22 @@ struct AgentPaper: Codable, Sendable, Equatable {
         summary = snippet?.isEmpty == false ? snippet : stored.keySentence
     }
 
-    enum CodingKeys: String, CodingKey {
-        case id, title, authors, categories, published, url, upvotes, score, similarity, summary
-        case authorCount = "author_count"
-        case featuredDay = "featured_day"
-        case arxivURL = "arxiv_url"
-        case pdfURL = "pdf_url"
-        case numComments = "num_comments"
-        case matchedTerms = "matched_terms"
+    var value: Value {
+        var object: [String: Value] = [
+            "id": .string(id), "title": .string(title), "authors": .array(authors.map(Value.string)),
+            "author_count": .int(authorCount), "categories": .array(categories.map(Value.string)),
+            "published": .string(published), "featured_day": .string(featuredDay), "url": .string(url),
+            "arxiv_url": .string(arxivURL), "pdf_url": .string(pdfURL), "upvotes": .int(upvotes),
+            "num_comments": .int(numComments), "summary": summary.value,
+        ]
+        if let score { object["score"] = .double(score) }
+        if let matchedTerms { object["matched_terms"] = .array(matchedTerms.map(Value.string)) }
+        if let similarity { object["similarity"] = .double(similarity) }
+        return .object(object)
     }
 }
 
-struct SearchAnswer: Codable, Sendable {
+struct SearchAnswer: StructuredAnswer {
     var query: String
     var mode: String
     var total: Int
@@ -66,30 +80,47 @@ struct SearchAnswer: Codable, Sendable {
     var note: String?
     var papers: [AgentPaper]
 
-    enum CodingKeys: String, CodingKey {
-        case query, mode, total, note, papers
-        case totalIsEstimated = "total_is_estimated"
+    var value: Value {
+        .object([
+            "query": .string(query), "mode": .string(mode), "total": .int(total),
+            "total_is_estimated": .bool(totalIsEstimated), "note": note.value, "papers": .array(papers.map(\.value)),
+        ])
     }
 }
 
-struct ListingAnswer: Codable, Sendable {
+struct ListingAnswer: StructuredAnswer {
     var title: String
     var sort: String
     var total: Int
     var papers: [AgentPaper]
+
+    var value: Value {
+        .object([
+            "title": .string(title), "sort": .string(sort), "total": .int(total),
+            "papers": .array(papers.map(\.value)),
+        ])
+    }
 }
 
-struct SimilarAnswer: Codable, Sendable {
+struct SimilarAnswer: StructuredAnswer {
     var paper: AgentPaper
     var note: String?
     var papers: [AgentPaper]
+
+    var value: Value {
+        .object(["paper": paper.value, "note": note.value, "papers": .array(papers.map(\.value))])
+    }
 }
 
-struct VoteAnswer: Codable, Sendable {
+struct VoteAnswer: StructuredAnswer {
     var id: String
     var upvotes: Int
     var upvoted: Bool
     var user: String
+
+    var value: Value {
+        .object(["id": .string(id), "upvotes": .int(upvotes), "upvoted": .bool(upvoted), "user": .string(user)])
+    }
 }
 
 /// The Markdown an assistant reads beside the structured content.

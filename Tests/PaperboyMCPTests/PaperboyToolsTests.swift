@@ -191,13 +191,13 @@ import Testing
         #expect(Self.text(off).contains("Similar papers need semantic search, which is off on this site (no model)."))
     }
 
-    @Test func aCollaborationPaperNamesItsFirstTwentyAuthors() async throws {
+    @Test func aCollaborationPaperNamesItsFirstTenAuthors() async throws {
         let authors = (1...5_000).map { "Author \($0)" }
         let paper = Fixtures.paper("2611.00042", title: "Big Science", authors: authors)
         let result = try await MCPTestSite.tools(catalog: FakeCatalog([paper])).call(
             "search_papers", arguments: ["query": "science"])
         let first = try #require(Self.papers(result).first)
-        #expect(first["authors"]?.arrayValue?.count == 20)
+        #expect(first["authors"]?.arrayValue?.count == 10)
         #expect(first["author_count"] == 5_000)
         #expect(Self.text(result).contains("Author 1, Author 2, Author 3, Author 4, Author 5, Author 6 et al."))
     }
