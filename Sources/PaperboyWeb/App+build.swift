@@ -93,10 +93,11 @@ func buildSite(
     router.add(middleware: ErrorAnswerMiddleware(logger: logger))
     router.add(middleware: RequestLimitsMiddleware(limits: config.requestLimits))
     // Any origin may call the API, never with credentials (no cookies): a token in `Authorization` is the way in.
+    // (`/mcp` then refuses pages of origins it does not know: MCPRoutes.)
     router.add(
         middleware: CORSMiddleware(
             allowOrigin: .all,
-            allowHeaders: [.accept, .ifNoneMatch, .authorization, .contentType, .xCSRFToken],
+            allowHeaders: [.accept, .ifNoneMatch, .authorization, .contentType, .xCSRFToken, .mcpProtocolVersion],
             allowMethods: [.get, .head, .options, .post, .put, .patch, .delete], allowCredentials: false))
     router.add(middleware: ViewerMiddleware(accounts: accounts))
     let routes = RouteTable(config.pathPrefix.isEmpty ? router.group() : router.group(RouterPath(config.pathPrefix)))

@@ -125,6 +125,14 @@ struct MCPRouteTests {
                 + String(repeating: "a", count: 70_000) + #""}}"#
             let fetched = try await client.send("/mcp", method: .post, headers: Self.headers(), body: big)
             #expect(fetched.status == .contentTooLarge)
+            var preflight = HTTPFields()
+            preflight[.origin] = "http://localhost:6274"
+            preflight[.accessControlRequestMethod] = "POST"
+            preflight[.accessControlRequestHeaders] = "content-type, mcp-protocol-version, authorization"
+            let options = try await client.send("/mcp", method: .options, headers: preflight)
+            #expect(
+                options.headers[.accessControlAllowHeaders]?.lowercased().contains("mcp-protocol-version") == true,
+                "a browser client may send the protocol version")
             let get = try await client.get("/mcp")
             #expect(get.status == .methodNotAllowed)
             #expect(get.headers[.allow] == "POST, OPTIONS")

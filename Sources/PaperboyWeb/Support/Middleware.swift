@@ -85,6 +85,8 @@ struct AccessLogMiddleware<Context: RemoteAddressRequestContext>: RouterMiddlewa
 extension HTTPField.Name {
     static let xForwardedFor = HTTPField.Name("X-Forwarded-For")!
     static let xCSRFToken = HTTPField.Name("X-CSRF-Token")!
+    /// The MCP protocol version a client of `/mcp` sends with every request after `initialize`.
+    static let mcpProtocolVersion = HTTPField.Name("MCP-Protocol-Version")!
 }
 
 /// The address of the client behind any trusted proxies.
