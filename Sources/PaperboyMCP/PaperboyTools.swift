@@ -94,7 +94,8 @@ public struct PaperboyTools: Sendable {
     /// string (to spot data URLs), which made a search answer cost 5 times the API's (BENCHMARKS.md).
     static func answer(_ markdown: String, _ structured: some StructuredAnswer) -> CallTool.Result {
         CallTool.Result(
-            content: [.text(text: markdown, annotations: nil, _meta: nil)], structuredContent: Optional.some(structured.value))
+            content: [.text(text: markdown, annotations: nil, _meta: nil)],
+            structuredContent: Optional.some(structured.value))
     }
 
     // MARK: Reading
