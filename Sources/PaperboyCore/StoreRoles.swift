@@ -182,9 +182,9 @@ public struct Highlights: Sendable, Hashable {
 /// What the web layer asks of a store: papers to read (and to store a submitted one), accounts, the community,
 /// subscriptions and the site secret.
 public typealias SiteStore = PaperCatalog & PaperWriter & AccountStore & CommunityStore & SecretStore
-    & DiscussionStore & CollectionStore & ModerationStore & PaperProfileStore & SubscriptionStore
+    & DiscussionStore & CollectionStore & ModerationStore & PaperProfileStore & SubscriptionStore & StatsStore
 
 /// Every role of a complete store, as the `paperboy` commands open it.
 public typealias PaperboyStore = PaperCatalog & PaperWriter & HarvestStateStore & StoreMaintenance & KeyedPapers
     & EmbeddingStore & PaperChangeFeed & AccountStore & CommunityStore & SecretStore & DiscussionStore
-    & CollectionStore & ModerationStore & PaperProfileStore & SubscriptionStore & DigestLedgerStore
+    & CollectionStore & ModerationStore & PaperProfileStore & SubscriptionStore & DigestLedgerStore & StatsStore

@@ -66,6 +66,11 @@ struct SQLiteConformanceTests {
         try await check.run(SearchedStore(store, index: FollowingKeywordIndex(feed: store, papers: store)))
     }
 
+    @Test(arguments: PaperStoreConformance.stats)
+    func stats(_ check: RoleCheck<any PaperStoreConformance.Stats>) async throws {
+        try await check.run(try SQLiteStore.temporary())
+    }
+
     @Test(arguments: PaperStoreConformance.profile)
     func profile(_ check: RoleCheck<any PaperStoreConformance.Profile>) async throws {
         try await check.run(try SQLiteStore.temporary())

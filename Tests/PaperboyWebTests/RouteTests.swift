@@ -35,7 +35,7 @@ struct RouteTests {
         case comments, commentAction, report, claim, paperLinks, collections, collection, collectionBibTeX
         case collectionAction, collectionFeed, user, organization, moderation, moderationAction, admin, adminAction
         case subscribe, subscriptionConfirm, subscriptionManage, unsubscribe, verifyEmail, passwordReset
-        case passwordResetConfirm, apiSubscriptions, mcp
+        case passwordResetConfirm, apiSubscriptions, mcp, stats, apiStats
     }
 
     static func kind(_ url: SiteURL) -> Kind {
@@ -91,6 +91,8 @@ struct RouteTests {
         case .passwordResetConfirm: .passwordResetConfirm
         case .apiSubscriptions: .apiSubscriptions
         case .mcp: .mcp
+        case .stats: .stats
+        case .apiStats: .apiStats
         }
     }
 
@@ -135,7 +137,8 @@ struct RouteTests {
         .organization("no-such-lab", page: 2), .moderation, .moderationAction("hide"), .admin, .adminAction("role"),
         .subscribe(), .subscribe(sent: true), .subscriptionConfirm(token: "1-abc.1.sig"),
         .subscriptionManage(token: "1.abc"), .unsubscribe(token: "a b/+=&"), .verifyEmail(token: "x"), .passwordReset,
-        .passwordResetConfirm(token: "x"), .apiSubscriptions, .mcp,
+        .passwordResetConfirm(token: "x"), .apiSubscriptions, .mcp, .stats(days: 30), .stats(days: 7),
+        .apiStats(days: 90),
     ]
 
     /// A path segment or query value is encoded byte by byte: only RFC 3986's unreserved characters stay.

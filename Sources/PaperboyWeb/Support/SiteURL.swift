@@ -13,6 +13,8 @@ enum SiteRoute: String, CaseIterable, Sendable {
     case category = "/categories/{category}"
     case search = "/search"
     case trending = "/trending"
+    /// Papers and votes per day, top categories (`?days=N`).
+    case stats = "/stats"
     case stylesheet = "/static/paperboy.css"
     case avatar = "/avatars/{file}"
     // Accounts and the community's forms
@@ -76,6 +78,8 @@ enum SiteRoute: String, CaseIterable, Sendable {
     case apiSearch = "/api/papers/search"
     case apiSubmit = "/api/papers/submit"
     case apiPapers = "/api/papers"
+    /// The figures of `/stats` as JSON (`?days=N`).
+    case apiStats = "/api/stats"
     /// A paper, its similar papers (`/api/papers/{id}/similar`) or its upvote (`/api/papers/{id}/upvote`); ids may
     /// hold a slash.
     case apiPaper = "/api/papers/**"
@@ -182,6 +186,8 @@ public enum SiteURL: Sendable, Hashable {
     case sitemap
     /// The MCP endpoint, as MCP clients are configured with it.
     case mcp
+    case stats(days: Int)
+    case apiStats(days: Int)
 
     /// The route that answers this URL.
     var route: SiteRoute {
@@ -234,6 +240,8 @@ public enum SiteURL: Sendable, Hashable {
         case .health: .health
         case .sitemap: .sitemap
         case .mcp: .mcp
+        case .stats: .stats
+        case .apiStats: .apiStats
         }
     }
 
@@ -274,6 +282,8 @@ public enum SiteURL: Sendable, Hashable {
         case .categoryFeed(let name): route.path(SiteURL.segment(name) + ".xml")
         case .searchFeed(let q): route.pattern + "?q=\(SiteURL.query(q))"
         case .apiPapers(let cursor, let limit): route.pattern + "?cursor=\(SiteURL.query(cursor.token))&limit=\(limit)"
+        // 30 days is the default and carries no parameter.
+        case .stats(let days), .apiStats(let days): route.pattern + (days == 30 ? "" : "?days=\(days)")
         }
     }
 
