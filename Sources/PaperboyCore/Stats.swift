@@ -32,6 +32,9 @@ public protocol StatsStore: Sendable {
 
     /// Papers featured in `days` by primary category, most first (equal counts by name), at most `limit`.
     func papersPerCategory(_ days: ClosedRange<Day>, limit: Int) async throws -> [CategoryCount]
+
+    /// One paper's upvotes cast on each UTC day of `days` that has any (standing votes only), oldest first.
+    func votesPerDay(paper: PaperID, _ days: ClosedRange<Day>) async throws -> [DayCount]
 }
 
 /// The site's figures over a span of days ending on `last`: papers and votes per day (every day, zeros included),

@@ -24,19 +24,40 @@ extension SQLiteStore {
     }
 
     public func votesPerDay(_ days: ClosedRange<Day>) async throws -> [DayCount] {
-        try await pool.read { db in
-            try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT v.created_at / 86400000 AS day, count(*) FROM votes v
-                    JOIN papers p ON p.rowid = v.paper_rowid
-                    WHERE v.created_at >= ? AND v.created_at < ? AND p.hidden_at IS NULL
-                    GROUP BY day ORDER BY day
-                    """,
-                arguments: [
-                    PaperRow.millis(days.lowerBound.start), PaperRow.millis(days.upperBound.adding(days: 1).start),
-                ]
-            ).map { row in
+        try await votesPerDay(days, paper: nil)
+    }
+
+    public func votesPerDay(paper: PaperID, _ days: ClosedRange<Day>) async throws -> [DayCount] {
+        try await votesPerDay(days, paper: paper)
+    }
+
+    /// Votes per UTC day (`created_at` in milliseconds, divided into whole days), of all papers (index votes_by_time)
+    /// or of one (index votes_by_paper: a paper page reads only its own votes).
+    func votesPerDay(_ days: ClosedRange<Day>, paper: PaperID?) async throws -> [DayCount] {
+        let span: [any DatabaseValueConvertible] = [
+            PaperRow.millis(days.lowerBound.start), PaperRow.millis(days.upperBound.adding(days: 1).start),
+        ]
+        let sql: String
+        let arguments: StatementArguments
+        if let paper {
+            sql = """
+                SELECT v.created_at / 86400000 AS day, count(*) FROM votes v
+                WHERE v.paper_rowid = (SELECT rowid FROM papers WHERE id = ? AND hidden_at IS NULL)
+                AND v.created_at >= ? AND v.created_at < ?
+                GROUP BY day ORDER BY day
+                """
+            arguments = StatementArguments([paper.rawValue] + span)
+        } else {
+            sql = """
+                SELECT v.created_at / 86400000 AS day, count(*) FROM votes v
+                JOIN papers p ON p.rowid = v.paper_rowid
+                WHERE v.created_at >= ? AND v.created_at < ? AND p.hidden_at IS NULL
+                GROUP BY day ORDER BY day
+                """
+            arguments = StatementArguments(span)
+        }
+        return try await pool.read { db in
+            try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
                 let epochDay: Int64 = try row.decode(atIndex: 0)
                 let count: Int = try row.decode(atIndex: 1)
                 return DayCount(day: Day(Date(timeIntervalSince1970: TimeInterval(epochDay) * 86_400)), count: count)

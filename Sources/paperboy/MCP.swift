@@ -19,6 +19,13 @@ struct MCPOptions: ParsableArguments {
             discussion: "Clients that are not browsers send no Origin and are always let in."))
     var mcpAllowedOrigins: String?
 
+    @Option(help: "An MCP call over HTTP taking longer is answered 504, e.g. 30s (PAPERBOY_MCP_TIMEOUT; default 30s).")
+    var mcpTimeout: String?
+
+    func timeout() throws -> Duration {
+        try Settings.duration("mcp-timeout", mcpTimeout, default: .seconds(30), atLeast: .seconds(1))
+    }
+
     func enabled() throws -> Bool {
         try CommunityOptions.choice("mcp", mcp, default: true, ["on": true, "off": false])
     }

@@ -108,6 +108,7 @@ struct Serve: AsyncParsableCommand {
             }
             let mcpEnabled = try mcp.enabled()
             let mcpOrigins = try mcp.allowedOrigins()
+            let mcpTimeout = try mcp.timeout()
             let digestSize = try digest.size()
             let digestHour = try digest.hour()
             let digestWeekday = try digest.weekday()
@@ -142,7 +143,7 @@ struct Serve: AsyncParsableCommand {
                 metricsToken: metricsToken,
                 cacheTTL: ttl, cacheBytes: cacheBytes, searchConcurrency: concurrency, searchQueue: queue,
                 connectionsPerAddress: perAddress, idleTimeout: idle, community: communitySettings, mcp: mcpEnabled,
-                mcpAllowedOrigins: mcpOrigins)
+                mcpAllowedOrigins: mcpOrigins, mcpTimeout: mcpTimeout)
             let mailer = try mailSettings?.mailer(logger: logger)
             if let mailer {
                 let secret = try await resolveSiteSecret(store: store, config: config)

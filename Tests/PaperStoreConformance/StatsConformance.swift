@@ -39,6 +39,11 @@ extension PaperStoreConformance {
             _ = try await store.setVote(accountID: bob.id, paper: PaperID("2611.00001")!, up: false, at: at(14))
             _ = try await store.setPaperHidden(PaperID("2611.00002")!, hidden: true, by: nil, at: at(15))
             #expect(try await store.votesPerDay(days) == [DayCount(day: day("2026-11-25"), count: 1)])
+            #expect(
+                try await store.votesPerDay(paper: PaperID("2611.00001")!, days) == [
+                    DayCount(day: day("2026-11-25"), count: 1)
+                ])
+            #expect(try await store.votesPerDay(paper: PaperID("2611.00003")!, days).isEmpty)
             #expect(try await store.votesPerDay(day("2026-11-26")...day("2026-11-26")).isEmpty)
         },
         RoleCheck("papers per primary category, most first, equal counts by name, at most the limit") { store in

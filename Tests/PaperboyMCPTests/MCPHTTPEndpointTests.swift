@@ -8,8 +8,10 @@ import Testing
 
 /// The stateless streamable HTTP transport: one JSON answer per POST, origins checked, nothing kept between requests.
 @Suite struct MCPHTTPEndpointTests {
+    /// A timeout no loaded test machine reaches (the timeout has its own test below).
     static let endpoint = MCPHTTPEndpoint(
-        allowedOrigins: ["https://papers.example.org"], version: "test", logger: MCPTestSite.quiet)
+        allowedOrigins: ["https://papers.example.org"], timeout: .seconds(600), version: "test",
+        logger: MCPTestSite.quiet)
 
     static func post(_ body: String, origin: String? = nil, accept: String = "application/json, text/event-stream")
         -> MCP.HTTPRequest

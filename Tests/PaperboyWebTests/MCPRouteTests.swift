@@ -9,6 +9,16 @@ import Testing
 /// `POST /mcp` on the site: the same store, search, accounts and rules as the pages and the API.
 @Suite("MCP over HTTP")
 struct MCPRouteTests {
+    /// The site as other web tests make it, with a timeout no loaded test machine reaches (a search on 2 busy cores
+    /// can take longer than the default 30 s; the timeout's own test is in PaperboyMCPTests).
+    static func make(_ config: WebConfiguration = WebConfiguration(cacheTTL: .zero, community: TestSite.testCommunity))
+        async throws -> TestSite
+    {
+        var config = config
+        config.mcpTimeout = .seconds(600)
+        return try await TestSite.make(config: config)
+    }
+
     static func headers(token: String? = nil, origin: String? = nil) -> HTTPFields {
         var headers = token.map(bearer) ?? HTTPFields()
         headers[.contentType] = "application/json"
@@ -33,7 +43,7 @@ struct MCPRouteTests {
     }
 
     @Test func aTokenOffersTheWriteToolsAndVotesAsItsUser() async throws {
-        let site = try await TestSite.make()
+        let site = try await Self.make()
         let (_, token) = try await site.member("ada")
         try await site.run { client in
             let anonymous = try await client.send(
@@ -63,7 +73,7 @@ struct MCPRouteTests {
     }
 
     @Test func searchFindsWhatTheSiteSearchFinds() async throws {
-        let site = try await TestSite.make()
+        let site = try await Self.make()
         try await site.run { client in
             let fetched = try await client.send(
                 "/mcp", method: .post, headers: Self.headers(),
@@ -77,7 +87,7 @@ struct MCPRouteTests {
     }
 
     @Test func aRefusedTokenIs401() async throws {
-        let site = try await TestSite.make()
+        let site = try await Self.make()
         try await site.run { client in
             let fetched = try await client.send(
                 "/mcp", method: .post, headers: Self.headers(token: "pb_not_a_real_token_at_all_0000000000"),
@@ -89,7 +99,7 @@ struct MCPRouteTests {
 
     /// A browser session is no way in: a page elsewhere could make the browser send its cookie.
     @Test func aBrowserSessionDoesNotActThroughMCP() async throws {
-        let site = try await TestSite.make()
+        let site = try await Self.make()
         try await site.run { client in
             let browser = TestBrowser(client)
             try await browser.signUp("grace")
@@ -104,7 +114,7 @@ struct MCPRouteTests {
         let config = WebConfiguration(
             baseURL: URL(string: "https://papers.example.org/lab")!, cacheTTL: .zero, community: TestSite.testCommunity,
             mcpAllowedOrigins: ["http://localhost:6274"])
-        let site = try await TestSite.make(config: config)
+        let site = try await Self.make(config)
         try await site.run { client in
             for (origin, status) in [
                 ("https://papers.example.org", HTTPResponse.Status.ok), ("http://localhost:6274", .ok),
@@ -118,7 +128,7 @@ struct MCPRouteTests {
     }
 
     @Test func oversizedMessagesAndOtherMethodsAreRefused() async throws {
-        let site = try await TestSite.make()
+        let site = try await Self.make()
         try await site.run { client in
             let big =
                 Self.rpc("tools/call", #"{"name":"search_papers","arguments":{"query":""#)
@@ -141,7 +151,7 @@ struct MCPRouteTests {
 
     @Test func mcpOffAnswersNothing() async throws {
         let config = WebConfiguration(cacheTTL: .zero, community: TestSite.testCommunity, mcp: false)
-        let site = try await TestSite.make(config: config)
+        let site = try await Self.make(config)
         try await site.run { client in
             let fetched = try await client.send(
                 "/mcp", method: .post, headers: Self.headers(), body: Self.rpc("tools/list"))

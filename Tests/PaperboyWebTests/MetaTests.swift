@@ -130,7 +130,7 @@ struct MetaTests {
             let paths = try #require(doc["paths"] as? [String: Any])
             #expect(
                 Set(paths.keys) == [
-                    "/api/daily_papers", "/api/papers/search", "/api/papers", "/api/papers/{id}",
+                    "/api/daily_papers", "/api/papers/search", "/api/papers", "/api/papers/{id}", "/api/stats",
                     "/api/papers/{id}/similar", "/api/papers/{id}/upvote", "/api/papers/submit",
                     "/api/papers/{id}/comments", "/api/papers/{id}/report", "/api/papers/{id}/hide",
                     "/api/papers/{id}/unhide", "/api/comments/{id}", "/api/comments/{id}/report",

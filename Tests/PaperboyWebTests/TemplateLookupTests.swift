@@ -47,6 +47,7 @@ struct TemplateLookupTests {
         var paper = PaperPageModel(config: config, stored: stored, similar: [card], comments: [])
         paper.site = site
         paper.vote = vote
+        paper.sparkline = Sparkline([DayCount(day: day, count: 2)], over: day...day.adding(days: 1))
         let parents: [(String, [String])] = [
             ("site", Self.unanswered(site)), ("account", Self.unanswered(AccountChrome(viewer, config: config))),
             ("card", Self.unanswered(card)), ("card body", Self.unanswered(card.source.body(config: config))),

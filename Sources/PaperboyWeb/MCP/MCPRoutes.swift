@@ -23,7 +23,7 @@ struct MCPRoutes<Store: SiteStore>: Sendable {
         self.site = site
         endpoint = MCPHTTPEndpoint(
             allowedOrigins: site.config.mcpAllowedOrigins.union([MCPRoutes.origin(of: site.config.baseURL)]),
-            version: PaperboyVersion.current, logger: site.logger)
+            timeout: site.config.mcpTimeout, version: PaperboyVersion.current, logger: site.logger)
         metrics = PrometheusMetricsFactory(registry: site.registry)
     }
 

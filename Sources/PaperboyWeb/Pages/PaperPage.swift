@@ -47,6 +47,8 @@ struct PaperPageModel {
     var community: PaperCommunityView
     /// The signed-in viewer's collections, to add the paper to or remove it from (`papercollections.mustache`).
     var collections: PaperCollectionsView? = nil
+    /// Its upvotes over time, when it has any.
+    var sparkline: Sparkline? = nil
 }
 
 extension PaperPageModel: PersonalPage {
@@ -130,6 +132,9 @@ extension PageRoutes {
         let comments = try await site.store.comments(
             on: id, audience: actions.audience(visit.viewer), limit: DiscussionActions<Store>.maxListed)
         var model = PaperPageModel(config: config, stored: stored, similar: similar, comments: comments)
+        if stored.upvotes > 0, let days = Sparkline.days(featured: stored.paper.featuredDay, today: Day(site.now())) {
+            model.sparkline = Sparkline(try await site.store.votesPerDay(paper: id, days), over: days)
+        }
         if let viewer = visit.viewer {
             let mayEditLinks = actions.mayEditLinks(viewer, stored)
             model.community.personalize(

@@ -16,6 +16,8 @@ struct BarChart {
         let name: String
         let count: String
         let textY: Int
+        /// Whether the name and count are written (horizontal bars). Stored: templates see stored properties only.
+        let labeled: Bool
     }
 
     let id: String
@@ -31,6 +33,8 @@ struct BarChart {
     let lastLabelX: Int
     let labelY: Int
     let isEmpty: Bool
+    /// Whether the first and last day are written under the bars (day charts).
+    let hasAxis: Bool
 
     static let width = 720
     static let height = 160
@@ -43,7 +47,8 @@ struct BarChart {
             let height = entry.count == 0 ? 0 : max(1, entry.count * (Self.height - 4) / top)
             return Bar(
                 x: n * slot, y: Self.height - height, width: max(1, slot - 1), height: height,
-                title: "\(entry.day): \(Format.count(entry.count, noun.0, noun.1))", name: "", count: "", textY: 0)
+                title: "\(entry.day): \(Format.count(entry.count, noun.0, noun.1))", name: "", count: "", textY: 0,
+                labeled: false)
         }
         let total = counts.reduce(0) { $0 + $1.count }
         let peak = counts.max { $0.count < $1.count }
@@ -53,7 +58,7 @@ struct BarChart {
             id: id, title: title, summary: summary + ".", width: width, height: Self.height + 18, bars: bars,
             firstLabel: counts.first.map { $0.day.description } ?? "",
             lastLabel: counts.last.map { $0.day.description } ?? "", lastLabelX: width, labelY: Self.height + 14,
-            isEmpty: total == 0)
+            isEmpty: total == 0, hasAxis: !counts.isEmpty)
     }
 
     /// One horizontal bar a category, most first, its name and count written beside it.
@@ -66,16 +71,58 @@ struct BarChart {
             Bar(
                 x: nameWidth, y: n * row + 3, width: max(1, entry.count * barSpace / top), height: row - 6,
                 title: "\(entry.category): \(Format.count(entry.count, "paper", "papers"))", name: entry.category,
-                count: String(entry.count), textY: n * row + row - 7)
+                count: String(entry.count), textY: n * row + row - 7, labeled: true)
         }
         let summary =
             counts.isEmpty
             ? "No papers."
-            : counts.prefix(3).map { "\($0.category) \($0.count)" }.joined(separator: ", ") + (counts.count > 3
-                ? ", and \(counts.count - 3) more." : ".")
+            : counts.prefix(3).map { "\($0.category) \($0.count)" }.joined(separator: ", ")
+                + (counts.count > 3
+                    ? ", and \(counts.count - 3) more." : ".")
         return BarChart(
             id: id, title: title, summary: summary, width: width, height: max(row, counts.count * row), bars: bars,
-            firstLabel: "", lastLabel: "", lastLabelX: 0, labelY: 0, isEmpty: counts.isEmpty)
+            firstLabel: "", lastLabel: "", lastLabelX: 0, labelY: 0, isEmpty: counts.isEmpty, hasAxis: false)
+    }
+}
+
+/// A paper's upvotes over time, as a small line of the running total drawn on its page (`paper.mustache`).
+struct Sparkline {
+    /// The polyline's points, `x,y` pairs in a `width` × `height` box (numbers only).
+    let points: String
+    let width: Int
+    let height: Int
+    /// The line in words, beside it and for screen readers.
+    let label: String
+
+    static let width = 120
+    static let height = 24
+    /// The longest span drawn, ending today.
+    static let maxDays = 60
+
+    /// The days from the paper's featured day (at most ``maxDays`` back) to `today`, with the votes cast on each.
+    static func days(featured: Day, today: Day) -> ClosedRange<Day>? {
+        guard featured <= today else { return nil }
+        return max(featured, today.adding(days: -(maxDays - 1)))...today
+    }
+
+    /// Nil without votes in the span.
+    init?(_ votes: [DayCount], over days: ClosedRange<Day>) {
+        let daily = SiteStats.filled(votes, over: days)
+        var running = 0
+        let totals = daily.map { entry -> Int in
+            running += entry.count
+            return running
+        }
+        guard running > 0, let first = daily.first, let last = daily.last else { return nil }
+        let step = daily.count > 1 ? Double(Self.width) / Double(daily.count - 1) : 0
+        points = totals.enumerated().map { n, total in
+            let x = Int((Double(n) * step).rounded())
+            let y = Self.height - 1 - (total * (Self.height - 2) / running)
+            return "\(x),\(y)"
+        }.joined(separator: " ")
+        width = Self.width
+        height = Self.height
+        label = "\(Format.count(running, "upvote", "upvotes")) from \(first.day) to \(last.day)"
     }
 }
 

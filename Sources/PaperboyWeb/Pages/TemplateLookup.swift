@@ -211,6 +211,7 @@ extension PaperPageModel: MustacheParent {
         case "hasSimilar": hasSimilar
         case "community": community
         case "collections": collections
+        case "sparkline": sparkline
         default: nil
         }
     }

@@ -30,13 +30,16 @@ public struct WebConfiguration: Sendable {
     /// Origins besides the site's own (`--base-url`) whose pages may call `/mcp` from a browser
     /// (`--mcp-allowed-origins`); requests from any other `Origin` are refused.
     public var mcpAllowedOrigins: Set<String>
+    /// How long an MCP call over HTTP may take before it is answered 504 (`--mcp-timeout`).
+    public var mcpTimeout: Duration
 
     public init(
         baseURL: URL = URL(string: "http://127.0.0.1:8080")!, trustedProxies: Set<String> = [],
         metricsToken: String? = nil, cacheTTL: Duration = .seconds(30), cacheBytes: Int = 64 << 20,
         siteName: String = "Paperboy", requestLimits: RequestLimits = RequestLimits(), searchConcurrency: Int = 4,
         searchQueue: Int = 32, connectionsPerAddress: Int = 256, idleTimeout: Duration = .seconds(30),
-        community: CommunitySettings = CommunitySettings(), mcp: Bool = true, mcpAllowedOrigins: Set<String> = []
+        community: CommunitySettings = CommunitySettings(), mcp: Bool = true, mcpAllowedOrigins: Set<String> = [],
+        mcpTimeout: Duration = .seconds(30)
     ) {
         self.baseURL = baseURL
         self.trustedProxies = trustedProxies
@@ -52,6 +55,7 @@ public struct WebConfiguration: Sendable {
         self.community = community
         self.mcp = mcp
         self.mcpAllowedOrigins = mcpAllowedOrigins
+        self.mcpTimeout = mcpTimeout
     }
 
     /// The public URL without a trailing slash: what every absolute link starts with.
