@@ -43,10 +43,13 @@ public struct PaperID: Hashable, Comparable, Sendable, Codable, CustomStringConv
     /// Returns nil for anything that is not an arXiv id.
     public static func parse(_ input: String) -> (id: PaperID, version: Int?)? {
         var s = Substring(input.trimmingASCIIWhitespace())
-        for prefix in ["https://arxiv.org/abs/", "http://arxiv.org/abs/", "arxiv.org/abs/", "arxiv:"]
-        where s.utf8.count >= prefix.utf8.count && s.prefix(prefix.count).lowercased() == prefix {
-            s = s.dropFirst(prefix.count)
-            break
+        // Every prefix starts with an `a` or an `h`: a plain id (the ingest path) is not lowercased four times.
+        if let first = s.utf8.first, first | 0x20 == UInt8(ascii: "a") || first | 0x20 == UInt8(ascii: "h") {
+            for prefix in ["https://arxiv.org/abs/", "http://arxiv.org/abs/", "arxiv.org/abs/", "arxiv:"]
+            where s.utf8.count >= prefix.utf8.count && s.prefix(prefix.count).lowercased() == prefix {
+                s = s.dropFirst(prefix.count)
+                break
+            }
         }
         guard !s.isEmpty, s.count <= 40 else { return nil }
         var version: Int?

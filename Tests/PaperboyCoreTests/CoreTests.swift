@@ -13,6 +13,10 @@ struct PaperIDTests {
         ("math.GT/0309136", "math.GT/0309136", nil),
         ("arXiv:2511.01234v1", "2511.01234", 1),
         ("https://arxiv.org/abs/2511.01234v4", "2511.01234", 4),
+        ("ARXIV:2511.01234", "2511.01234", nil),
+        ("HTTPS://arXiv.org/abs/hep-th/9901001", "hep-th/9901001", nil),
+        ("arxiv.org/abs/2511.01234", "2511.01234", nil),
+        ("http://arxiv.org/abs/2511.01234v3", "2511.01234", 3),
         ("  2511.01234 ", "2511.01234", nil),
     ])
     func parsesIdsPeopleWrite(input: String, id: String, version: Int?) throws {
