@@ -39,8 +39,12 @@ public struct PaperboyTools: Sendable {
 
     /// The tools this caller may use: the write tools only with a token.
     public var tools: [Tool] {
-        Name.allCases.filter { !$0.needsAccount || site.actions != nil }.map(ToolCatalog.tool)
+        site.actions == nil ? Self.readingTools : Self.allTools
     }
+
+    /// The tools and their schemas, built once (every `tools/list` and every HTTP request's server reads them).
+    static let allTools = Name.allCases.map(ToolCatalog.tool)
+    static let readingTools = Name.allCases.filter { !$0.needsAccount }.map(ToolCatalog.tool)
 
     /// Runs a tool. Unknown tool names are a protocol error (as the specification asks); everything else answers.
     public func call(_ rawName: String, arguments: [String: Value]?) async throws -> CallTool.Result {

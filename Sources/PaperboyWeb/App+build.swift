@@ -164,7 +164,10 @@ public func agentTools(
 
 /// A personal access token for the MCP tools that is not valid (revoked, mistyped, or its account disabled).
 public struct AgentTokenRefused: Error, CustomStringConvertible {
-    public var description: String { "the token is not valid (revoked, mistyped or its account disabled)" }
+    public var description: String { AgentTokenRefused.message }
+
+    /// What every refusal of a personal access token says (the API, `/mcp`, `paperboy mcp`).
+    static let message = "the token is not valid (revoked, mistyped or its account disabled)"
 }
 
 /// The whole server: router, address and the services that live with it (stopped together on SIGTERM). With a

@@ -21,7 +21,7 @@ struct APIError: Error {
         return APIError(
             status: .unauthorized,
             message: rejected
-                ? "the token is not valid (revoked, mistyped or its account disabled)"
+                ? AgentTokenRefused.message
                 : "sign in or send a personal access token (Authorization: Bearer pb_...)",
             headers: headers)
     }

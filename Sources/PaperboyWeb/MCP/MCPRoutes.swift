@@ -39,7 +39,7 @@ struct MCPRoutes<Store: SiteStore>: Sendable {
             return Self.response(
                 .error(
                     statusCode: 401,
-                    .invalidRequest("the token is not valid (revoked, mistyped or its account disabled)")),
+                    .invalidRequest(AgentTokenRefused.message)),
                 extra: headers)
         }
         let body: ByteBuffer
