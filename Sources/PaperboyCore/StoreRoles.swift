@@ -29,6 +29,10 @@ public protocol PaperCatalog: Sendable {
     /// Authors who wrote with `name`, most shared papers first.
     func coauthors(of name: String, limit: Int) async throws -> [(name: String, papers: Int)]
 
+    /// Up to `limit` author names that begin with `prefix` (as written, case and all), in name order, each with its
+    /// number of papers: search suggestions as a person types. Reads only the names it returns.
+    func authors(startingWith prefix: String, limit: Int) async throws -> [(name: String, papers: Int)]
+
     /// A category's papers (primary or cross-listed), newest first.
     func papers(inCategory category: String, offset: Int, limit: Int) async throws -> ResultPage<StoredPaper>
 

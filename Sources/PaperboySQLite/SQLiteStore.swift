@@ -280,6 +280,22 @@ public final class SQLiteStore: PaperboyStore {
             .prefix(limit).map { (name: $0.key, papers: $0.value) }
     }
 
+    public func authors(startingWith prefix: String, limit: Int) async throws -> [(name: String, papers: Int)] {
+        guard !prefix.isEmpty, limit > 0 else { return [] }
+        // Names from `prefix` up to the next string that does not start with it: a range of the primary key, read
+        // in order and grouped as it goes, so only the returned names' links are read.
+        return try await pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT name, count(*) AS papers FROM paper_authors
+                    WHERE name >= ? AND name < ? GROUP BY name ORDER BY name LIMIT ?
+                    """,
+                arguments: [prefix, prefix + "\u{10FFFF}", limit]
+            ).map { (name: $0["name"], papers: $0["papers"]) }
+        }
+    }
+
     public func allPapers(after cursor: PaperCursor?, limit: Int) async throws
         -> (papers: [StoredPaper], next: PaperCursor?)
     {

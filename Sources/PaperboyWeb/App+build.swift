@@ -199,7 +199,7 @@ public func buildApplication(
 /// The Mustache templates and static files shipped in the module's resources.
 struct Templates: Sendable {
     let library: MustacheLibrary
-    let stylesheet: ByteBuffer
+    let files: StaticFiles
     let openAPI: String
 
     static func load() async throws -> Templates {
@@ -208,9 +208,9 @@ struct Templates: Sendable {
             throw TemplateError.missingResources
         }
         let library = try await MustacheLibrary(directory: root.appendingPathComponent("Templates").path)
-        let css = try Data(contentsOf: root.appendingPathComponent("Static/paperboy.css"))
+        let files = try StaticFiles.load(from: root.appendingPathComponent("Static"))
         let openAPI = try String(contentsOf: root.appendingPathComponent("openapi.json"), encoding: .utf8)
-        return Templates(library: library, stylesheet: ByteBuffer(bytes: css), openAPI: openAPI)
+        return Templates(library: library, files: files, openAPI: openAPI)
     }
 
     /// A page: its cards' bodies from `cards` (rendered there when new), then the page around them.

@@ -178,6 +178,17 @@ public enum PaperStoreConformance {
             #expect(ids(paged.items) == ["2611.00003"] && paged.total == 2)
             #expect(try await store.papers(byAuthor: "Nobody", offset: 0, limit: 10).total == 0)
         },
+        RoleCheck("author names by prefix, in name order, with their papers") { store in
+            try await load(store)
+            let all = try await store.authors(startingWith: "A", limit: 10)
+            #expect(all.map(\.name) == ["Ada Lovelace", "Alan Turing"])
+            #expect(all.map(\.papers) == [2, 2])
+            #expect(try await store.authors(startingWith: "Al", limit: 10).map(\.name) == ["Alan Turing"])
+            #expect(try await store.authors(startingWith: "A", limit: 1).map(\.name) == ["Ada Lovelace"])
+            #expect(try await store.authors(startingWith: "al", limit: 10).isEmpty)
+            #expect(try await store.authors(startingWith: "", limit: 10).isEmpty)
+            #expect(try await store.authors(startingWith: "Zz", limit: 10).isEmpty)
+        },
         RoleCheck("old-style ids are stored and found") { store in
             try await load(store)
             let paper = try #require(try await store.paper(id: PaperID("hep-th/9901001")!, audience: .everyone))

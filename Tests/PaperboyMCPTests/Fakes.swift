@@ -46,6 +46,7 @@ struct FakeCatalog: PaperCatalog {
         ResultPage(items: [], total: 0, offset: offset, limit: limit)
     }
     func coauthors(of name: String, limit: Int) async throws -> [(name: String, papers: Int)] { [] }
+    func authors(startingWith prefix: String, limit: Int) async throws -> [(name: String, papers: Int)] { [] }
     func papers(inCategory category: String, offset: Int, limit: Int) async throws -> ResultPage<StoredPaper> {
         ResultPage(items: [], total: 0, offset: offset, limit: limit)
     }

@@ -501,4 +501,29 @@ import Testing
         #expect(h.abstract.plainText.hasSuffix("…"))
         #expect(h.abstract.matchedWords == ["quantum"])
     }
+
+    @Test func highlightsNeverMarkInsideTeXNorCutAFormula() async throws {
+        let feed = FakeChangeFeed()
+        // The match inside the formula ("log") is left alone; the one outside is marked.
+        let title = "Sorting in $\\mathcal{O}(n \\log n)$ time: a log of results"
+        // A long abstract whose best window would start inside a formula: the snippet starts at the formula instead.
+        let formula = "$" + (0..<45).map { _ in "x" }.joined(separator: " + ") + " = y$"
+        let abstract =
+            (0..<60).map { _ in "filler" }.joined(separator: " ") + " " + formula + " shows quantum entropy"
+        await feed.put([
+            IndexablePaper(
+                key: 1, id: PaperID(storedValue: "2501.00002"), title: title, authors: ["A"], abstract: abstract,
+                categories: ["cs.DS"], featuredAt: Date(timeIntervalSince1970: 0), isHidden: false)
+        ])
+        let maintainer = try await KeywordIndexMaintainer(directory: nil, feed: feed, papers: feed)
+        try await maintainer.catchUp()
+        let marks = try await maintainer.index.highlights(SearchQuery(parsing: "log quantum entropy"), keys: [1])
+        let h = try #require(marks[1])
+        #expect(h.title.segments.filter(\.isMatch).count == 1)
+        #expect(h.title.plainText == title)
+        #expect(
+            h.title.segments.map(\.text) == ["Sorting in $\\mathcal{O}(n \\log n)$ time: a ", "log", " of results"])
+        #expect(h.abstract.plainText.contains(formula))
+        #expect(h.abstract.matchedWords == ["quantum", "entropy"])
+    }
 }

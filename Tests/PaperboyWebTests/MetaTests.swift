@@ -131,6 +131,7 @@ struct MetaTests {
             #expect(
                 Set(paths.keys) == [
                     "/api/daily_papers", "/api/papers/search", "/api/papers", "/api/papers/{id}", "/api/stats",
+                    "/api/suggest",
                     "/api/papers/{id}/similar", "/api/papers/{id}/upvote", "/api/papers/submit",
                     "/api/papers/{id}/comments", "/api/papers/{id}/report", "/api/papers/{id}/hide",
                     "/api/papers/{id}/unhide", "/api/comments/{id}", "/api/comments/{id}/report",

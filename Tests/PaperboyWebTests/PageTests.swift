@@ -87,7 +87,7 @@ struct PageTests {
             let page = try await client.get("/papers/2611.01234")
             #expect(page.status == .ok)
             let body = page.body
-            #expect(body.contains("<h1>A Full Paper</h1>"))
+            #expect(body.contains("<h1 class=\"tex\">A Full Paper</h1>"))
             #expect(
                 body.contains(
                     #"<a href="/authors/Zo%C3%AB%20%C3%9Cnal">Zoë Ünal</a>, <a href="/authors/Bo%20Li">Bo Li</a>"#))
@@ -111,7 +111,7 @@ struct PageTests {
             for uri in ["/papers/hep-th/9901001", "/papers/hep-th%2F9901001", "/papers/hep-th/9901001v2"] {
                 let page = try await client.get(uri)
                 #expect(page.status == .ok, "\(uri)")
-                #expect(page.body.contains("<h1>Strings on the Light Cone</h1>"), "\(uri)")
+                #expect(page.body.contains(#"<h1 class="tex">Strings on the Light Cone</h1>"#), "\(uri)")
             }
             let versioned = try await client.get("/papers/2611.00002v1")
             #expect(versioned.body.contains(#"<link rel="canonical" href="http://127.0.0.1:8080/papers/2611.00002">"#))
@@ -151,7 +151,8 @@ struct PageTests {
             }
             let paper = try await client.get("/papers/2611.00004")
             #expect(
-                paper.body.contains("<h1>&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;Quotes&quot;</h1>")
+                paper.body.contains(
+                    #"<h1 class="tex">&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;Quotes&quot;</h1>"#)
             )
             #expect(paper.body.contains("Hostile &lt;b&gt;markup&lt;/b&gt; &amp; entities &amp;amp; stay text"))
             let search = try await client.get("/search?q=%3Cscript%3E")
@@ -256,12 +257,49 @@ struct PageTests {
         }
     }
 
-    @Test func stylesheetIsServed() async throws {
+    @Test func staticFilesAreServedToEverybodyWithTheirTypes() async throws {
         try await TestSite.make().run { client in
             let css = try await client.get("/static/paperboy.css")
             #expect(css.status == .ok)
             #expect(css.headers[.contentType] == "text/css; charset=utf-8")
             #expect(css.body.contains("prefers-color-scheme: dark"))
+            #expect(css.body.contains("@media print"))
+            let script = try await client.get("/static/paperboy.js")
+            #expect(script.headers[.contentType] == "text/javascript; charset=utf-8")
+            #expect(script.body.contains("renderMathInElement"))
+            let katex = try await client.get("/static/katex/katex.min.js")
+            #expect(katex.status == .ok && katex.body.contains("0.16.4"))
+            #expect(try await client.get("/static/katex/katex.min.css").status == .ok)
+            #expect(try await client.get("/static/katex/auto-render.min.js").status == .ok)
+            #expect(try await client.get("/static/katex/LICENSE.txt").body.contains("Khan Academy"))
+            let font = try await client.get("/static/katex/fonts/KaTeX_Main-Regular.woff2")
+            #expect(font.status == .ok && font.headers[.contentType] == "font/woff2")
+            #expect(font.headers[.cacheControl] == "public, max-age=86400")
+            // A signed-in visitor's cookie does not make them personal: the browser keeps them.
+            let signedIn = try await client.get("/static/paperboy.js", headers: [.cookie: "paperboy_session=x"])
+            #expect(signedIn.headers[.cacheControl] == "public, max-age=86400")
+            let etag = try #require(script.headers[.eTag])
+            #expect(try await client.get("/static/paperboy.js", headers: [.ifNoneMatch: etag]).status == .notModified)
+            for missing in [
+                "/static/nothing.css", "/static/katex/fonts/KaTeX_Main-Regular.ttf", "/static/../openapi.json",
+                "/static/%2e%2e/openapi.json", "/static/",
+            ] {
+                #expect(try await client.get(missing).status == .notFound, "\(missing)")
+            }
+        }
+    }
+
+    @Test func pagesLoadTheScriptAndMarkTheirTeX() async throws {
+        try await TestSite.make().run { client in
+            let home = try await client.get("/")
+            #expect(
+                home.body.contains(
+                    #"<script src="/static/paperboy.js" defer data-static="/static/" "#
+                        + #"data-suggest="/api/suggest"></script>"#))
+            #expect(!home.body.contains("<script>"))
+            #expect(home.body.contains(#"<h2 class="tex">"#) && home.body.contains(#"<p class="abstract tex">"#))
+            let paper = try await client.get("/papers/2611.00001")
+            #expect(paper.body.contains(#"<h1 class="tex">"#) && paper.body.contains(#"<p class="abstract full tex">"#))
         }
     }
 }

@@ -29,7 +29,7 @@ struct RouteTests {
     /// kind here, and `everyKindHasASample` fails until it has a sample below.
     enum Kind: CaseIterable {
         case home, listing, paper, paperMarkdown, author, category, search, dailyFeed, categoryFeed, searchFeed
-        case stylesheet, apiPapers, openAPI, health, sitemap
+        case staticFile, apiSuggest, apiPapers, openAPI, health, sitemap
         case trending, login, loginTwoFactor, signup, logout, settings, settingsExport, settingsAction, submit, vote
         case avatar
         case comments, commentAction, report, claim, paperLinks, collections, collection, collectionBibTeX
@@ -50,7 +50,8 @@ struct RouteTests {
         case .dailyFeed: .dailyFeed
         case .categoryFeed: .categoryFeed
         case .searchFeed: .searchFeed
-        case .stylesheet: .stylesheet
+        case .staticFile: .staticFile
+        case .apiSuggest: .apiSuggest
         case .apiPapers: .apiPapers
         case .openAPI: .openAPI
         case .health: .health
@@ -126,7 +127,8 @@ struct RouteTests {
         .category("cs.LG"), .category("cs.LG", page: 3),
         .search("graph neural+nets"), .search("galaxy", mode: .keyword, page: 2),
         .search("galaxy", mode: .semantic, sort: .newest, page: 3),
-        .dailyFeed, .categoryFeed("cs.LG"), .searchFeed("quantum error"), .stylesheet,
+        .dailyFeed, .categoryFeed("cs.LG"), .searchFeed("quantum error"), .staticFile("paperboy.css"),
+        .staticFile("katex/fonts/KaTeX_Main-Regular.woff2"), .apiSuggest,
         .apiPapers(after: cursor, limit: 10), .openAPI, .health, .sitemap,
         .trending(), .trending(page: 2), .login(next: "/papers?date=2026-11-20"), .loginTwoFactor(next: nil),
         .signup(next: nil), .logout, .settings, .settingsExport, .settingsAction("profile"), .submit, .vote,

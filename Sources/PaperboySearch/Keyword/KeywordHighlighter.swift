@@ -3,7 +3,8 @@ import PaperboyCore
 
 /// Marks a query's words in a title and picks the abstract's best snippet, as FTS5's `highlight()` and `snippet()`
 /// did: the same tokens the index matched (folded and stemmed), a window of 40 tokens with the most distinct
-/// matches, "…" where text was cut.
+/// matches, "…" where text was cut. Words inside TeX (``TeXSpans``) are never marked and a snippet never cuts a
+/// formula in two, so the browser's math renderer still sees every formula whole.
 enum KeywordHighlighter {
     static let snippetTokens = 40
 
@@ -47,8 +48,10 @@ enum KeywordHighlighter {
 
     static func tokens(_ text: String, _ matcher: Matcher) -> [Token] {
         var tokens: [Token] = []
+        let tex = TeXSpans.ranges(in: text)
         KeywordTokenizer.forEachTerm(in: text) { term, range in
-            tokens.append(Token(range: range, term: term, match: matcher.matches(term)))
+            let match = matcher.matches(term) && !TeXSpans.overlaps(tex, range)
+            tokens.append(Token(range: range, term: term, match: match))
         }
         return tokens
     }
@@ -88,8 +91,13 @@ enum KeywordHighlighter {
                 segments.append(Highlighted.Segment(text: s, isMatch: match))
             }
         }
-        let startByte = whole || from == 0 ? 0 : tokens[from].range.lowerBound
-        let endByte = whole || to >= tokens.count ? utf8.count : tokens[to - 1].range.upperBound
+        var startByte = whole || from == 0 ? 0 : tokens[from].range.lowerBound
+        var endByte = whole || to >= tokens.count ? utf8.count : tokens[to - 1].range.upperBound
+        // A cut inside a formula moves out to the formula's edge.
+        for span in TeXSpans.ranges(in: text) {
+            if span.contains(startByte) { startByte = span.lowerBound }
+            if span.contains(endByte - 1) && span.upperBound > endByte { endByte = span.upperBound }
+        }
         if !whole && from > 0 { append("…", false) }
         var cursor = startByte
         for token in tokens[from..<min(to, tokens.count)] where token.match {

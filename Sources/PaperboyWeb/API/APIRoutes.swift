@@ -65,6 +65,7 @@ struct APIRoutes<Store: SiteStore>: Sendable {
             try await api(request) { try await allPapers(request, context.viewer) }
         }
         routes.get(.apiStats) { request, _ in try await api(request) { try await stats(request) } }
+        routes.get(.apiSuggest) { request, _ in try await api(request) { try await suggestions(request) } }
         routes.get(.apiPaper) { request, context in
             let (raw, sub) = PaperSubresource.split(try SiteRoute.apiPaper.parameter(in: context))
             guard sub.methods.contains(.get) else { return RouteTable.notAllowed(sub.methods) }

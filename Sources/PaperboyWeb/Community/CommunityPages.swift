@@ -73,7 +73,9 @@ struct CommunityRoutes<Store: SiteStore>: Sendable {
         case "remove": up = false
         default: throw PageError.badRequest("The form says neither up nor remove.")
         }
-        _ = try await CommunityActions(site: site).vote(viewer, paper: id, up: up)
+        let state = try await CommunityActions(site: site).vote(viewer, paper: id, up: up)
+        // The site's script posts the same form asking for JSON, to update the count in place.
+        if request.headers[.accept]?.contains("application/json") == true { return try JSON.rendered(state) }
         return .redirect(to: NextPath.safe(form["next"], config: config) ?? SiteURL.paper(id).path(config))
     }
 

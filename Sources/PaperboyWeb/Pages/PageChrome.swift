@@ -15,6 +15,11 @@ struct SiteChrome {
     let login: String
     let signup: String?
     let stylesheet: String
+    /// The site's script (keys, suggestions, math), the folder of static files it loads KaTeX from, and where it
+    /// asks for suggestions.
+    let script: String
+    let staticRoot: String
+    let suggest: String
     let dailyFeed: String
     let api: String
     let query: String
@@ -29,7 +34,10 @@ struct SiteChrome {
         submit = SiteURL.submit.path(config)
         login = SiteURL.login(next: nil).path(config)
         signup = config.community.signupOpen ? SiteURL.signup(next: nil).path(config) : nil
-        stylesheet = SiteURL.stylesheet.path(config)
+        stylesheet = SiteURL.staticFile("paperboy.css").path(config)
+        script = SiteURL.staticFile("paperboy.js").path(config)
+        staticRoot = SiteURL.staticFile("").path(config)
+        suggest = SiteURL.apiSuggest.path(config)
         dailyFeed = SiteURL.dailyFeed.path(config)
         api = SiteURL.openAPI.path(config)
         self.query = query

@@ -34,10 +34,11 @@ struct PageRoutes<Store: SiteStore>: Sendable {
         }
         routes.get(.search) { request, context in try await page(request, context) { try await search(request, $0) } }
         routes.get(.stats) { request, context in try await page(request, context) { try await stats(request, $0) } }
-        routes.get(.stylesheet) { request, _ in
-            try await site.cache.respond(to: request) {
-                Rendered(contentType: "text/css; charset=utf-8", body: site.templates.stylesheet)
+        routes.get(.staticFile) { request, context in
+            guard let answer = site.templates.files.answer(try SiteRoute.staticFile.parameter(in: context)) else {
+                throw HTTPError(.notFound)
             }
+            return site.cache.finish(answer, request: request, personal: false)
         }
     }
 

@@ -75,6 +75,9 @@ extension SiteChrome: MustacheParent {
         case "signup": signup
         case "account": account
         case "stylesheet": stylesheet
+        case "script": script
+        case "staticRoot": staticRoot
+        case "suggest": suggest
         case "dailyFeed": dailyFeed
         case "api": api
         case "query": query

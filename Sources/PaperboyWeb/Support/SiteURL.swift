@@ -15,7 +15,8 @@ enum SiteRoute: String, CaseIterable, Sendable {
     case trending = "/trending"
     /// Papers and votes per day, top categories (`?days=N`).
     case stats = "/stats"
-    case stylesheet = "/static/paperboy.css"
+    /// The site's stylesheet and script, and KaTeX with its fonts (``StaticFiles``).
+    case staticFile = "/static/**"
     case avatar = "/avatars/{file}"
     // Accounts and the community's forms
     case login = "/login"
@@ -80,6 +81,8 @@ enum SiteRoute: String, CaseIterable, Sendable {
     case apiPapers = "/api/papers"
     /// The figures of `/stats` as JSON (`?days=N`).
     case apiStats = "/api/stats"
+    /// Search suggestions as a person types (`?q=`): papers and authors.
+    case apiSuggest = "/api/suggest"
     /// A paper, its similar papers (`/api/papers/{id}/similar`) or its upvote (`/api/papers/{id}/upvote`); ids may
     /// hold a slash.
     case apiPaper = "/api/papers/**"
@@ -178,7 +181,9 @@ public enum SiteURL: Sendable, Hashable {
     case dailyFeed
     case categoryFeed(String)
     case searchFeed(String)
-    case stylesheet
+    /// A file of ``StaticFiles`` by its path below `/static/`.
+    case staticFile(String)
+    case apiSuggest
     /// The next page of `/api/papers`, from the cursor the previous page ended on.
     case apiPapers(after: PaperCursor, limit: Int)
     case openAPI
@@ -234,7 +239,8 @@ public enum SiteURL: Sendable, Hashable {
         case .dailyFeed: .dailyFeed
         case .categoryFeed: .categoryFeed
         case .searchFeed: .searchFeed
-        case .stylesheet: .stylesheet
+        case .staticFile: .staticFile
+        case .apiSuggest: .apiSuggest
         case .apiPapers: .apiPapers
         case .openAPI: .openAPI
         case .health: .health
@@ -249,7 +255,7 @@ public enum SiteURL: Sendable, Hashable {
     public var relative: String {
         let route = route
         return switch self {
-        case .home, .dailyFeed, .stylesheet, .openAPI, .health, .sitemap, .mcp, .logout, .settings, .settingsExport,
+        case .home, .dailyFeed, .apiSuggest, .openAPI, .health, .sitemap, .mcp, .logout, .settings, .settingsExport,
             .submit, .vote, .comments, .report, .claim, .paperLinks, .collections, .moderation, .admin, .passwordReset,
             .apiSubscriptions:
             route.pattern
@@ -273,6 +279,8 @@ public enum SiteURL: Sendable, Hashable {
         case .listing(let period, let page):
             route.pattern + "?\(period.queryItem.name)=\(period.queryItem.value)" + SiteURL.page(page, "&")
         case .paper(let id): route.path(id.rawValue)
+        case .staticFile(let file):
+            route.path(file.split(separator: "/").map { SiteURL.segment(String($0)) }.joined(separator: "/"))
         case .paperMarkdown(let id): route.path(id.rawValue + ".md")
         case .author(let name, let page): route.path(SiteURL.segment(name)) + SiteURL.page(page, "?")
         case .category(let name, let page): route.path(SiteURL.segment(name)) + SiteURL.page(page, "?")
