@@ -2,21 +2,25 @@
 # Installs what building, running and testing Paperboy needs, and only what is missing (safe to run again):
 #   - Debian packages (with apt-get; through sudo when not root): libsqlite3-dev zlib1g-dev libblis4-pthread
 #     libopenblas0-pthread curl sqlite3 (the crash tests read the database with the sqlite3 shell) openssl (the mail
-#     tests make a self-signed certificate for their SMTP server with it).
+#     tests make a self-signed certificate for their SMTP server with it) chromium chromium-driver (the browser suite,
+#     Tests/browser).
 #     Elsewhere it prints what to install by hand and carries on.
 #   - Python packages for the test suites (with pip): huggingface_hub>=2.4, pytest, schemathesis (pinned), aiosmtpd
 #     (pinned; the SMTP server the mail tests deliver to, Tests/tools/smtp_sink.py), mcp (pinned; the official MCP
-#     client the MCP suite drives, Tests/mcp_client).
+#     client the MCP suite drives, Tests/mcp_client), selenium and axe-selenium-python (pinned; WebDriver and the
+#     axe-core accessibility check of the browser suite, Tests/browser).
 #     When python3 is "externally managed" (Debian's own), they go into a virtual environment in .build-venv/,
 #     which scripts/test.sh puts first on PATH.
 #   - The embedding model, with scripts/install-model.sh, into models/all-MiniLM-L6-v2.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DEBIAN_PACKAGES=(libsqlite3-dev zlib1g-dev libblis4-pthread libopenblas0-pthread curl sqlite3 openssl)
+DEBIAN_PACKAGES=(libsqlite3-dev zlib1g-dev libblis4-pthread libopenblas0-pthread curl sqlite3 openssl chromium
+    chromium-driver)
 # Keep in step with the versions the suites were verified with (Tests/hf_client/run.sh, Tests/api_conformance/run.sh,
 # Tests/tools/smtp_sink.py).
-PYTHON_PACKAGES=('huggingface_hub>=2.4' 'pytest>=8' 'schemathesis==4.32.5' 'aiosmtpd==1.4.6' 'mcp==2.3.0')
+PYTHON_PACKAGES=('huggingface_hub>=2.4' 'pytest>=8' 'schemathesis==4.32.5' 'aiosmtpd==1.4.6' 'mcp==2.3.0'
+    'selenium==4.51.0' 'axe-selenium-python==2.1.6')
 VENV=.build-venv
 
 say() { echo "setup: $*"; }

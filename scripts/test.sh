@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The test command: installs what is missing (scripts/setup.sh: Debian and Python packages, the model), builds
 # everything, runs the Swift test suites, then the official huggingface_hub client, the official MCP client (stdio
-# and HTTP) and the schemathesis API conformance run against a live server.
+# and HTTP), the browser suite (headless Chromium; screenshots in test-output/screenshots) and the schemathesis API
+# conformance run against a live server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
@@ -12,4 +13,5 @@ swift test --skip-build
 BIN="$(swift build --show-bin-path)/paperboy"
 Tests/hf_client/run.sh "$BIN"
 Tests/mcp_client/run.sh "$BIN"
+Tests/browser/run.sh "$BIN"
 Tests/api_conformance/run.sh "$BIN"

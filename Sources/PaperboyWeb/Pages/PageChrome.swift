@@ -15,6 +15,7 @@ struct SiteChrome {
     let login: String
     let signup: String?
     let stylesheet: String
+    let icon: String
     /// The site's script (keys, suggestions, math), the folder of static files it loads KaTeX from, and where it
     /// asks for suggestions.
     let script: String
@@ -36,6 +37,7 @@ struct SiteChrome {
         signup = config.community.signupOpen ? SiteURL.signup(next: nil).path(config) : nil
         stylesheet = SiteURL.staticFile("paperboy.css").path(config)
         script = SiteURL.staticFile("paperboy.js").path(config)
+        icon = SiteURL.staticFile("favicon.svg").path(config)
         staticRoot = SiteURL.staticFile("").path(config)
         suggest = SiteURL.apiSuggest.path(config)
         dailyFeed = SiteURL.dailyFeed.path(config)

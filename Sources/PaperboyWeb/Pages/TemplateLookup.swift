@@ -76,6 +76,7 @@ extension SiteChrome: MustacheParent {
         case "account": account
         case "stylesheet": stylesheet
         case "script": script
+        case "icon": icon
         case "staticRoot": staticRoot
         case "suggest": suggest
         case "dailyFeed": dailyFeed

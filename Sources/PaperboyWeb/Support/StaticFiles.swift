@@ -15,7 +15,7 @@ struct StaticFiles: Sendable {
     /// Content types by extension; a file of any other kind is not served.
     static let types = [
         "css": "text/css; charset=utf-8", "js": "text/javascript; charset=utf-8", "woff2": "font/woff2",
-        "txt": "text/plain; charset=utf-8",
+        "txt": "text/plain; charset=utf-8", "svg": "image/svg+xml",
     ]
 
     static func load(from directory: URL) throws -> StaticFiles {

@@ -60,17 +60,20 @@
         var button = form.querySelector("button");
         var count = form.querySelector(".count");
         var label = form.querySelector(".visually-hidden");
+        // The button's own name and value (up or remove) are not in the form's data unless it was clicked.
+        var data = new FormData(form);
+        var change = form.querySelector("button[name=change]");
+        if (change) data.set("change", change.value);
         if (button) button.disabled = true;
         return fetch(form.action, {
             method: "POST",
-            body: new URLSearchParams(new FormData(form)),
+            body: new URLSearchParams(data),
             headers: { Accept: "application/json" },
             credentials: "same-origin"
         }).then(function (response) {
             if (!response.ok) throw new Error("vote refused");
             return response.json();
         }).then(function (state) {
-            var change = form.querySelector("button[name=change]");
             change.value = state.upvoted ? "remove" : "up";
             change.setAttribute("aria-pressed", state.upvoted ? "true" : "false");
             var words = state.upvoted ? "Remove your upvote" : "Upvote";
@@ -197,7 +200,6 @@
         list.id = "search-suggestions";
         box.parentNode.appendChild(list);
         box.setAttribute("list", list.id);
-        box.setAttribute("autocomplete", "off");
         var timer = null;
         var asked = "";
         box.addEventListener("input", function () {
