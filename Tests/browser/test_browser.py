@@ -348,3 +348,25 @@ def test_u_upvotes_the_current_paper_when_signed_in(fresh):
     time.sleep(0.5)
     assert int(card.find_element(By.CSS_SELECTOR, "form.vote .count").text) == before + 1
     browser.assert_clean()
+
+
+# Print ---------------------------------------------------------------------------------------------------------------
+
+def test_a_paper_prints_without_the_sites_chrome(fresh):
+    browser = fresh
+    browser.open(MATH_PAPER)
+    wait_for_math(browser, "h1.tex")
+    browser.driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+    try:
+        shown = browser.driver.execute_script("""
+            var shown = s => { var e = document.querySelector(s); return !!e && getComputedStyle(e).display !== 'none'; };
+            return {header: shown('header.site'), footer: shown('footer.site'), votes: shown('.actions'),
+                    title: shown('h1.tex'), abstract: shown('p.abstract.tex'), details: shown('dl.details')};
+        """)
+        assert shown == {"header": False, "footer": False, "votes": False, "title": True, "abstract": True,
+                         "details": True}
+        pdf = browser.driver.execute_cdp_cmd("Page.printToPDF", {})
+        assert len(pdf["data"]) > 1000
+    finally:
+        browser.driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
+    browser.assert_clean()
