@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "PaperboyCore", targets: ["PaperboyCore"]),
         .library(name: "PaperboyIngest", targets: ["PaperboyIngest"]),
         .library(name: "PaperboySQLite", targets: ["PaperboySQLite"]),
+        .library(name: "PaperboyPostgres", targets: ["PaperboyPostgres"]),
         .library(name: "PaperboyWeb", targets: ["PaperboyWeb"]),
         .library(name: "PaperboySearch", targets: ["PaperboySearch"]),
         .library(name: "PaperboyMail", targets: ["PaperboyMail"]),
@@ -38,6 +39,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/modelcontextprotocol/swift-sdk", from: "0.12.1"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         .executableTarget(
@@ -157,6 +159,25 @@ let package = Package(
                 .product(name: "MCP", package: "swift-sdk"),
             ],
             resources: [.copy("Resources")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "PaperboyPostgres",
+            dependencies: [
+                "PaperboyCore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "PaperboyPostgresTests",
+            dependencies: [
+                "PaperboyPostgres", "PaperboyCore", "PaperStoreConformance",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(

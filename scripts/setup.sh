@@ -3,7 +3,7 @@
 #   - Debian packages (with apt-get; through sudo when not root): libsqlite3-dev zlib1g-dev libblis4-pthread
 #     libopenblas0-pthread curl sqlite3 (the crash tests read the database with the sqlite3 shell) openssl (the mail
 #     tests make a self-signed certificate for their SMTP server with it) chromium chromium-driver (the browser suite,
-#     Tests/browser).
+#     Tests/browser) postgresql (the PostgreSQL store's suites run on a throwaway cluster, Tests/lib/postgres.sh).
 #     Elsewhere it prints what to install by hand and carries on.
 #   - Python packages for the test suites (with pip): huggingface_hub>=2.4, pytest, schemathesis (pinned), aiosmtpd
 #     (pinned; the SMTP server the mail tests deliver to, Tests/tools/smtp_sink.py), mcp (pinned; the official MCP
@@ -16,7 +16,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 DEBIAN_PACKAGES=(libsqlite3-dev zlib1g-dev libblis4-pthread libopenblas0-pthread curl sqlite3 openssl chromium
-    chromium-driver)
+    chromium-driver postgresql)
 # Keep in step with the versions the suites were verified with (Tests/hf_client/run.sh, Tests/api_conformance/run.sh,
 # Tests/tools/smtp_sink.py).
 PYTHON_PACKAGES=('huggingface_hub>=2.4' 'pytest>=8' 'schemathesis==4.32.5' 'aiosmtpd==1.4.6' 'mcp==2.3.0'

@@ -76,6 +76,24 @@ public protocol StoreMaintenance: Sendable {
     func backup(to destination: String) async throws
 }
 
+/// The store's schema has migrations this Paperboy does not know: a newer Paperboy migrated it. This one refuses to
+/// work on it rather than misread it.
+public struct SchemaNewerThanThisPaperboy: Error, Equatable, CustomStringConvertible {
+    public let store: String
+    /// The applied migrations this version does not know, oldest first.
+    public let unknown: [String]
+
+    public init(store: String, unknown: [String]) {
+        self.store = store
+        self.unknown = unknown
+    }
+
+    public var description: String {
+        "the \(store) schema is newer than this Paperboy \(PaperboyVersion.current) knows (it has the migrations "
+            + "\(unknown.joined(separator: ", "))): run the newer Paperboy, or restore a backup made before it migrated"
+    }
+}
+
 /// An operation this kind of store does not offer (for example a file backup of a database server).
 public struct StoreUnsupported: Error, Equatable, CustomStringConvertible {
     public let operation: String

@@ -38,7 +38,16 @@ public final class SQLiteStore: PaperboyStore {
     }
 
     public func migrate() async throws {
-        try Schema.migrator().migrate(pool)
+        let migrator = Schema.migrator()
+        // A file a newer Paperboy migrated is refused, not misread.
+        let unknown = try await pool.read { db -> [String] in
+            guard try db.tableExists("grdb_migrations") else { return [] }
+            let known = Set(migrator.migrations)
+            return try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations ORDER BY identifier")
+                .filter { !known.contains($0) }
+        }
+        guard unknown.isEmpty else { throw SchemaNewerThanThisPaperboy(store: "SQLite", unknown: unknown) }
+        try migrator.migrate(pool)
     }
 
     /// Names of applied migrations, oldest first.

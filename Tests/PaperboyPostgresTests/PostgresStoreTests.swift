@@ -1,0 +1,112 @@
+import Foundation
+import Logging
+import PaperStoreConformance
+import PaperboyCore
+import PaperboyPostgres
+import PostgresNIO
+import Testing
+
+/// A database of its own for each test, on the server `PAPERBOY_TEST_POSTGRES` names (scripts/test.sh starts a
+/// throwaway cluster and sets it; without it these suites are skipped).
+enum TestDatabase {
+    static let url = ProcessInfo.processInfo.environment["PAPERBOY_TEST_POSTGRES"]
+    static var available: Bool { url != nil }
+
+    /// Runs one statement of the test's own text (database names it made up) on the server's `postgres` database.
+    static func administer(_ sql: String, on database: String? = nil) async throws {
+        let admin = try PostgresSettings.parse(try #require(url))
+        let client = PostgresClient(
+            configuration: .init(
+                host: admin.host, port: admin.port, username: admin.username, password: admin.password,
+                database: database ?? admin.database, tls: .disable),
+            backgroundLogger: Logger(label: "test"))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await client.run() }
+            defer { group.cancelAll() }
+            try await client.query(PostgresQuery(unsafeSQL: sql))
+        }
+    }
+
+    /// A new, empty database; `body` gets its settings; the database is dropped afterwards.
+    static func withFresh(_ body: (PostgresSettings) async throws -> Void) async throws {
+        var settings = try PostgresSettings.parse(try #require(url))
+        let name = "paperboy_test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+        try await administer("CREATE DATABASE \(name)")
+        settings.database = name
+        do {
+            try await body(settings)
+        } catch {
+            try? await administer("DROP DATABASE \(name) WITH (FORCE)")
+            throw error
+        }
+        try await administer("DROP DATABASE \(name) WITH (FORCE)")
+    }
+
+    /// A store on a fresh database, shut down after `body`.
+    static func withStore(_ body: (PostgresStore) async throws -> Void) async throws {
+        try await withFresh { settings in
+            let store = PostgresStore(settings: settings, logger: Logger(label: "test"))
+            do {
+                try await body(store)
+            } catch {
+                await store.shutDown()
+                throw error
+            }
+            await store.shutDown()
+        }
+    }
+}
+
+/// The conformance checks of the roles the PostgreSQL store plays so far, unchanged from SQLite's.
+@Suite("PostgreSQL store conformance", .enabled(if: TestDatabase.available))
+struct PostgresConformanceTests {
+    @Test(arguments: PaperStoreConformance.harvestState)
+    func harvestState(_ check: RoleCheck<any PaperStoreConformance.HarvestStates>) async throws {
+        try await TestDatabase.withStore { try await check.run($0) }
+    }
+}
+
+@Suite("PostgreSQL migrations", .enabled(if: TestDatabase.available))
+struct PostgresMigrationTests {
+    @Test func migratingTwiceOrFromManyNodesAtOnceAppliesEachMigrationOnce() async throws {
+        try await TestDatabase.withFresh { settings in
+            #expect(try await PostgresStore(settings: settings, logger: Logger(label: "t")).appliedMigrations() == [])
+            // Five nodes start at once: the advisory lock lets one migrate, the others find it done.
+            let stores = (0..<5).map { _ in PostgresStore(settings: settings, logger: Logger(label: "t")) }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for store in stores { group.addTask { try await store.migrate() } }
+                try await group.waitForAll()
+            }
+            for store in stores {
+                #expect(try await store.appliedMigrations() == ["0001_papers"])
+                try await store.migrate()
+                await store.shutDown()
+            }
+        }
+    }
+
+    @Test func aSchemaANewerPaperboyMigratedIsRefused() async throws {
+        try await TestDatabase.withStore { store in
+            try await store.migrate()
+            try await TestDatabase.administer(
+                "INSERT INTO paperboy_migrations (name) VALUES ('9999_future')", on: store.settings.database)
+            let refusal = SchemaNewerThanThisPaperboy(store: "PostgreSQL", unknown: ["9999_future"])
+            await #expect(throws: refusal) { try await store.migrate() }
+            #expect(
+                refusal.description
+                    == "the PostgreSQL schema is newer than this Paperboy \(PaperboyVersion.current) knows (it has the "
+                    + "migrations 9999_future): run the newer Paperboy, or restore a backup made before it migrated")
+        }
+    }
+
+    @Test func backupSaysToUsePgDump() async throws {
+        try await TestDatabase.withStore { store in
+            await #expect(
+                throws: StoreUnsupported(
+                    operation: "back up to a file", store: "PostgreSQL",
+                    advice: "use pg_dump (pg_dump -Fc \(store.settings.redacted) > paperboy.dump), or the backups "
+                        + "you already run")
+            ) { try await store.backup(to: "/tmp/x") }
+        }
+    }
+}
