@@ -44,23 +44,13 @@ cat >"$TMP/arxiv/api/query" <<'FEED'
 <feed xmlns="http://www.w3.org/2005/Atom"><id>https://arxiv.org/api/stub</id><title>arXiv Query</title>
 <updated>2026-01-01T00:00:00Z</updated></feed>
 FEED
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 STUB_PORT="$(free_port)"
 python3 -m http.server "$STUB_PORT" --bind 127.0.0.1 --directory "$TMP/arxiv" >"$TMP/stub.log" 2>&1 &
 STUB_PID=$!
 # A real SMTP server (the tests' aiosmtpd sink), so that subscriptions are fuzzed past 503: the answers are 202, 400
 # and, past 20 an hour from the fuzzer's address, 429.
-mkdir -p "$TMP/mail"
-python3 "$REPO/Tests/tools/smtp_sink.py" --dir "$TMP/mail" --port 0 >"$TMP/sink.out" 2>"$TMP/sink.log" &
-SINK_PID=$!
-trap 'kill "$STUB_PID" "$SINK_PID" 2>/dev/null || true; live_server_cleanup' EXIT
-for _ in $(seq 1 100); do grep -q READY "$TMP/sink.out" 2>/dev/null && break; sleep 0.1; done
-SMTP_PORT="$(awk '/READY/ {print $2}' "$TMP/sink.out")"
-if [[ -z "$SMTP_PORT" ]]; then
-    echo "$0: the SMTP sink did not start (is aiosmtpd installed? run scripts/setup.sh)" >&2
-    cat "$TMP/sink.log" >&2
-    exit 69
-fi
+trap 'kill "$STUB_PID" 2>/dev/null || true; live_server_cleanup' EXIT
+start_smtp_sink
 EXTRA_SERVE_ARGS+=(--arxiv-api-url "http://127.0.0.1:$STUB_PORT/api/query" --smtp-host 127.0.0.1
     --smtp-port "$SMTP_PORT" --smtp-tls none --mail-from papers@example.org)
 

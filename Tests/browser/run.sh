@@ -60,19 +60,9 @@ for reader in voter nojs submitter keyboard; do
         --email "$reader@example.org" --fullname "Reader ${reader^}" --password-stdin >/dev/null
 done
 
-mkdir -p "$TMP/mail"
-python3 "$REPO/Tests/tools/smtp_sink.py" --dir "$TMP/mail" --port 0 >"$TMP/sink.out" 2>"$TMP/sink.log" &
-SINK_PID=$!
-trap 'kill "$SINK_PID" 2>/dev/null || true; live_server_cleanup' EXIT
-for _ in $(seq 1 100); do grep -q READY "$TMP/sink.out" 2>/dev/null && break; sleep 0.1; done
-SMTP_PORT="$(awk '/READY/ {print $2}' "$TMP/sink.out")"
-if [[ -z "$SMTP_PORT" ]]; then
-    echo "$0: the SMTP sink did not start (is aiosmtpd installed? run scripts/setup.sh)" >&2
-    cat "$TMP/sink.log" >&2
-    exit 69
-fi
+start_smtp_sink
 
-PORT="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+PORT="$(free_port)"
 BASE="http://127.0.0.1:$PORT"
 # Submissions of old papers are allowed: the fixtures are years old.
 "$BIN" serve --database "$DB" --port "$PORT" --base-url "$BASE" --model "$MODEL" --submit-window-days 3650 \

@@ -1,4 +1,4 @@
-# Sourced by the live-server suites (Tests/hf_client/run.sh, Tests/api_conformance/run.sh).
+# Sourced by the live-server suites (Tests/hf_client, Tests/mcp_client, Tests/browser, Tests/api_conformance run.sh).
 
 # live_server_setup NAME "$@": reads the paperboy binary from the arguments (usage error 64 without it), checks it
 # and the fixture records (66 when missing), and makes a temporary directory removed at exit together with the
@@ -31,6 +31,9 @@ live_server_setup() {
 }
 
 live_server_cleanup() {
+    if [[ -n "${SINK_PID:-}" ]]; then
+        kill "$SINK_PID" 2>/dev/null || true
+    fi
     if [[ -n "$SERVER_PID" ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
         kill "$SERVER_PID" 2>/dev/null || true
         wait "$SERVER_PID" 2>/dev/null || true
@@ -55,3 +58,21 @@ wait_healthy() {
     cat "$log" >&2 || true
     return 1
 }
+
+# start_smtp_sink: starts the tests' SMTP server (Tests/tools/smtp_sink.py, aiosmtpd) keeping mail in $TMP/mail, and
+# sets SINK_PID (stopped by live_server_cleanup) and SMTP_PORT; exits 69 when it does not start.
+start_smtp_sink() {
+    mkdir -p "$TMP/mail"
+    python3 "$REPO/Tests/tools/smtp_sink.py" --dir "$TMP/mail" --port 0 >"$TMP/sink.out" 2>"$TMP/sink.log" &
+    SINK_PID=$!
+    for _ in $(seq 1 100); do grep -q READY "$TMP/sink.out" 2>/dev/null && break; sleep 0.1; done
+    SMTP_PORT="$(awk '/READY/ {print $2}' "$TMP/sink.out")"
+    if [[ -z "$SMTP_PORT" ]]; then
+        echo "$0: the SMTP sink did not start (is aiosmtpd installed? run scripts/setup.sh)" >&2
+        cat "$TMP/sink.log" >&2
+        exit 69
+    fi
+}
+
+# free_port: prints a TCP port free on 127.0.0.1 now.
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
