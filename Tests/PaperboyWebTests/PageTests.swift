@@ -251,7 +251,7 @@ struct PageTests {
             let page = try await client.get("/pb/")
             #expect(page.status == .ok)
             #expect(page.body.contains(#"<a href="/pb/papers/2611.00002">"#))
-            #expect(page.body.contains(#"href="/pb/static/paperboy.css""#))
+            #expect(page.body.contains(#"href="/pb/static/paperboy.css?v=\#(PaperboyVersion.current)""#))
             let feed = try await client.get("/pb/feeds/daily.xml")
             #expect(feed.body.contains("<link>https://example.org/pb/papers/2611.00002</link>"))
         }
@@ -278,6 +278,7 @@ struct PageTests {
             // A signed-in visitor's cookie does not make them personal: the browser keeps them.
             let signedIn = try await client.get("/static/paperboy.js", headers: [.cookie: "paperboy_session=x"])
             #expect(signedIn.headers[.cacheControl] == "public, max-age=86400")
+            #expect(try await client.get("/static/paperboy.js?v=0.14.0").body == script.body)
             let etag = try #require(script.headers[.eTag])
             #expect(try await client.get("/static/paperboy.js", headers: [.ifNoneMatch: etag]).status == .notModified)
             for missing in [
@@ -294,7 +295,7 @@ struct PageTests {
             let home = try await client.get("/")
             #expect(
                 home.body.contains(
-                    #"<script src="/static/paperboy.js" defer data-static="/static/" "#
+                    #"<script src="/static/paperboy.js?v=\#(PaperboyVersion.current)" defer data-static="/static/" "#
                         + #"data-suggest="/api/suggest"></script>"#))
             #expect(!home.body.contains("<script>"))
             #expect(home.body.contains(#"<h2 class="tex">"#) && home.body.contains(#"<p class="abstract tex">"#))

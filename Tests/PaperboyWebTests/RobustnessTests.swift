@@ -238,7 +238,7 @@ struct HTTPConformanceTests {
                 // One script, the site's own file: the policy allows no other.
                 let scripts = page.body.components(separatedBy: "<script").dropFirst()
                 #expect(scripts.count == 1, "\(uri)")
-                #expect(scripts.allSatisfy { $0.hasPrefix(#" src="/static/paperboy.js" defer "#) }, "\(uri)")
+                #expect(scripts.allSatisfy { $0.hasPrefix(#" src="/static/paperboy.js?v="#) }, "\(uri)")
                 #expect(!page.body.contains(" style=\""), "\(uri)")
                 #expect(!page.body.contains(" onclick="), "\(uri)")
             }

@@ -35,9 +35,11 @@ struct SiteChrome {
         submit = SiteURL.submit.path(config)
         login = SiteURL.login(next: nil).path(config)
         signup = config.community.signupOpen ? SiteURL.signup(next: nil).path(config) : nil
-        stylesheet = SiteURL.staticFile("paperboy.css").path(config)
-        script = SiteURL.staticFile("paperboy.js").path(config)
-        icon = SiteURL.staticFile("favicon.svg").path(config)
+        // Static files are cached for a day: the version in their links makes an upgrade load the new ones at once.
+        let version = "?v=" + PaperboyVersion.current
+        stylesheet = SiteURL.staticFile("paperboy.css").path(config) + version
+        script = SiteURL.staticFile("paperboy.js").path(config) + version
+        icon = SiteURL.staticFile("favicon.svg").path(config) + version
         staticRoot = SiteURL.staticFile("").path(config)
         suggest = SiteURL.apiSuggest.path(config)
         dailyFeed = SiteURL.dailyFeed.path(config)
