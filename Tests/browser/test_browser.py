@@ -53,6 +53,9 @@ def log_in(browser, username):
 
 PAGES = {
     "home": "/",
+    # The demo's home page: 50 real abstracts, several with TeX past a card's three-line clamp (on a phone such a card
+    # once stretched the page to 1,780 px).
+    "day": "/papers?date=2007-04-02",
     "week": None,  # found through the home page's period links
     "month": None,
     "paper": MATH_PAPER,
