@@ -66,14 +66,19 @@ extension PostgresStore: StoreMaintenance {
         let logger = logger
         try await client.withConnection { connection in
             try await connection.query("SELECT pg_advisory_lock(\(PostgresSchema.migrationLock))", logger: logger)
+            // Unlocked whether or not migrating worked; a failure to migrate is the error said.
+            var failure: (any Error)?
             do {
                 try await Self.migrate(connection, logger: logger)
             } catch {
-                _ = try? await connection.query(
-                    "SELECT pg_advisory_unlock(\(PostgresSchema.migrationLock))", logger: logger)
-                throw error
+                failure = error
             }
-            try await connection.query("SELECT pg_advisory_unlock(\(PostgresSchema.migrationLock))", logger: logger)
+            do {
+                try await connection.query("SELECT pg_advisory_unlock(\(PostgresSchema.migrationLock))", logger: logger)
+            } catch {
+                failure = failure ?? error
+            }
+            if let failure { throw failure }
         }
     }
 

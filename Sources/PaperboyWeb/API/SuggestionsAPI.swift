@@ -29,14 +29,11 @@ struct APISuggestions: Encodable {
 
     /// The keyword query for paper suggestions: the words typed, the last one a prefix while it is being typed.
     static func paperQuery(_ text: String) -> SearchQuery {
-        func isWord(_ scalar: Unicode.Scalar) -> Bool {
-            scalar.properties.isAlphabetic || scalar.properties.numericType != nil
-        }
         // Query syntax (`-`, `author:`, quotes) is read as the words around it.
-        let words = String(String.UnicodeScalarView(text.unicodeScalars.map { isWord($0) ? $0 : " " }))
-        let typing = text.unicodeScalars.last.map(isWord) ?? false
-        let last = words.split(separator: " ").last ?? ""
-        return SearchQuery(parsing: words + (typing && last.count >= minimumLength ? "*" : ""))
+        let words = SearchQuery.words(in: text)
+        guard let last = words.last else { return SearchQuery() }
+        let typing = text.lowercased().hasSuffix(last) && last.count >= minimumLength
+        return SearchQuery(parsing: words.joined(separator: " ") + (typing ? "*" : ""))
     }
 
     /// The prefixes author names are looked up by: as typed, and with each word capitalised ("ada lo" finds
