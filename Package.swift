@@ -174,7 +174,7 @@ let package = Package(
         .testTarget(
             name: "PaperboyPostgresTests",
             dependencies: [
-                "PaperboyPostgres", "PaperboyCore", "PaperStoreConformance",
+                "PaperboyPostgres", "PaperboyCore", "PaperStoreConformance", "PaperboySearch",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],

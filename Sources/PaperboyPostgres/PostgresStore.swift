@@ -8,8 +8,9 @@ import PostgresNIO
 /// (postgres-nio's `PostgresClient`, run in a task of its own until ``shutDown()``); every role's methods run their
 /// statements through it, each value a bound parameter.
 ///
-/// Roles implemented so far: ``StoreMaintenance`` (numbered migrations under an advisory lock, refusal of a newer
-/// schema; `backup` says to use `pg_dump`) and ``HarvestStateStore``. The others follow (issue 16).
+/// It plays every store role (``PaperboyStore``); its ``PaperKey`` is the papers table's `key`. Migrations are numbered
+/// and run under an advisory lock, so that nodes starting at once migrate once; a newer schema is refused; `backup`
+/// says to use `pg_dump`.
 public final class PostgresStore: Sendable {
     public let settings: PostgresSettings
     let client: PostgresClient
@@ -111,6 +112,9 @@ extension PostgresStore: StoreMaintenance {
         for try await name in rows.decode(String.self) { names.append(name) }
         return names
     }
+
+    /// The names of the migrations this version knows, oldest first: the SQLite store's names, one for one.
+    public static var migrationNames: [String] { PostgresSchema.migrations.map(\.name) }
 
     public func appliedMigrations() async throws -> [String] {
         let exists = try await client.query(

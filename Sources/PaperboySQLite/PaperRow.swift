@@ -121,8 +121,8 @@ struct PaperRow {
             title: try row.decode(forColumn: Columns.title),
             abstract: try row.decode(forColumn: Columns.abstract),
             authors: PaperRow.authors(try row.decode(forColumn: Columns.authors)),
-            categories: categories.split(separator: " ").map(String.init),
-            versions: PaperRow.versions(versionsText),
+            categories: StoredText.categories(categories),
+            versions: StoredText.versions(versionsText),
             submitter: try row.decode(forColumn: Columns.submitter),
             comments: try row.decode(forColumn: Columns.comments),
             journalRef: try row.decode(forColumn: Columns.journalRef), doi: try row.decode(forColumn: Columns.doi),
@@ -134,60 +134,24 @@ struct PaperRow {
         let organization: String? = try row.decode(forColumn: Columns.organization)
         let organizationFullname: String? = try row.decode(forColumn: PaperRow.organizationFullnameColumn)
         let keywords: String = try row.decode(forColumn: Columns.keywords)
-        let claimed = try PaperRow.claims(try row.decode(forColumn: PaperRow.claimedColumn))
+        let claimed = try StoredText.claims(try row.decode(forColumn: PaperRow.claimedColumn))
         self.paper = StoredPaper(
             paper: paper, upvotes: try row.decode(forColumn: Columns.upvotes),
-            numComments: try row.decode(forColumn: Columns.numComments), submittedBy: person.flatMap(PaperRow.person),
+            numComments: try row.decode(forColumn: Columns.numComments), submittedBy: person.flatMap(StoredText.person),
             hiddenAt: hidden.map(PaperRow.date),
             organization: organization.map { Organization(name: $0, fullname: organizationFullname ?? $0) },
             githubRepo: try row.decode(forColumn: Columns.githubRepo),
             projectPage: try row.decode(forColumn: Columns.projectPage),
-            keySentence: try row.decode(forColumn: Columns.keySentence), keywords: PaperRow.keywords(keywords),
+            keySentence: try row.decode(forColumn: Columns.keySentence), keywords: StoredText.keywords(keywords),
             claimedAuthors: claimed.map(\.claimed), authorParticipating: claimed.contains(where: \.commented))
-    }
-
-    /// Keywords as stored: newline separated, empty for none.
-    static func keywords(_ text: String) -> [String] {
-        text.isEmpty ? [] : text.split(separator: "\n").map(String.init)
-    }
-
-    static func keywordsText(_ keywords: [String]) -> String {
-        keywords.map { $0.split(whereSeparator: \.isNewline).joined(separator: " ") }.filter { !$0.isEmpty }
-            .joined(separator: "\n")
-    }
-
-    /// The accepted claims selected as ``claimedColumn``, by author position. Throws `StoredRowError` when the
-    /// text is not what the query makes (a database edited by hand).
-    static func claims(_ json: String?) throws -> [ClaimEntry] {
-        // Most papers have no claim: no decoding for them.
-        guard let json, json != "[]" else { return [] }
-        do {
-            return try JSONDecoder().decode([ClaimEntry].self, from: Data(json.utf8))
-                .sorted { $0.claimed.index < $1.claimed.index }
-        } catch {
-            throw StoredRowError(description: "a paper's claimed authors cannot be read: \(error)")
-        }
-    }
-
-    /// One `[index, username, fullname, commented]` array of ``claimedColumn``.
-    struct ClaimEntry: Decodable {
-        let claimed: ClaimedAuthor
-        let commented: Bool
-
-        init(from decoder: any Decoder) throws {
-            var values = try decoder.unkeyedContainer()
-            let index = try values.decode(Int.self)
-            let person = Person(username: try values.decode(String.self), fullname: try values.decode(String.self))
-            claimed = ClaimedAuthor(index: index, person: person)
-            commented = try values.decode(Int.self) != 0
-        }
     }
 
     /// Arguments for the INSERT statement (id first) or the UPDATE statement (rowid last).
     static func arguments(_ p: Paper, includingID: Bool) -> StatementArguments {
         var values: [(any DatabaseValueConvertible)?] = includingID ? [p.id.rawValue] : []
         values += [
-            p.title, authorsText(p.authors), p.abstract, p.categories.joined(separator: " "), versionsText(p.versions),
+            p.title, StoredText.authorsText(p.authors), p.abstract, StoredText.categoriesText(p.categories),
+            StoredText.versionsText(p.versions),
             p.submitter, p.comments, p.journalRef, p.doi, p.reportNo, p.license, p.updated.map(millis),
             millis(p.published), p.latestVersion, millis(p.featuredAt), p.featuredDay.description,
         ]
@@ -198,29 +162,7 @@ struct PaperRow {
         arguments(paper, includingID: false) + [rowid]
     }
 
-    /// A submitter read as `username\nfullname`.
-    static func person(_ text: String) -> Person? {
-        guard let newline = text.firstIndex(of: "\n") else { return nil }
-        return Person(username: String(text[..<newline]), fullname: String(text[text.index(after: newline)...]))
-    }
-
-    static func authorsText(_ authors: [String]) -> String { authors.joined(separator: "\n") }
-
-    static func authors(_ text: String) -> [String] {
-        text.isEmpty ? [] : text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-    }
-
-    static func versionsText(_ versions: [PaperVersion]) -> String {
-        versions.map { "\($0.number),\(millis($0.submitted)),\($0.size ?? "")" }.joined(separator: "\n")
-    }
-
-    static func versions(_ text: String) -> [PaperVersion] {
-        text.split(separator: "\n").compactMap { line in
-            let parts = line.split(separator: ",", maxSplits: 2, omittingEmptySubsequences: false)
-            guard parts.count == 3, let n = Int(parts[0]), let ms = Int64(parts[1]) else { return nil }
-            return PaperVersion(number: n, submitted: date(ms), size: parts[2].isEmpty ? nil : String(parts[2]))
-        }
-    }
+    static func authors(_ text: String) -> [String] { StoredText.authors(text) }
 
     static func millis(_ date: Date) -> Int64 { Millis.of(date, rounding: .toNearestOrAwayFromZero) }
 

@@ -309,11 +309,6 @@ extension SQLiteStore {
     }
 }
 
-/// A stored value that cannot be what it should (a database edited by hand).
-struct StoredRowError: Error, CustomStringConvertible {
-    let description: String
-}
-
 /// An account read from `users u`, its columns aliased `account_*` so that it can share a row with a session or token.
 enum AccountRow {
     static let columns = """

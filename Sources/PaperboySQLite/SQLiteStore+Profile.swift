@@ -364,7 +364,7 @@ extension SQLiteStore {
                     """)
             for summary in summaries {
                 try statement.execute(arguments: [
-                    summary.sentence, PaperRow.keywordsText(summary.keywords), summary.key,
+                    summary.sentence, StoredText.keywordsText(summary.keywords), summary.key,
                 ])
             }
         }
@@ -400,14 +400,5 @@ extension SQLiteStore {
                 metadata: ["paper.rowids": "\(unreadable.prefix(10).map(String.init).joined(separator: ", "))"])
         }
         return (papers, last)
-    }
-}
-
-extension PaperRow {
-    /// The key sentence a paper is stored with until it is embedded: the first sentence of its abstract
-    /// (``KeySentence/first(of:)``), nil for an empty abstract.
-    static func firstSentence(_ abstract: String) -> String? {
-        let sentence = KeySentence.first(of: abstract)
-        return sentence.isEmpty ? nil : sentence
     }
 }

@@ -110,7 +110,7 @@ public final class SQLiteStore: PaperboyStore {
                 """)
         // The key sentence starts as the abstract's first sentence; the embedding pipeline refines it.
         statement.setUncheckedArguments(
-            PaperRow.arguments(paper, includingID: true) + [PaperRow.firstSentence(paper.abstract)])
+            PaperRow.arguments(paper, includingID: true) + [StoredText.firstSentence(paper.abstract)])
         try statement.execute()
         guard db.changesCount == 1 else { return false }
         let rowid = db.lastInsertedRowID
@@ -133,7 +133,7 @@ public final class SQLiteStore: PaperboyStore {
             // A summary of the old text is stale: back to the first-sentence rule, keywords made again when embedded.
             // (One change of the paper: the update above numbered it.)
             try db.cachedStatement(sql: "UPDATE papers SET key_sentence = ?, keywords = '' WHERE rowid = ?")
-                .execute(arguments: [PaperRow.firstSentence(new.abstract), rowid])
+                .execute(arguments: [StoredText.firstSentence(new.abstract), rowid])
         }
         if old.authors != new.authors || old.categories != new.categories || old.featuredAt != new.featuredAt {
             try deleteLinks(db, rowid: rowid, paper: old)

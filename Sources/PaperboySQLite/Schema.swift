@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import PaperboyCore
 
 /// Numbered migrations. They only grow: a released migration is never edited, a change is a new one.
 enum Schema {
@@ -383,7 +384,7 @@ enum Schema {
                 let rowid: Int64 = try row.decode(atIndex: 0)
                 // An abstract that is not text (a database edited by hand) gets no sentence.
                 guard let abstract = try? row.decode(String.self, atIndex: 1) else { continue }
-                try update.execute(arguments: [PaperRow.firstSentence(abstract), rowid])
+                try update.execute(arguments: [StoredText.firstSentence(abstract), rowid])
             }
             last = try end.decode(atIndex: 0)
         }

@@ -3,6 +3,7 @@ import Logging
 import PaperStoreConformance
 import PaperboyCore
 import PaperboyPostgres
+import PaperboySearch
 import PostgresNIO
 import Testing
 
@@ -57,12 +58,52 @@ enum TestDatabase {
     }
 }
 
-/// The conformance checks of the roles the PostgreSQL store plays so far, unchanged from SQLite's.
+/// The conformance checks of every role, unchanged from SQLite's (the roles' runners are spread over this file and its
+/// siblings, one per group of roles).
 @Suite("PostgreSQL store conformance", .enabled(if: TestDatabase.available))
 struct PostgresConformanceTests {
+    @Test(arguments: PaperStoreConformance.writer)
+    func writer(_ check: RoleCheck<any PaperStoreConformance.Writer>) async throws {
+        try await TestDatabase.withStore { try await check.run($0) }
+    }
+
+    @Test(arguments: PaperStoreConformance.catalog)
+    func catalog(_ check: RoleCheck<any PaperStoreConformance.Catalog>) async throws {
+        try await TestDatabase.withStore { try await check.run($0) }
+    }
+
+    /// Searched as the server searches it: through Paperboy's own keyword index, fed by the store's change feed.
+    @Test(arguments: PaperStoreConformance.keyword)
+    func keyword(_ check: RoleCheck<any PaperStoreConformance.Keyword>) async throws {
+        try await TestDatabase.withStore { store in
+            try await check.run(SearchedStore(store, index: FollowingKeywordIndex(feed: store, papers: store)))
+        }
+    }
+
     @Test(arguments: PaperStoreConformance.harvestState)
     func harvestState(_ check: RoleCheck<any PaperStoreConformance.HarvestStates>) async throws {
         try await TestDatabase.withStore { try await check.run($0) }
+    }
+
+    @Test(arguments: PaperStoreConformance.changeFeed)
+    func changeFeed(_ check: RoleCheck<any PaperStoreConformance.ChangeFeed>) async throws {
+        try await TestDatabase.withStore { try await check.run($0) }
+    }
+
+    @Test(arguments: PaperStoreConformance.changeFeedIdentity)
+    func changeFeedIdentity(_ check: RoleCheck<PaperStoreConformance.StoreOpener<any PaperStoreConformance.ChangeFeed>>)
+        async throws
+    {
+        // A store is a database: opening the same name again opens the same database.
+        try await TestDatabase.withFresh { first in
+            try await TestDatabase.withFresh { second in
+                let databases = ["first": first, "second": second]
+                try await check.run(
+                    PaperStoreConformance.StoreOpener { name in
+                        PostgresStore(settings: try #require(databases[name]), logger: Logger(label: "test"))
+                    })
+            }
+        }
     }
 }
 
@@ -77,8 +118,13 @@ struct PostgresMigrationTests {
                 for store in stores { group.addTask { try await store.migrate() } }
                 try await group.waitForAll()
             }
+            #expect(
+                PostgresStore.migrationNames == [
+                    "0001_papers", "0002_paper_vectors", "0003_community", "0004_discussion", "0005_mail",
+                    "0006_change_sequence", "0007_drop_fts", "0008_votes_by_time",
+                ])
             for store in stores {
-                #expect(try await store.appliedMigrations() == ["0001_papers"])
+                #expect(try await store.appliedMigrations() == PostgresStore.migrationNames)
                 try await store.migrate()
                 await store.shutDown()
             }

@@ -126,11 +126,11 @@ struct ProfileRowTests {
         ("Has no period", "Has no period"),
     ])
     func firstSentenceRule(_ example: (String, String)) {
-        #expect(PaperRow.firstSentence(example.0) == example.1)
+        #expect(StoredText.firstSentence(example.0) == example.1)
     }
 
     @Test func anEmptyAbstractHasNoKeySentence() {
-        #expect(PaperRow.firstSentence("") == nil)
-        #expect(PaperRow.firstSentence("   ") == nil)
+        #expect(StoredText.firstSentence("") == nil)
+        #expect(StoredText.firstSentence("   ") == nil)
     }
 }
