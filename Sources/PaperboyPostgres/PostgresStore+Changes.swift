@@ -61,3 +61,33 @@ extension PostgresStore: PaperChangeFeed {
         return identity
     }
 }
+
+extension PostgresStore: PaperChangeNotifier {
+    /// Listens on ``ChangeSequence/channel`` on a connection of the pool and rings `bell` at each notification (each
+    /// commit that changed papers, made through any node). Rings once whenever listening starts, since changes may
+    /// have been committed while it was not; a lost connection is retried after a pause that grows to 10 s.
+    public func ringOnChanges(_ bell: ChangeBell) async {
+        var pause = Duration.milliseconds(250)
+        while !Task.isCancelled {
+            let listened: Bool
+            do {
+                listened = try await client.withConnection { connection in
+                    let notifications = try await connection.listen(ChangeSequence.channel)
+                    bell.ring()
+                    for try await _ in notifications { bell.ring() }
+                    return true
+                }
+            } catch is CancellationError {
+                return
+            } catch {
+                if Task.isCancelled { return }
+                logger.warning(
+                    "listening for changes failed; polling alone until it works again",
+                    metadata: ["error.message": "\(error)"])
+                listened = false
+            }
+            pause = listened ? .milliseconds(250) : min(pause * 2, .seconds(10))
+            try? await Task.sleep(for: pause)
+        }
+    }
+}

@@ -62,12 +62,12 @@ public func buildRouter(
     registry: PrometheusCollectorRegistry = .init(), logger: Logger = Logger(label: "paperboy.web"),
     now: @escaping @Sendable () -> ContinuousClock.Instant = { ContinuousClock.now },
     clock: @escaping @Sendable () -> Date = { Date() }, randomness: RandomSource = .system,
-    mailer: (any MailSender)? = nil
+    mailer: (any MailSender)? = nil, changesRead: ChangeBell? = nil
 ) async throws -> Router<AppRequestContext> {
     try await buildSite(
         store: store, searcher: searcher, lookup: lookup, config: config, registry: registry, logger: logger,
         now: now, clock: clock, randomness: randomness,
-        outbox: mailer.map { MailOutbox(sender: $0, registry: registry, logger: logger) }
+        outbox: mailer.map { MailOutbox(sender: $0, registry: registry, logger: logger) }, changesRead: changesRead
     ).router
 }
 
@@ -78,11 +78,11 @@ func buildSite(
     store: some SiteStore, searcher: any PaperSearcher, lookup: any PaperLookup, config: WebConfiguration,
     registry: PrometheusCollectorRegistry, logger: Logger, now: @escaping @Sendable () -> ContinuousClock.Instant,
     clock: @escaping @Sendable () -> Date, randomness: RandomSource = .system, outbox: MailOutbox? = nil,
-    probe: (any MiddlewareProtocol<Request, Response, AppRequestContext>)? = nil
+    changesRead: ChangeBell? = nil, probe: (any MiddlewareProtocol<Request, Response, AppRequestContext>)? = nil
 ) async throws -> (router: Router<AppRequestContext>, routes: [(route: SiteRoute, methods: Set<HTTPRequest.Method>)]) {
     let site = try await makeSite(
         store: store, searcher: searcher, lookup: lookup, config: config, registry: registry, logger: logger, now: now,
-        clock: clock, randomness: randomness, outbox: outbox)
+        clock: clock, randomness: randomness, outbox: outbox, changesRead: changesRead)
     let accounts = site.accounts
     let router = Router(context: AppRequestContext.self, options: .autoGenerateHeadEndpoints)
     if let probe { router.add(middleware: probe) }
@@ -130,7 +130,8 @@ func buildSite(
 func makeSite<Store: SiteStore>(
     store: Store, searcher: any PaperSearcher, lookup: any PaperLookup, config: WebConfiguration,
     registry: PrometheusCollectorRegistry, logger: Logger, now: @escaping @Sendable () -> ContinuousClock.Instant,
-    clock: @escaping @Sendable () -> Date, randomness: RandomSource = .system, outbox: MailOutbox? = nil
+    clock: @escaping @Sendable () -> Date, randomness: RandomSource = .system, outbox: MailOutbox? = nil,
+    changesRead: ChangeBell? = nil
 ) async throws -> Site<Store> {
     let gate = AdmissionGate(concurrency: config.searchConcurrency, queue: config.searchQueue)
     let secret = try await resolveSiteSecret(store: store, config: config)
@@ -140,7 +141,8 @@ func makeSite<Store: SiteStore>(
         store: store, searcher: GatedSearcher(base: searcher, gate: gate), lookup: lookup,
         config: config, templates: try await Templates.load(),
         cache: ResponseCache(
-            ttl: config.cacheTTL, registry: registry, capacityBytes: config.cacheBytes, now: now),
+            ttl: config.cacheTTL, registry: registry, capacityBytes: config.cacheBytes, changesRead: changesRead,
+            now: now),
         accounts: accounts, registry: registry, logger: logger, randomness: randomness, mail: outbox)
 }
 
@@ -172,16 +174,17 @@ public struct AgentTokenRefused: Error, CustomStringConvertible {
 
 /// The whole server: router, address and the services that live with it (stopped together on SIGTERM). With a
 /// `mailer`, the ``MailOutbox`` that delivers the pages' mail runs among the services: it is stopped after the
-/// server, delivering what the last requests queued.
+/// server, delivering what the last requests queued. `changesRead` rings when the server has read changes of papers
+/// (``KeywordIndexService``): the response cache then forgets its answers.
 public func buildApplication(
     store: some SiteStore, searcher: any PaperSearcher, lookup: any PaperLookup, config: WebConfiguration,
     host: String, port: Int, registry: PrometheusCollectorRegistry = .init(), services: [any Service] = [],
-    logger: Logger = Logger(label: "paperboy.web"), mailer: (any MailSender)? = nil
+    logger: Logger = Logger(label: "paperboy.web"), mailer: (any MailSender)? = nil, changesRead: ChangeBell? = nil
 ) async throws -> some ApplicationProtocol {
     let outbox = mailer.map { MailOutbox(sender: $0, registry: registry, logger: logger) }
     let router = try await buildSite(
         store: store, searcher: searcher, lookup: lookup, config: config, registry: registry, logger: logger,
-        now: { ContinuousClock.now }, clock: { Date() }, outbox: outbox
+        now: { ContinuousClock.now }, clock: { Date() }, outbox: outbox, changesRead: changesRead
     ).router
     let limiter = ConnectionLimiter(perAddress: config.connectionsPerAddress, exempt: config.trustedProxies)
     var http = HTTP1Channel.Configuration(

@@ -128,7 +128,17 @@ struct Serve: AsyncParsableCommand {
                 services.append(
                     harvestSettings.service(store: store, client: client.client, every: every, logger: logger))
             }
-            services.append(KeywordIndexService(maintainer: keyword, logger: logger))
+            // Caches forget their answers when the keyword index has read changes; a store that notifies of commits
+            // (PostgreSQL) wakes the index at once, instead of at its next poll.
+            let changesRead = ChangeBell()
+            var wake: ChangeBell?
+            if let notifier = store as? any PaperChangeNotifier {
+                let bell = ChangeBell()
+                wake = bell
+                services.append(ChangeNotificationService(notifier: notifier, bell: bell))
+            }
+            services.append(
+                KeywordIndexService(maintainer: keyword, wake: wake, changesRead: changesRead, logger: logger))
             let (engine, offReason) = await model.engine(store: store, database: common.databasePath, logger: logger)
             let searcher = HybridSearcher(
                 keyword: keyword.index, papers: store, embeddings: store, engine: engine, offReason: offReason)
@@ -159,7 +169,8 @@ struct Serve: AsyncParsableCommand {
                 let app = try await buildApplication(
                     store: store, searcher: searcher,
                     lookup: CommunityOptions.paperLookup(url: arxivAPI, client: client.client), config: config,
-                    host: host, port: port, registry: registry, services: services, logger: logger, mailer: mailer)
+                    host: host, port: port, registry: registry, services: services, logger: logger, mailer: mailer,
+                    changesRead: changesRead)
                 logger.notice(
                     "serving",
                     metadata: [
@@ -177,5 +188,15 @@ struct Serve: AsyncParsableCommand {
             await mailer?.shutdown()
             try await client.shutdown()
         }
+    }
+}
+
+/// Rings a bell whenever the store reports a commit that changed papers (``PaperChangeNotifier``), until shutdown.
+struct ChangeNotificationService: Service {
+    let notifier: any PaperChangeNotifier
+    let bell: ChangeBell
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown { await notifier.ringOnChanges(bell) }
     }
 }

@@ -107,6 +107,33 @@ struct PostgresConformanceTests {
     }
 }
 
+@Suite("PostgreSQL change notifications", .enabled(if: TestDatabase.available))
+struct PostgresChangeNotificationTests {
+    /// A node listens; another node's commit wakes it at once (its keyword index then reads the change), and a rolled
+    /// back write wakes nobody.
+    @Test(.timeLimit(.minutes(1))) func aCommitThroughAnotherNodeRingsTheListenersBell() async throws {
+        try await TestDatabase.withFresh { settings in
+            let listener = PostgresStore(settings: settings, logger: Logger(label: "test"))
+            let writer = PostgresStore(settings: settings, logger: Logger(label: "test"))
+            try await listener.migrate()
+            let bell = ChangeBell()
+            let listening = Task { await listener.ringOnChanges(bell) }
+            // Listening has begun when it rings the first time.
+            let started = await bell.wait(after: 0, upTo: .seconds(50))
+            #expect(started == 1)
+            let before = try await listener.latestPaperChange()
+            _ = try await writer.upsert([Fixtures.corpus[0]])
+            let rung = await bell.wait(after: started, upTo: .seconds(50))
+            #expect(rung > started)
+            #expect(try await listener.latestPaperChange() > before)
+            listening.cancel()
+            await listening.value
+            await listener.shutDown()
+            await writer.shutDown()
+        }
+    }
+}
+
 @Suite("PostgreSQL migrations", .enabled(if: TestDatabase.available))
 struct PostgresMigrationTests {
     @Test func migratingTwiceOrFromManyNodesAtOnceAppliesEachMigrationOnce() async throws {

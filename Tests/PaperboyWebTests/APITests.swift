@@ -172,6 +172,22 @@ struct APITests {
             #expect(metrics.body.contains(#"paperboy_response_cache_total{result="miss"} 2"#))
         }
     }
+
+    /// What another node (or an ingest beside the server) changed is seen when this node reads the change sequence:
+    /// its keyword index rings the bell, and the cache forgets its answers, whatever their TTL.
+    @Test func readingChangesEmptiesTheCache() async throws {
+        let site = try await TestSite.make(config: WebConfiguration(cacheTTL: .seconds(600)))
+        let changesRead = ChangeBell()
+        try await site.run(changesRead: changesRead) { client in
+            let before = try await client.get("/api/daily_papers?date=2026-11-20")
+            _ = try await site.store.upsert([
+                Fixtures.paper("2611.00999", title: "Late arrival", versions: [(1, "2026-11-20T12:00:00Z")])
+            ])
+            #expect(try await client.get("/api/daily_papers?date=2026-11-20").body == before.body)
+            changesRead.ring()
+            #expect(try await client.get("/api/daily_papers?date=2026-11-20").body.contains("Late arrival"))
+        }
+    }
 }
 
 @Suite("Query strings")

@@ -36,11 +36,12 @@ struct TestSite {
         searcher: (any PaperSearcher)? = nil, lookup: any PaperLookup = StubLookup(),
         now: @escaping @Sendable () -> ContinuousClock.Instant = { .now },
         clock: @escaping @Sendable () -> Date = { Date() }, randomness: RandomSource = .system,
-        logger: Logger = TestSite.quietLogger, _ body: @Sendable (any TestClientProtocol) async throws -> Void
+        logger: Logger = TestSite.quietLogger, changesRead: ChangeBell? = nil,
+        _ body: @Sendable (any TestClientProtocol) async throws -> Void
     ) async throws {
         let router = try await buildRouter(
             store: store, searcher: searcher ?? keywordSearcher, lookup: lookup, config: config, logger: logger,
-            now: now, clock: clock, randomness: randomness)
+            now: now, clock: clock, randomness: randomness, changesRead: changesRead)
         try await Application(router: router).test(.router, body)
     }
 

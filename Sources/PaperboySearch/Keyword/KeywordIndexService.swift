@@ -4,21 +4,27 @@ import PaperboyCore
 import ServiceLifecycle
 
 /// Keeps the keyword index current while the server runs: reads the store's changes every `interval` (so a paper
-/// another process stores is searchable within about that long), merges small segments, and saves the index every
-/// `saveEvery` when it changed and at shutdown.
+/// another process stores is searchable within about that long), or at once when `wake` rings (a store that notifies
+/// of commits, ``PaperChangeNotifier``), merges small segments, and saves the index every `saveEvery` when it changed
+/// and at shutdown. After reading changes it rings `changesRead`, so that what caches answers drops them (a change
+/// another node made is then shown here within about `interval`).
 public struct KeywordIndexService: Service {
     public let maintainer: KeywordIndexMaintainer
     public let interval: Duration
     public let saveEvery: Duration
+    public let wake: ChangeBell?
+    public let changesRead: ChangeBell?
     let logger: Logger
 
     public init(
         maintainer: KeywordIndexMaintainer, interval: Duration = .milliseconds(500), saveEvery: Duration = .seconds(60),
-        logger: Logger
+        wake: ChangeBell? = nil, changesRead: ChangeBell? = nil, logger: Logger
     ) {
         self.maintainer = maintainer
         self.interval = interval
         self.saveEvery = saveEvery
+        self.wake = wake
+        self.changesRead = changesRead
         self.logger = logger
     }
 
@@ -27,11 +33,17 @@ public struct KeywordIndexService: Service {
         let logger = self.logger
         let interval = self.interval
         let saveEvery = self.saveEvery
+        let wake = self.wake
+        let changesRead = self.changesRead
         await cancelWhenGracefulShutdown {
             var lastSave = ContinuousClock.now
+            var rings = wake?.rings ?? 0
             while !Task.isCancelled {
                 do {
-                    if try await maintainer.catchUp() > 0 { await maintainer.mergeIfNeeded() }
+                    if try await maintainer.catchUp() > 0 {
+                        changesRead?.ring()
+                        await maintainer.mergeIfNeeded()
+                    }
                     if await maintainer.hasUnsavedChanges, ContinuousClock.now - lastSave >= saveEvery {
                         try await maintainer.flush()
                         lastSave = ContinuousClock.now
@@ -41,7 +53,11 @@ public struct KeywordIndexService: Service {
                 } catch {
                     logger.error("keeping the keyword index current failed", metadata: ["error.message": "\(error)"])
                 }
-                try? await Task.sleep(for: interval)
+                if let wake {
+                    rings = await wake.wait(after: rings, upTo: interval)
+                } else {
+                    try? await Task.sleep(for: interval)
+                }
             }
         }
         do {

@@ -90,12 +90,18 @@ public final class ResponseCache: Sendable {
     private let hits: Metrics.Counter
     private let misses: Metrics.Counter
 
+    /// Rung when this node has read changes of papers from the store (its keyword index follows the change sequence):
+    /// the cache then forgets every answer, so a change made through another node (or by an ingest beside the server)
+    /// shows here as soon as it is read, whatever the TTL.
+    let changesRead: ChangeBell?
+
     public init(
         ttl: Duration, registry: PrometheusCollectorRegistry, capacityBytes: Int = 64 << 20,
-        now: @escaping @Sendable () -> ContinuousClock.Instant = { ContinuousClock.now }
+        changesRead: ChangeBell? = nil, now: @escaping @Sendable () -> ContinuousClock.Instant = { ContinuousClock.now }
     ) {
         self.ttl = ttl
         self.now = now
+        self.changesRead = changesRead
         answers = Mutex(AnswerCache(capacityBytes: capacityBytes))
         let factory = PrometheusMetricsFactory(registry: registry)
         hits = Metrics.Counter(label: MetricNames.responseCache, dimensions: [("result", "hit")], factory: factory)
@@ -112,9 +118,15 @@ public final class ResponseCache: Sendable {
         let personal = AccountService.carriesCredentials(request)
         let useCache = cacheable && ttl > .zero && !personal
         let key = request.uri.description
+        // The changes read before the answer is made: an answer made while newer changes were read is not kept.
+        let rings = changesRead?.rings ?? 0
         if useCache {
             let now = now()
-            if let answer = answers.withLock({ $0.get(key, now: now) }) {
+            let found = answers.withLock { cache in
+                cache.forget(unless: rings)
+                return cache.get(key, now: now)
+            }
+            if let answer = found {
                 hits.increment()
                 return finish(answer, request: request, personal: false)
             }
@@ -128,7 +140,11 @@ public final class ResponseCache: Sendable {
             answer.rendered.headers[.cacheControl] != "no-store", answer.rendered.headers[.setCookie] == nil
         {
             let expires = now().advanced(by: ttl)
-            answers.withLock { $0.put(key, answer, expires: expires) }
+            let current = changesRead?.rings ?? 0
+            answers.withLock { cache in
+                cache.forget(unless: current)
+                if current == rings { cache.put(key, answer, expires: expires) }
+            }
         }
         return finish(answer, request: request, personal: personal)
     }
@@ -235,5 +251,15 @@ struct AnswerCache {
         entries.removeAll()
         order.removeAll()
         bytes = 0
+    }
+
+    /// The rings of ``ResponseCache/changesRead`` the answers held were made after.
+    private(set) var rings: UInt64 = 0
+
+    /// Forgets every answer unless they were made after the bell's `rings` rings.
+    mutating func forget(unless rings: UInt64) {
+        guard rings != self.rings else { return }
+        removeAll()
+        self.rings = rings
     }
 }
