@@ -136,6 +136,21 @@ public protocol EmbeddingStore: Sendable {
     func embedding(model: String, key: PaperKey) async throws -> [Float]?
 }
 
+/// Why embeddings cannot be stored (every ``EmbeddingStore`` refuses them alike).
+public enum VectorRowError: Error, CustomStringConvertible, Equatable, Sendable {
+    case wrongDimension(key: PaperKey, found: Int, expected: Int)
+    case notFinite(key: PaperKey)
+
+    public var description: String {
+        switch self {
+        case .wrongDimension(let key, let found, let expected):
+            return "the embedding of paper \(key) has \(found) dimensions, expected \(expected)"
+        case .notFinite(let key):
+            return "the embedding of paper \(key) holds NaN or infinite values"
+        }
+    }
+}
+
 /// Keyword search: a parsed query in, ranked keys with a count and highlights out. Paperboy's own index
 /// (`KeywordSearchIndex` in PaperboySearch) implements it over any store, fed by its ``PaperChangeFeed``.
 ///

@@ -38,7 +38,8 @@ struct PostgresPaperRow {
         let claimed = try StoredText.claims(try value("claimed_authors", String?.self))
         let paper = Paper(
             id: PaperID(storedValue: try value("id")), title: try value("title"), abstract: try value("abstract"),
-            authors: StoredText.authors(try value("authors")), categories: StoredText.categories(try value("categories")),
+            authors: StoredText.authors(try value("authors")),
+            categories: StoredText.categories(try value("categories")),
             versions: StoredText.versions(try value("versions")), submitter: try value("submitter"),
             comments: try value("comments"), journalRef: try value("journal_ref"), doi: try value("doi"),
             reportNo: try value("report_no"), license: try value("license"), updated: updated.map(Millis.date),

@@ -60,9 +60,15 @@ extension PostgresRunner {
 }
 
 extension PostgresStore {
-    /// Runs `body` in a transaction on one connection; committed when it returns, rolled back when it throws.
+    /// Runs `body` in a transaction on one connection; committed when it returns, rolled back when it throws. An
+    /// error `body` throws comes out as itself (postgres-nio wraps it), unless rolling back failed too.
     func transaction<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
-        try await client.withTransaction(logger: logger) { connection in try await body(connection) }
+        do {
+            return try await client.withTransaction(logger: logger) { connection in try await body(connection) }
+        } catch let error as PostgresTransactionError {
+            if let thrown = error.closureError, error.rollbackError == nil { throw thrown }
+            throw error
+        }
     }
 }
 

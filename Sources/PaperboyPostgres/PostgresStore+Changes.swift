@@ -56,7 +56,8 @@ extension PostgresStore: PaperChangeFeed {
             let identity = try await client.scalar(
                 "SELECT value FROM paperboy_meta WHERE key = 'store_identity'", as: String.self, logger: logger)
         else {
-            throw StoredRowError(description: "the database \(settings.redacted) has no identity: run `paperboy migrate`")
+            throw StoredRowError(
+                description: "the database \(settings.redacted) has no identity: run `paperboy migrate`")
         }
         return identity
     }
@@ -72,9 +73,10 @@ extension PostgresStore: PaperChangeNotifier {
             let listened: Bool
             do {
                 listened = try await client.withConnection { connection in
-                    let notifications = try await connection.listen(ChangeSequence.channel)
-                    bell.ring()
-                    for try await _ in notifications { bell.ring() }
+                    try await connection.listen(on: ChangeSequence.channel) { notifications in
+                        bell.ring()
+                        for try await _ in notifications { bell.ring() }
+                    }
                     return true
                 }
             } catch is CancellationError {

@@ -70,7 +70,8 @@ extension PostgresStore: PaperWriter {
             "SELECT id, key FROM papers WHERE id = ANY(\(papers.map(\.id.rawValue)))", logger: logger
         ) { try $0.decode((String, Int64).self) }
         let keyByID = Dictionary(keys, uniquingKeysWith: { first, _ in first })
-        try await insertLinks(papers.compactMap { paper in keyByID[paper.id.rawValue].map { ($0, paper) } }, connection,
+        try await insertLinks(
+            papers.compactMap { paper in keyByID[paper.id.rawValue].map { ($0, paper) } }, connection,
             logger: logger)
     }
 

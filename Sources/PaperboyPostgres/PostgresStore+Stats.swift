@@ -59,10 +59,10 @@ extension PostgresStore: StatsStore {
         // The primary category is the text before the first space; ties are ordered by name, as SQLite's are.
         try await client.all(
             """
-            SELECT split_part(categories, ' ', 1) AS primary_category, count(*) FROM papers
+            SELECT split_part(categories, ' ', 1) COLLATE "C", count(*) FROM papers
             WHERE featured_day BETWEEN \(days.lowerBound.description) AND \(days.upperBound.description)
                 AND hidden_at IS NULL AND categories <> ''
-            GROUP BY primary_category ORDER BY count(*) DESC, primary_category COLLATE "C" LIMIT \(max(0, limit))
+            GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT \(max(0, limit))
             """, logger: logger
         ) { row in
             let (category, count) = try row.decode((String, Int64).self)

@@ -167,21 +167,6 @@ extension SQLiteStore {
     }
 }
 
-/// Why embeddings cannot be stored.
-public enum VectorRowError: Error, CustomStringConvertible, Equatable, Sendable {
-    case wrongDimension(key: PaperKey, found: Int, expected: Int)
-    case notFinite(key: PaperKey)
-
-    public var description: String {
-        switch self {
-        case .wrongDimension(let key, let found, let expected):
-            return "the embedding of paper \(key) has \(found) dimensions, expected \(expected)"
-        case .notFinite(let key):
-            return "the embedding of paper \(key) holds NaN or infinite values"
-        }
-    }
-}
-
 /// Vectors as BLOBs of little-endian Float32.
 enum VectorBlob {
     static func encode(_ vector: [Float]) -> Data {

@@ -13,6 +13,13 @@ enum TestDatabase {
     static let url = ProcessInfo.processInfo.environment["PAPERBOY_TEST_POSTGRES"]
     static var available: Bool { url != nil }
 
+    /// Warnings and worse: a store's pool logs each connection it closes at shutdown as information.
+    static var logger: Logger {
+        var logger = Logger(label: "test")
+        logger.logLevel = .warning
+        return logger
+    }
+
     /// Runs one statement of the test's own text (database names it made up) on the server's `postgres` database.
     static func administer(_ sql: String, on database: String? = nil) async throws {
         let admin = try PostgresSettings.parse(try #require(url))
@@ -20,7 +27,7 @@ enum TestDatabase {
             configuration: .init(
                 host: admin.host, port: admin.port, username: admin.username, password: admin.password,
                 database: database ?? admin.database, tls: .disable),
-            backgroundLogger: Logger(label: "test"))
+            backgroundLogger: TestDatabase.logger)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await client.run() }
             defer { group.cancelAll() }
@@ -46,7 +53,7 @@ enum TestDatabase {
     /// A store on a fresh database, shut down after `body`.
     static func withStore(_ body: (PostgresStore) async throws -> Void) async throws {
         try await withFresh { settings in
-            let store = PostgresStore(settings: settings, logger: Logger(label: "test"))
+            let store = PostgresStore(settings: settings, logger: TestDatabase.logger)
             do {
                 try await body(store)
             } catch {
@@ -90,6 +97,23 @@ struct PostgresConformanceTests {
         try await TestDatabase.withStore { try await check.run($0) }
     }
 
+    @Test(arguments: PaperStoreConformance.changeFeedCommunity)
+    func changeFeedCommunity(_ check: RoleCheck<any PaperStoreConformance.CommunityChangeFeed>) async throws {
+        try await TestDatabase.withStore { try await check.run($0) }
+    }
+
+    @Test(arguments: PaperStoreConformance.moderationSearch)
+    func moderationSearch(_ check: RoleCheck<SearchedStore<any PaperStoreConformance.Moderation>>) async throws {
+        try await TestDatabase.withStore { store in
+            try await check.run(SearchedStore(store, index: FollowingKeywordIndex(feed: store, papers: store)))
+        }
+    }
+
+    @Test(arguments: PaperStoreConformance.stats)
+    func stats(_ check: RoleCheck<any PaperStoreConformance.Stats>) async throws {
+        try await TestDatabase.withStore { try await check.run($0) }
+    }
+
     @Test(arguments: PaperStoreConformance.changeFeedIdentity)
     func changeFeedIdentity(_ check: RoleCheck<PaperStoreConformance.StoreOpener<any PaperStoreConformance.ChangeFeed>>)
         async throws
@@ -100,7 +124,7 @@ struct PostgresConformanceTests {
                 let databases = ["first": first, "second": second]
                 try await check.run(
                     PaperStoreConformance.StoreOpener { name in
-                        PostgresStore(settings: try #require(databases[name]), logger: Logger(label: "test"))
+                        PostgresStore(settings: try #require(databases[name]), logger: TestDatabase.logger)
                     })
             }
         }
@@ -113,8 +137,8 @@ struct PostgresChangeNotificationTests {
     /// back write wakes nobody.
     @Test(.timeLimit(.minutes(1))) func aCommitThroughAnotherNodeRingsTheListenersBell() async throws {
         try await TestDatabase.withFresh { settings in
-            let listener = PostgresStore(settings: settings, logger: Logger(label: "test"))
-            let writer = PostgresStore(settings: settings, logger: Logger(label: "test"))
+            let listener = PostgresStore(settings: settings, logger: TestDatabase.logger)
+            let writer = PostgresStore(settings: settings, logger: TestDatabase.logger)
             try await listener.migrate()
             let bell = ChangeBell()
             let listening = Task { await listener.ringOnChanges(bell) }
@@ -138,9 +162,9 @@ struct PostgresChangeNotificationTests {
 struct PostgresMigrationTests {
     @Test func migratingTwiceOrFromManyNodesAtOnceAppliesEachMigrationOnce() async throws {
         try await TestDatabase.withFresh { settings in
-            #expect(try await PostgresStore(settings: settings, logger: Logger(label: "t")).appliedMigrations() == [])
+            #expect(try await PostgresStore(settings: settings, logger: TestDatabase.logger).appliedMigrations() == [])
             // Five nodes start at once: the advisory lock lets one migrate, the others find it done.
-            let stores = (0..<5).map { _ in PostgresStore(settings: settings, logger: Logger(label: "t")) }
+            let stores = (0..<5).map { _ in PostgresStore(settings: settings, logger: TestDatabase.logger) }
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for store in stores { group.addTask { try await store.migrate() } }
                 try await group.waitForAll()
