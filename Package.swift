@@ -45,8 +45,8 @@ let package = Package(
         .executableTarget(
             name: "paperboy",
             dependencies: [
-                "PaperboyCore", "PaperboyIngest", "PaperboySQLite", "PaperboyWeb", "PaperboySearch", "PaperboyMail",
-                "PaperboyMCP",
+                "PaperboyCore", "PaperboyIngest", "PaperboySQLite", "PaperboyPostgres", "PaperboyWeb", "PaperboySearch",
+                "PaperboyMail", "PaperboyMCP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -174,7 +174,7 @@ let package = Package(
         .testTarget(
             name: "PaperboyPostgresTests",
             dependencies: [
-                "PaperboyPostgres", "PaperboyCore", "PaperStoreConformance", "PaperboySearch",
+                "PaperboyPostgres", "PaperboyCore", "PaperStoreConformance", "PaperboySearch", "PaperboySQLite",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],

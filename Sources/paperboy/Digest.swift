@@ -156,7 +156,7 @@ struct DigestSend: AsyncParsableCommand {
             _ = try options.baseURLSetting()
             let store = try await common.openStore(logger: logger)
             let kit = try await options.prepare(
-                store: store, database: common.databasePath, indexDirectory: common.indexDirectory, logger: logger)
+                store: store, database: common.vectorIndexBase, indexDirectory: common.indexDirectory, logger: logger)
             let mailer = try settings.mailer(logger: logger)
             let report: DigestRunReport
             do {
@@ -225,7 +225,7 @@ struct DigestPreview: AsyncParsableCommand {
                 subscription = found
             }
             let kit = try await options.prepare(
-                store: store, database: common.databasePath, indexDirectory: common.indexDirectory, logger: logger)
+                store: store, database: common.vectorIndexBase, indexDirectory: common.indexDirectory, logger: logger)
             let composer = DigestComposer(catalog: store, searcher: kit.searcher, size: kit.size)
             let papers = try await composer.papers(for: subscription?.settings.topic ?? .none, in: period)
             let message = try kit.renderer.message(

@@ -4,9 +4,15 @@ import PaperboyCore
 import PaperboySearch
 
 extension CommonOptions {
-    /// Where the keyword index's files live: `--index-dir`, by default beside the database file.
+    /// Where the keyword index's files live: `--index-dir`, by default beside the SQLite file (``StoreLocation``).
     var indexDirectory: URL {
-        URL(fileURLWithPath: Settings.string("index-dir", indexDir, default: databasePath + ".index"))
+        let fallback = (try? storeLocation().defaultIndexDirectory) ?? databasePath + ".index"
+        return URL(fileURLWithPath: Settings.string("index-dir", indexDir, default: fallback))
+    }
+
+    /// What the vector index file's name is made from (``StoreLocation/vectorIndexBase(indexDirectory:)``).
+    var vectorIndexBase: String {
+        (try? storeLocation().vectorIndexBase(indexDirectory: indexDirectory)) ?? databasePath
     }
 
 }

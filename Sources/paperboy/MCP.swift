@@ -87,7 +87,7 @@ struct MCPCommand: AsyncParsableCommand {
             let store = try await common.openStore(logger: logger)
             let keyword = try await KeywordIndexOpening.open(
                 directory: common.indexDirectory, store: store, logger: logger, mustWrite: false)
-            let (engine, offReason) = await model.engine(store: store, database: common.databasePath, logger: logger)
+            let (engine, offReason) = await model.engine(store: store, database: common.vectorIndexBase, logger: logger)
             let searcher = HybridSearcher(
                 keyword: keyword.index, papers: store, embeddings: store, engine: engine, offReason: offReason)
             let client = HTTPClientHolder()

@@ -20,7 +20,7 @@ struct Paperboy: AsyncParsableCommand {
         version: PaperboyVersion.current,
         subcommands: [
             Serve.self, Migrate.self, Backup.self, Ingest.self, Harvest.self, Embed.self, Eval.self, UserCommand.self,
-            OrgCommand.self, DigestCommand.self, MCPCommand.self,
+            OrgCommand.self, DigestCommand.self, MCPCommand.self, Copy.self,
         ]
     )
 
@@ -65,10 +65,11 @@ struct Migrate: AsyncParsableCommand {
     func run() async throws {
         try await Paperboy.guarded {
             let logger = try common.logger("paperboy.migrate")
-            let store = try await common.openStore(logger: logger)
+            let location = try common.storeLocation()
+            let store = try await location.open(logger: logger)
             let applied = try await store.appliedMigrations()
             print(
-                "\(common.databasePath): schema up to date (\(applied.count) migrations, last \(applied.last ?? "-"))")
+                "\(location.description): schema up to date (\(applied.count) migrations, last \(applied.last ?? "-"))")
         }
     }
 }
@@ -91,17 +92,21 @@ struct Backup: AsyncParsableCommand {
                 throw Exit.ioError
             }
             let store = try await location.open(logger: logger, migrate: false)
-            if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
+            // A store that makes no file copy (PostgreSQL) refuses before the destination is touched.
+            if case .sqlite = location.backend, FileManager.default.fileExists(atPath: path) {
+                try FileManager.default.removeItem(atPath: path)
+            }
             do {
                 try await store.backup(to: path)
             } catch let error as StoreUnsupported {
+                // The wrong tool for this store (a database server): a usage error, with the right tool named.
                 Paperboy.printError("\(error)")
-                throw Exit.unavailable
+                throw Exit.usage
             } catch {
                 Paperboy.printError("backup to \(path) failed: \(error)")
                 throw Exit.ioError
             }
-            print("backed up \(common.databasePath) to \(path)")
+            print("backed up \(location.description) to \(path)")
         }
     }
 }

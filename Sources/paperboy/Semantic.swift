@@ -66,7 +66,8 @@ struct Embed: AsyncParsableCommand {
             let store = try await common.openStore(logger: logger)
             let (engine, blas): (SemanticEngine, String)
             do {
-                (engine, blas) = try await model.loadEngine(store: store, database: common.databasePath, logger: logger)
+                (engine, blas) = try await model.loadEngine(
+                    store: store, database: common.vectorIndexBase, logger: logger)
             } catch {
                 Paperboy.printError("\(error)")
                 throw error is EmbeddingModelError ? Exit.dataError : Exit.ioError
@@ -84,7 +85,7 @@ struct Embed: AsyncParsableCommand {
             meter.finish()
             if done > 0 {
                 try index.save(
-                    to: VectorIndexFile.url(database: common.databasePath, modelID: modelID), modelID: modelID)
+                    to: VectorIndexFile.url(database: common.vectorIndexBase, modelID: modelID), modelID: modelID)
             }
             let seconds = max(0.001, (ContinuousClock.now - start).seconds)
             print(
@@ -145,7 +146,7 @@ struct Eval: AsyncParsableCommand {
             }
             let logger = try common.logger("paperboy.eval")
             let store = try await common.openStore(logger: logger)
-            let (engine, reason) = await model.engine(store: store, database: common.databasePath, logger: logger)
+            let (engine, reason) = await model.engine(store: store, database: common.vectorIndexBase, logger: logger)
             if engine == nil, modes.contains(where: { $0 != .keyword }) {
                 Paperboy.printError("semantic search is off: \(reason)")
                 throw Exit.ioError

@@ -113,7 +113,8 @@ struct Serve: AsyncParsableCommand {
             let digestHour = try digest.hour()
             let digestWeekday = try digest.weekday()
 
-            let store = try await common.openStore(logger: logger, migrate: !noMigrate)
+            let location = try common.storeLocation()
+            let store = try await location.open(logger: logger, migrate: !noMigrate)
 
             let registry = PrometheusCollectorRegistry()
             MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
@@ -139,14 +140,14 @@ struct Serve: AsyncParsableCommand {
             }
             services.append(
                 KeywordIndexService(maintainer: keyword, wake: wake, changesRead: changesRead, logger: logger))
-            let (engine, offReason) = await model.engine(store: store, database: common.databasePath, logger: logger)
+            let (engine, offReason) = await model.engine(store: store, database: common.vectorIndexBase, logger: logger)
             let searcher = HybridSearcher(
                 keyword: keyword.index, papers: store, embeddings: store, engine: engine, offReason: offReason)
             if let engine {
                 services.append(
                     EmbeddingService(
                         pipeline: EmbeddingPipeline(store: store, engine: engine, logger: logger),
-                        indexFile: VectorIndexFile.url(database: common.databasePath, modelID: engine.modelID)))
+                        indexFile: VectorIndexFile.url(database: common.vectorIndexBase, modelID: engine.modelID)))
             }
             let config = WebConfiguration(
                 baseURL: baseURL, trustedProxies: proxies,
@@ -175,7 +176,7 @@ struct Serve: AsyncParsableCommand {
                     "serving",
                     metadata: [
                         "http.address": "\(host):\(port)", "site.base_url": "\(baseURL)",
-                        "db.path": "\(common.databasePath)", "arxiv.api_url": "\(arxivAPI)",
+                        "db.location": "\(location.description)", "arxiv.api_url": "\(arxivAPI)",
                         "smtp.host": "\(mailSettings.map { "\($0.smtp.host):\($0.smtp.port)" } ?? "off")",
                         "mcp.url": "\(mcpEnabled ? SiteURL.mcp.absolute(config) : "off")",
                     ])

@@ -174,22 +174,36 @@ enum Settings {
 /// Options every command shares.
 struct CommonOptions: ParsableArguments {
     @Option(
-        help: "SQLite database file (PAPERBOY_DATABASE; default ./paperboy.sqlite). PostgreSQL is not supported yet.")
+        help: ArgumentHelp(
+            "SQLite database file, or postgres://user@host:port/db?sslmode=... for PostgreSQL (PAPERBOY_DATABASE; "
+                + "default ./paperboy.sqlite)."))
     var database: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "File whose first line is the PostgreSQL password (PAPERBOY_DATABASE_PASSWORD_FILE; else the URL in "
+                + "PAPERBOY_DATABASE, or PGPASSWORD)."))
+    var databasePasswordFile: String?
 
     @Option(help: "trace, debug, info, notice, warning, error or critical (PAPERBOY_LOG_LEVEL; default info).")
     var logLevel: String?
 
     @Option(
-        help:
-            "Directory of the keyword index; one process writes it at a time (PAPERBOY_INDEX_DIR; default DATABASE.index)."
-    )
+        help: ArgumentHelp(
+            "Directory of the keyword and vector indexes; one process writes it at a time (PAPERBOY_INDEX_DIR; "
+                + "default DATABASE.index beside an SQLite file, ./paperboy-index for PostgreSQL)."))
     var indexDir: String?
 
     var databasePath: String { Settings.string("database", database, default: "./paperboy.sqlite") }
 
-    /// The database setting, checked.
-    func storeLocation() throws(SettingError) -> StoreLocation { try StoreLocation(databasePath) }
+    /// The database setting, checked; its password file read.
+    func storeLocation() throws(SettingError) -> StoreLocation {
+        let passwordFile = try SecretSetting.read("database-password", file: databasePasswordFile, minimumBytes: 1)
+            .map { String(decoding: $0, as: UTF8.self) }
+        return try StoreLocation(
+            databasePath, fromFlag: database != nil, passwordFile: passwordFile,
+            environment: ProcessInfo.processInfo.environment)
+    }
 
     /// Opens the store `--database` names (see ``StoreLocation``).
     func openStore(logger: Logger, migrate: Bool = true) async throws -> any PaperboyStore {

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import PaperboyCore
+import PaperboyPostgres
 import PaperboySQLite
 
 /// Where `--database` points, and the one place a command turns it into a store. Commands then work through the
@@ -9,32 +10,73 @@ struct StoreLocation {
     enum Backend {
         /// An SQLite file (the embedded default).
         case sqlite(path: String)
+        /// A PostgreSQL database, for several nodes.
+        case postgres(PostgresSettings)
     }
 
     let backend: Backend
-    /// The setting as given, for messages and logs.
+    /// The setting as messages and logs may show it (a PostgreSQL URL without its password).
     let description: String
 
-    /// Reads `--database` / `PAPERBOY_DATABASE`: a file path (SQLite) today. A `postgres://` URL is refused with a
-    /// clear message until the PostgreSQL store lands.
-    init(_ value: String) throws(SettingError) {
-        description = value
-        let lowered = value.lowercased()
-        if lowered.hasPrefix("postgres://") || lowered.hasPrefix("postgresql://") {
+    /// Reads `--database` / `PAPERBOY_DATABASE`: a `postgres://` or `postgresql://` URL selects PostgreSQL, anything
+    /// else is an SQLite file path. A PostgreSQL password comes from the URL only when the URL came from the
+    /// environment (a flag shows in `ps`), else from `passwordFile` (the contents of `--database-password-file`) or
+    /// `PGPASSWORD`.
+    init(
+        _ value: String, setting: String = "--database (PAPERBOY_DATABASE)", fromFlag: Bool, passwordFile: String?,
+        environment: [String: String]
+    ) throws(SettingError) {
+        if PostgresSettings.isURL(value) {
+            let settings: PostgresSettings
+            do {
+                settings = try PostgresSettings.parse(value, passwordFile: passwordFile, environment: environment)
+            } catch {
+                throw SettingError(setting: setting, problem: "the PostgreSQL URL \(error.problem)")
+            }
+            if fromFlag, URLComponents(string: value)?.password != nil {
+                throw SettingError(
+                    setting: setting,
+                    problem: "the URL holds a password, which any user of the machine sees in `ps`: set the URL in "
+                        + "the environment instead, or put the password in a password file")
+            }
+            backend = .postgres(settings)
+            description = settings.redacted
+            return
+        }
+        guard passwordFile == nil else {
             throw SettingError(
-                flag: "database", value: value,
-                expected: "supported yet: PostgreSQL is not available in this version; give an SQLite file path")
+                setting: setting, problem: "an SQLite file, which has no password, yet a password is set")
         }
         guard !value.isEmpty, !value.contains("\0") else {
-            throw SettingError(flag: "database", value: value, expected: "an SQLite file path")
+            throw SettingError(setting: setting, problem: "“\(value)” is not an SQLite file path or a postgres:// URL")
         }
         backend = .sqlite(path: value)
+        description = value
     }
 
-    /// Whether the database already exists (a backup of nothing is an error, not a new empty database).
+    /// Whether the database already exists (a backup of nothing is an error, not a new empty database). A PostgreSQL
+    /// database is the server's to say.
     var exists: Bool {
         switch backend {
         case .sqlite(let path): FileManager.default.fileExists(atPath: path)
+        case .postgres: true
+        }
+    }
+
+    /// Where files beside the store live by default (`--index-dir`): beside an SQLite file, or `./paperboy-index`.
+    var defaultIndexDirectory: String {
+        switch backend {
+        case .sqlite(let path): path + ".index"
+        case .postgres: "./paperboy-index"
+        }
+    }
+
+    /// The path the vector index file's name is made from: the SQLite file's (the index lies beside it), or one
+    /// inside the index directory for PostgreSQL.
+    func vectorIndexBase(indexDirectory: URL) -> String {
+        switch backend {
+        case .sqlite(let path): path
+        case .postgres: indexDirectory.appendingPathComponent("paperboy").path
         }
     }
 
@@ -43,6 +85,7 @@ struct StoreLocation {
         let store: any PaperboyStore
         switch backend {
         case .sqlite(let path): store = try SQLiteStore(path: path, logger: logger)
+        case .postgres(let settings): store = PostgresStore(settings: settings, logger: logger)
         }
         if migrate { try await store.migrate() }
         return store
