@@ -25,7 +25,8 @@ public final class PostgresStore: Sendable {
             database: settings.database, tls: Self.tls(settings.tls))
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         self.client = client
-        runner = Task { await client.run() }
+        // Started at once, on this thread, so that the pool counts as running before the first query leases from it.
+        runner = Task.immediate { await client.run() }
     }
 
     deinit { runner.cancel() }

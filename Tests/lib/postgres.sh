@@ -55,3 +55,13 @@ postgres_stop() {
         rm -rf "$PAPERBOY_PG_DIR"
     fi
 }
+
+# postgres_create_database NAME: makes an empty database NAME on the test cluster (dropping one of that name) and prints
+# its URL.
+postgres_create_database() {
+    local name="$1"
+    "$PAPERBOY_PG_BIN/psql" "$PAPERBOY_TEST_POSTGRES" -q -c "SET client_min_messages = warning" \
+        -c "DROP DATABASE IF EXISTS $name WITH (FORCE)" \
+        -c "CREATE DATABASE $name" >/dev/null
+    echo "${PAPERBOY_TEST_POSTGRES/\/postgres\?//$name?}"
+}
