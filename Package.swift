@@ -60,7 +60,7 @@ let package = Package(
         .executableTarget(
             name: "paperboy-bench",
             dependencies: [
-                "PaperboyCore", "PaperboyIngest", "PaperboySQLite", "PaperboySearch",
+                "PaperboyCore", "PaperboyIngest", "PaperboySQLite", "PaperboyPostgres", "PaperboySearch",
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Benchmarks/PaperboyBench",

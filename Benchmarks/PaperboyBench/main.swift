@@ -4,8 +4,25 @@ import Foundation
 import Logging
 import PaperboyCore
 import PaperboyIngest
+import PaperboyPostgres
 import PaperboySQLite
 import PaperboySearch
+
+/// The store a benchmark runs on: an SQLite file, or a PostgreSQL database named by a postgres:// URL (its password,
+/// if any, from PGPASSWORD).
+func openStore(_ location: String, logger: Logger = Logger(label: "bench")) throws -> any PaperboyStore {
+    guard PostgresSettings.isURL(location) else { return try SQLiteStore(path: location, logger: logger) }
+    let settings = try PostgresSettings.parse(location, environment: ProcessInfo.processInfo.environment)
+    return PostgresStore(settings: settings, logger: logger)
+}
+
+/// Where a store's keyword index lives: beside an SQLite file, or in Benchmarks/data for PostgreSQL.
+func indexPath(_ location: String) -> String {
+    guard PostgresSettings.isURL(location), let settings = try? PostgresSettings.parse(location) else {
+        return location + ".index"
+    }
+    return "Benchmarks/data/postgres-\(settings.database).index"
+}
 
 func seconds(_ d: Duration) -> Double { d.seconds }
 
@@ -46,13 +63,13 @@ func ingest(corpus: String, database: String) async throws {
     print(
         "parse only: \(parsed.records) records in \(String(format: "%.2f", seconds(parsed.elapsed))) s = "
             + "\(Int(Double(parsed.records) / seconds(parsed.elapsed))) records/s")
-    let store = try SQLiteStore(path: database, logger: logger)
+    let store = try openStore(database, logger: logger)
     try await store.migrate()
     let before = try await store.stats().papers
     let clock = ContinuousClock()
     let start = clock.now
     let follower = try await KeywordIndexFollower.start(
-        directory: URL(fileURLWithPath: database + ".index"), store: store, logger: logger)
+        directory: URL(fileURLWithPath: indexPath(database)), store: store, logger: logger)
     let report = try await Ingestor(store: store, logger: logger).ingest(files: [corpus])
     let rowsDone = clock.now - start
     let (indexed, _) = try await follower?.finish() ?? (0, 0)
@@ -63,7 +80,7 @@ func ingest(corpus: String, database: String) async throws {
             + "keyword index included (rows done at \(String(format: "%.2f", seconds(rowsDone))) s = "
             + "\(Int(Double(report.records) / seconds(rowsDone))) papers/s; \(indexed) papers in the index)")
     print(
-        "keyword index on disk: \(directorySize(database + ".index") / 1_000_000) MB; database \(fileSize(database) / 1_000_000) MB"
+        "keyword index on disk: \(directorySize(indexPath(database)) / 1_000_000) MB; database \(fileSize(database) / 1_000_000) MB"
     )
 }
 
@@ -77,12 +94,12 @@ func directorySize(_ path: String) -> Int {
 }
 
 /// The keyword index of a benchmark database: its files when they are current, else built (and timed).
-func keywordIndex(_ store: SQLiteStore, database: String) async throws -> KeywordIndexMaintainer {
+func keywordIndex(_ store: any PaperboyStore, database: String) async throws -> KeywordIndexMaintainer {
     var logger = Logger(label: "bench")
     logger.logLevel = .warning
     let start = ContinuousClock.now
     let maintainer = try await KeywordIndexMaintainer(
-        directory: URL(fileURLWithPath: database + ".index"), feed: store, papers: store, logger: logger)
+        directory: URL(fileURLWithPath: indexPath(database)), feed: store, papers: store, logger: logger)
     let changed = try await maintainer.catchUp()
     if changed > 0 {
         await maintainer.mergeIfNeeded()
@@ -118,7 +135,7 @@ func rows(corpus: String, database: String) async throws {
 }
 
 func listing(database: String, queries: Int) async throws {
-    let store = try SQLiteStore(path: database)
+    let store = try openStore(database)
     guard let newest = try await store.newestDay() else { return print("empty database") }
     var rng = SplitMix64(state: 7)
     var days: [Day] = []
@@ -150,7 +167,7 @@ let searchMix = [
 ]
 
 func search(database: String, rounds: Int) async throws {
-    let store = try SQLiteStore(path: database)
+    let store = try openStore(database)
     let index = try await keywordIndex(store, database: database).index
     let searcher = KeywordOnlySearcher(index: index, papers: store)
     print("segments: \(index.segmentSizes)")
