@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Reproduces BENCHMARKS.md: corpora from ../shared/corpus/make_corpus.py, a release build, then
 # ingest, listing, search, HTTP throughput (wrk) and server memory. Needs python3, wrk (apt-get install wrk).
-# Usage: Benchmarks/run.sh [100k|1m|all|http100k]   (default all; 1M takes about 10 minutes and 3 GB of disk;
-#        http100k: only the HTTP part, on the database a 100k run left)
+# Usage: Benchmarks/run.sh [100k|1m|all|http100k|postgres]   (default all; 1M takes about 10 minutes and 3 GB of
+#        disk; http100k: only the HTTP part, on the database a 100k run left; postgres: the PostgreSQL store and
+#        three nodes, not part of all)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 WHICH="${1:-all}"
@@ -56,7 +57,66 @@ http_bench() { # label
     kill $pid; wait $pid 2>/dev/null || true
 }
 
+# PostgreSQL (issue 16): a cluster of its own in a temporary folder, durable (fsync on), 1 GB of shared buffers;
+# ingest at 100k and 1M, listing and keyword search at 1M, then wrk against one node and against three.
+postgres_bench() {
+    # shellcheck source=Tests/lib/postgres.sh
+    source Tests/lib/postgres.sh
+    PAPERBOY_PG_FSYNC=on PAPERBOY_PG_OPTIONS="-c shared_buffers=1GB -c max_wal_size=4GB" postgres_start
+    PAPERBOY_PG_BIN="$(postgres_bin)"
+    trap postgres_stop EXIT
+    corpus 100000 7 corpus-100k.jsonl
+    corpus 1000000 7 corpus-1m.jsonl
+    local url
+    for label in 100k 1m; do
+        url="$(postgres_create_database "bench_$label")"
+        rm -rf "$DATA/postgres-bench_$label.index"
+        echo "== ingest $label into an empty PostgreSQL database"
+        "$BIN/paperboy-bench" ingest "$DATA/corpus-$label.jsonl" "$url"
+    done
+    echo "== listing 1m on PostgreSQL"
+    "$BIN/paperboy-bench" listing "$url" 1000
+    echo "== keyword search 1m on PostgreSQL"
+    "$BIN/paperboy-bench" search "$url" 10
+    nodes_bench "$(postgres_create_database bench_nodes)"
+}
+
+# wrk against one node, then the same connections spread over three nodes on one database (100k papers), with the
+# response cache on (the default) and off.
+nodes_bench() { # url
+    local url=$1 ports=(18191 18192 18193)
+    "$BIN/paperboy" ingest --database "$url" --index-dir "$DATA/nodes-ingest.index" --log-level warning \
+        "$DATA/corpus-100k.jsonl" >/dev/null
+    for cache in 30s 0; do
+        local pids=() wrks=()
+        for n in 0 1 2; do
+            rm -rf "$DATA/nodes-$n.index"
+            "$BIN/paperboy" serve --database "$url" --index-dir "$DATA/nodes-$n.index" --port "${ports[$n]}" \
+                --log-level warning --model "$DATA/no-model" --rate-limits off --cache-ttl "$cache" &
+            pids+=($!)
+        done
+        for port in "${ports[@]}"; do
+            for _ in $(seq 1 600); do curl -fsS "http://127.0.0.1:$port/health" >/dev/null 2>&1 && break; sleep 0.2; done
+        done
+        for path in "/api/daily_papers" "/papers?date=2026-11-19" "/api/papers/search?q=model&mode=keyword"; do
+            echo "== wrk $path, --cache-ttl $cache: one node (2 threads, 60 connections, 20 s)"
+            wrk -t2 -c60 -d20s "http://127.0.0.1:${ports[0]}$path" | grep -E "Requests/sec|Latency"
+            echo "== wrk $path, --cache-ttl $cache: three nodes (3 x 1 thread, 20 connections each, at once, 20 s)"
+            wrks=()
+            for port in "${ports[@]}"; do
+                wrk -t1 -c20 -d20s "http://127.0.0.1:$port$path" >"$DATA/wrk-$port.txt" &
+                wrks+=($!)
+            done
+            wait "${wrks[@]}"
+            grep -h "Requests/sec" "$DATA"/wrk-1819?.txt
+        done
+        kill "${pids[@]}"
+        wait "${pids[@]}" 2>/dev/null || true
+    done
+}
+
 case "$WHICH" in
+postgres) postgres_bench ;;
 100k) bench_size 100k 100000; http_bench 100k ;;
 http100k) http_bench 100k ;;
 1m)

@@ -144,6 +144,17 @@ public enum Millis {
     }
 
     public static func date(_ ms: Int64) -> Date { Date(timeIntervalSince1970: TimeInterval(ms) / 1000) }
+
+    /// A span of time in milliseconds, at least 0 and clamped to what an Int64 holds (a window reaching back from a
+    /// reference time).
+    public static func of(_ duration: Duration) -> Int64 {
+        let (seconds, attoseconds) = duration.components
+        let (whole, overflow) = seconds.multipliedReportingOverflow(by: 1000)
+        if overflow { return seconds < 0 ? 0 : Int64.max }
+        let (total, overflow2) = whole.addingReportingOverflow(attoseconds / 1_000_000_000_000_000)
+        if overflow2 { return Int64.max }
+        return max(total, 0)
+    }
 }
 
 /// An ISO 8601 week, `2026-W48`, of a year in ``Day/supportedYears``.

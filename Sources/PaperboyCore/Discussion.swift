@@ -52,6 +52,14 @@ public struct Comment: Sendable, Hashable {
 public enum ReportTarget: Sendable, Hashable {
     case paper(PaperID)
     case comment(Int64)
+
+    /// The target as the moderation log names it: `paper:ID` or `comment:ID`.
+    public var logName: String {
+        switch self {
+        case .paper(let paper): "paper:\(paper.rawValue)"
+        case .comment(let id): "comment:\(id)"
+        }
+    }
 }
 
 /// A reader's report of a comment or paper, waiting in the moderators' queue until resolved.

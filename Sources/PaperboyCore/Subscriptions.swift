@@ -327,3 +327,21 @@ public protocol DigestLedgerStore: Sendable {
 
     func digestRunComplete(period: DigestPeriod) async throws -> Bool
 }
+
+extension SubscriptionSettings {
+    /// Settings as a store keeps them (the frequency's name, the query, space-separated categories); throws
+    /// ``StoredRowError`` for values no subscription can have (a database edited by hand).
+    public static func stored(id: Int64, frequency: String, query: String?, categories: String) throws
+        -> SubscriptionSettings
+    {
+        guard let frequency = DigestFrequency(rawValue: frequency) else {
+            throw StoredRowError(description: "unknown frequency “\(frequency)” in subscription \(id)")
+        }
+        let names = categories.split(separator: " ").map(String.init)
+        switch DigestTopic.make(query: query, categories: names) {
+        case .success(let topic): return SubscriptionSettings(frequency: frequency, topic: topic)
+        case .failure(let problem):
+            throw StoredRowError(description: "the topic of subscription \(id) is not one: \(problem)")
+        }
+    }
+}

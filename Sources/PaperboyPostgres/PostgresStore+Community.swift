@@ -125,7 +125,7 @@ extension PostgresStore: CommunityStore {
         -> ResultPage<StoredPaper>
     {
         let end = PostgresPaperRow.millis(reference)
-        let (start, overflow) = end.subtractingReportingOverflow(PostgresTrending.millis(window))
+        let (start, overflow) = end.subtractingReportingOverflow(Millis.of(window))
         let from = overflow ? Int64.min : start
         let total = try await client.count(
             """
@@ -217,14 +217,4 @@ enum PostgresTrending {
         AND ln(p.upvotes::float8) - k.gravity * ln(\(base)) < 709.782712892::float8 \
         THEN p.upvotes::float8 / power(\(base), k.gravity) ELSE 0::float8 END)
         """
-
-    /// A window in milliseconds, clamped to what an Int64 holds (as SQLite's `TrendingScore.millis`).
-    static func millis(_ duration: Duration) -> Int64 {
-        let (seconds, attoseconds) = duration.components
-        let (whole, overflow) = seconds.multipliedReportingOverflow(by: 1000)
-        if overflow { return seconds < 0 ? 0 : Int64.max }
-        let (total, overflow2) = whole.addingReportingOverflow(attoseconds / 1_000_000_000_000_000)
-        if overflow2 { return Int64.max }
-        return max(total, 0)
-    }
 }

@@ -219,7 +219,7 @@ extension PostgresStore {
             else { return false }
             try await Self.logModeration(
                 connection, action: "report.resolve", target: "report:\(id)",
-                detail: PostgresReportRow.describe(report.target), actorID: actorID, at: at, logger: logger)
+                detail: report.target.logName, actorID: actorID, at: at, logger: logger)
             return true
         }
     }
@@ -423,14 +423,6 @@ enum PostgresReportRow {
             id: id, target: target, reporter: reporter.map { Person(username: $0, fullname: reporterName ?? $0) },
             reason: reason, createdAt: Millis.date(created), resolvedAt: resolved.map(Millis.date),
             resolvedBy: resolver.map { Person(username: $0, fullname: resolverName ?? $0) })
-    }
-
-    /// A report's target as the moderation log names it: `paper:ID` or `comment:ID`.
-    static func describe(_ target: ReportTarget) -> String {
-        switch target {
-        case .paper(let paper): "paper:\(paper.rawValue)"
-        case .comment(let id): "comment:\(id)"
-        }
     }
 }
 

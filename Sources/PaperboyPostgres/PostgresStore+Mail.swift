@@ -307,29 +307,16 @@ enum PostgresSubscriptionRow {
         let paused: Int64? = try value("paused_at")
         return Subscription(
             id: id, email: try value("email"),
-            settings: try settings(
+            settings: try SubscriptionSettings.stored(
                 id: id, frequency: try value("frequency"), query: try value("query"),
                 categories: try value("categories")),
             pending: try pendingFrequency.map { frequency in
-                try settings(id: id, frequency: frequency, query: pendingQuery, categories: pendingCategories ?? "")
+                try SubscriptionSettings.stored(
+                    id: id, frequency: frequency, query: pendingQuery, categories: pendingCategories ?? "")
             },
             confirmNonce: try value("confirm_nonce"), confirmedAt: confirmed.map(Millis.date),
             createdAt: Millis.date(try value("created_at")), failures: try value("failures"),
             pausedAt: paused.map(Millis.date))
-    }
-
-    private static func settings(id: Int64, frequency: String, query: String?, categories: String) throws
-        -> SubscriptionSettings
-    {
-        guard let frequency = DigestFrequency(rawValue: frequency) else {
-            throw StoredRowError(description: "unknown frequency “\(frequency)” in subscription \(id)")
-        }
-        let names = categories.split(separator: " ").map(String.init)
-        switch DigestTopic.make(query: query, categories: names) {
-        case .success(let topic): return SubscriptionSettings(frequency: frequency, topic: topic)
-        case .failure(let problem):
-            throw StoredRowError(description: "the topic of subscription \(id) is not one: \(problem)")
-        }
     }
 }
 

@@ -107,7 +107,7 @@ extension SQLiteStore {
         -> ResultPage<StoredPaper>
     {
         let end = PaperRow.millis(reference)
-        let windowMillis = TrendingScore.millis(window)
+        let windowMillis = Millis.of(window)
         let (start, overflow) = end.subtractingReportingOverflow(windowMillis)
         let range: StatementArguments = [overflow ? Int64.min : start, end]
         return try await pool.read { db in
@@ -192,15 +192,5 @@ enum TrendingScore {
     static func score(upvotes: Double, hours: Double, gravity: Double) -> Double {
         let value = upvotes / Foundation.pow(max(hours, 0) + 2, gravity)
         return value.isFinite ? value : 0
-    }
-
-    /// A window in milliseconds, clamped to what an Int64 holds.
-    static func millis(_ duration: Duration) -> Int64 {
-        let (seconds, attoseconds) = duration.components
-        let (whole, overflow) = seconds.multipliedReportingOverflow(by: 1000)
-        if overflow { return seconds < 0 ? 0 : Int64.max }
-        let (total, overflow2) = whole.addingReportingOverflow(attoseconds / 1_000_000_000_000_000)
-        if overflow2 { return Int64.max }
-        return max(total, 0)
     }
 }

@@ -168,7 +168,7 @@ extension SQLiteStore {
                 sql: "UPDATE reports SET resolved_at = ?, resolved_by = ? WHERE id = ?",
                 arguments: [PaperRow.millis(at), actorID, id])
             try logModeration(
-                db, action: "report.resolve", target: "report:\(id)", detail: ReportRow.describe(report.target),
+                db, action: "report.resolve", target: "report:\(id)", detail: report.target.logName,
                 actorID: actorID, at: at)
             return true
         }
@@ -396,14 +396,6 @@ enum ReportRow {
         let username: String? = try row.decode(forColumn: "\(prefix)_username")
         let fullname: String? = try row.decode(forColumn: "\(prefix)_fullname")
         return username.map { Person(username: $0, fullname: fullname ?? $0) }
-    }
-
-    /// A report's target as the moderation log names it: `paper:ID` or `comment:ID`.
-    static func describe(_ target: ReportTarget) -> String {
-        switch target {
-        case .paper(let paper): "paper:\(paper.rawValue)"
-        case .comment(let id): "comment:\(id)"
-        }
     }
 }
 

@@ -307,29 +307,16 @@ enum SubscriptionRow {
         let pendingCategories: String? = try row.decode(forColumn: "pending_categories")
         return Subscription(
             id: id, email: try row.decode(forColumn: "email"),
-            settings: try settings(
+            settings: try SubscriptionSettings.stored(
                 id: id, frequency: try row.decode(forColumn: "frequency"), query: try row.decode(forColumn: "query"),
                 categories: try row.decode(forColumn: "categories")),
             pending: try pendingFrequency.map { frequency in
-                try settings(id: id, frequency: frequency, query: pendingQuery, categories: pendingCategories ?? "")
+                try SubscriptionSettings.stored(
+                    id: id, frequency: frequency, query: pendingQuery, categories: pendingCategories ?? "")
             },
             confirmNonce: try row.decode(forColumn: "confirm_nonce"), confirmedAt: confirmed.map(PaperRow.date),
             createdAt: PaperRow.date(try row.decode(forColumn: "created_at")),
             failures: try row.decode(forColumn: "failures"), pausedAt: paused.map(PaperRow.date))
-    }
-
-    private static func settings(id: Int64, frequency: String, query: String?, categories: String) throws
-        -> SubscriptionSettings
-    {
-        guard let frequency = DigestFrequency(rawValue: frequency) else {
-            throw StoredRowError(description: "unknown frequency “\(frequency)” in subscription \(id)")
-        }
-        let names = categories.split(separator: " ").map(String.init)
-        switch DigestTopic.make(query: query, categories: names) {
-        case .success(let topic): return SubscriptionSettings(frequency: frequency, topic: topic)
-        case .failure(let problem):
-            throw StoredRowError(description: "the topic of subscription \(id) is not one: \(problem)")
-        }
     }
 }
 

@@ -32,13 +32,7 @@ struct Copy: AsyncParsableCommand {
 
     func run() async throws {
         try await Paperboy.guarded {
-            let level = try Settings.logLevel(logLevel)
-            LoggingSystem.bootstrap { name in
-                var handler = StreamLogHandler.standardError(label: name)
-                handler.logLevel = level
-                return handler
-            }
-            let logger = Logger(label: "paperboy.copy")
+            let logger = try Settings.logger("paperboy.copy", level: logLevel)
             let from = try Self.location("source", source, passwordFile: nil)
             let password = try SecretSetting.read("target-password", file: targetPasswordFile, minimumBytes: 1)
                 .map { String(decoding: $0, as: UTF8.self) }

@@ -162,6 +162,17 @@ enum Settings {
         try parsed(flag, given, default: nil, expected: "a date (YYYY-MM-DD)") { Day(iso: $0) }
     }
 
+    /// Sets up logging to standard error at `--log-level` and returns a logger.
+    static func logger(_ label: String, level given: String?) throws -> Logger {
+        let level = try logLevel(given)
+        LoggingSystem.bootstrap { name in
+            var handler = StreamLogHandler.standardError(label: name)
+            handler.logLevel = level
+            return handler
+        }
+        return Logger(label: label)
+    }
+
     static func logLevel(_ given: String?) throws -> Logger.Level {
         try parsed(
             "log-level", given, default: .info, expected: "one of trace, debug, info, notice, warning, error, critical"
@@ -212,12 +223,6 @@ struct CommonOptions: ParsableArguments {
 
     /// Sets up logging to standard error and returns the command's logger.
     func logger(_ label: String) throws -> Logger {
-        let level = try Settings.logLevel(logLevel)
-        LoggingSystem.bootstrap { name in
-            var handler = StreamLogHandler.standardError(label: name)
-            handler.logLevel = level
-            return handler
-        }
-        return Logger(label: label)
+        try Settings.logger(label, level: logLevel)
     }
 }

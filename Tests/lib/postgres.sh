@@ -3,6 +3,8 @@
 # root: initdb refuses root), with trust authentication on 127.0.0.1 only.
 #
 #   postgres_start   starts it and exports PAPERBOY_TEST_POSTGRES=postgres://paperboy@127.0.0.1:PORT/postgres
+#                    (fsync off for speed: PAPERBOY_PG_FSYNC=on for benchmarks; PAPERBOY_PG_OPTIONS adds server
+#                    options, e.g. "-c shared_buffers=1GB")
 #   postgres_stop    stops it and removes the folder
 #
 # The store tests create a database of their own per test on it (PaperboyPostgresTests).
@@ -37,7 +39,7 @@ postgres_start() {
         return 1
     }
     "${run_as[@]}" "$bin/pg_ctl" -D "$PAPERBOY_PG_DIR/data" -l "$PAPERBOY_PG_DIR/server.log" -w -t 60 \
-        -o "-p $port -k $PAPERBOY_PG_DIR -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200" start \
+        -o "-p $port -k $PAPERBOY_PG_DIR -c listen_addresses=127.0.0.1 -c fsync=${PAPERBOY_PG_FSYNC:-off} ${PAPERBOY_PG_OPTIONS:-} -c max_connections=200" start \
         >/dev/null || {
         cat "$PAPERBOY_PG_DIR/server.log" >&2
         return 1
