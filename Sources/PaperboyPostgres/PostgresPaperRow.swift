@@ -81,25 +81,34 @@ struct CopyText {
 
     mutating func row(_ fields: [String?]) {
         for (index, field) in fields.enumerated() {
-            if index > 0 { buffer.writeStaticString("\t") }
+            if index > 0 { buffer.writeInteger(UInt8(ascii: "\t")) }
             guard let field else {
                 buffer.writeStaticString("\\N")
                 continue
             }
-            var escaped = ""
-            escaped.reserveCapacity(field.utf8.count)
-            for character in field.unicodeScalars {
-                switch character {
-                case "\\": escaped += "\\\\"
-                case "\t": escaped += "\\t"
-                case "\n": escaped += "\\n"
-                case "\r": escaped += "\\r"
-                case "\0": continue  // PostgreSQL text cannot hold NUL; ingest never lets one through
-                default: escaped.unicodeScalars.append(character)
+            // Bytes, not characters: the escaped bytes are ASCII, which never occur inside a UTF-8 sequence.
+            let utf8 = field.utf8
+            if utf8.withContiguousStorageIfAvailable({ Self.needsEscaping($0) }) ?? true {
+                buffer.reserveCapacity(minimumWritableBytes: utf8.count + 16)
+                for byte in utf8 {
+                    switch byte {
+                    case UInt8(ascii: "\\"): buffer.writeStaticString("\\\\")
+                    case UInt8(ascii: "\t"): buffer.writeStaticString("\\t")
+                    case UInt8(ascii: "\n"): buffer.writeStaticString("\\n")
+                    case UInt8(ascii: "\r"): buffer.writeStaticString("\\r")
+                    case 0: continue  // PostgreSQL text cannot hold NUL; ingest never lets one through
+                    default: buffer.writeInteger(byte)
+                    }
                 }
+            } else {
+                buffer.writeString(field)
             }
-            buffer.writeString(escaped)
         }
-        buffer.writeStaticString("\n")
+        buffer.writeInteger(UInt8(ascii: "\n"))
+    }
+
+    /// Whether the bytes hold one that `COPY`'s text format escapes (or NUL).
+    private static func needsEscaping(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        bytes.contains { $0 == UInt8(ascii: "\\") || $0 < 0x0E && ($0 == 9 || $0 == 10 || $0 == 13 || $0 == 0) }
     }
 }

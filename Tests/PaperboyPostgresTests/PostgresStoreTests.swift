@@ -131,6 +131,24 @@ struct PostgresConformanceTests {
     }
 }
 
+@Suite("PostgreSQL COPY of papers", .enabled(if: TestDatabase.available))
+struct PostgresCopyTextTests {
+    /// New papers go in with COPY's text format, which escapes backslashes, tabs and line breaks: any text reads back
+    /// as it was written.
+    @Test func textWithEscapesAndUnicodeReadsBackUnchanged() async throws {
+        try await TestDatabase.withStore { store in
+            try await store.migrate()
+            var paper = Fixtures.paper(
+                "2611.04242", title: "Tabs\there, a backslash \\alpha, CR\r\nLF and Ünïcode — ∑ 𝔸",
+                abstract: "Line one.\nLine two with \\N and \\t kept as written.", authors: ["Zoë \\ Ünal", "Bo\tLi"])
+            paper.comments = "\\N"
+            #expect(try await store.upsert([paper]) == UpsertSummary(inserted: 1))
+            #expect(try await store.paper(id: paper.id, audience: .everyone)?.paper == paper)
+            #expect(try await store.papers(byAuthor: "Bo\tLi", offset: 0, limit: 5).items.map(\.paper) == [paper])
+        }
+    }
+}
+
 @Suite("PostgreSQL change notifications", .enabled(if: TestDatabase.available))
 struct PostgresChangeNotificationTests {
     /// A node listens; another node's commit wakes it at once (its keyword index then reads the change), and a rolled
@@ -172,7 +190,7 @@ struct PostgresMigrationTests {
             #expect(
                 PostgresStore.migrationNames == [
                     "0001_papers", "0002_paper_vectors", "0003_community", "0004_discussion", "0005_mail",
-                    "0006_change_sequence", "0007_drop_fts", "0008_votes_by_time",
+                    "0006_change_sequence", "0007_drop_fts", "0008_votes_by_time", "0009_leases_and_limits",
                 ])
             for store in stores {
                 #expect(try await store.appliedMigrations() == PostgresStore.migrationNames)
