@@ -225,3 +225,4 @@ public typealias SiteStore = PaperCatalog & PaperWriter & AccountStore & Communi
 public typealias PaperboyStore = PaperCatalog & PaperWriter & HarvestStateStore & StoreMaintenance & KeyedPapers
     & EmbeddingStore & PaperChangeFeed & AccountStore & CommunityStore & SecretStore & DiscussionStore
     & CollectionStore & ModerationStore & PaperProfileStore & SubscriptionStore & DigestLedgerStore & StatsStore
+    & JobLeaseStore & FailureLimitStore

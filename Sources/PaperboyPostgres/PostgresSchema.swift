@@ -374,6 +374,33 @@ enum PostgresSchema {
             statements: [
                 "CREATE INDEX votes_by_time ON votes (created_at)"
             ]),
+        Migration(
+            name: "0009_leases_and_limits",
+            statements: [
+                // The leases of background jobs: a job runs on the node that holds its lease (JobLeaseStore).
+                """
+                CREATE TABLE job_leases (
+                    job TEXT COLLATE "C" PRIMARY KEY,
+                    holder TEXT COLLATE "C" NOT NULL,
+                    taken_at BIGINT NOT NULL,
+                    expires_at BIGINT NOT NULL
+                )
+                """,
+                // Failed sign-ins, counted for every node alike (FailureLimitStore): the latest failures in the
+                // window, the block and the strikes.
+                """
+                CREATE TABLE failure_limits (
+                    bucket TEXT COLLATE "C" NOT NULL,
+                    subject TEXT COLLATE "C" NOT NULL,
+                    failures BIGINT[] NOT NULL,
+                    blocked_until BIGINT,
+                    strikes INTEGER NOT NULL,
+                    last_failure BIGINT NOT NULL,
+                    PRIMARY KEY (bucket, subject)
+                )
+                """,
+                "CREATE INDEX failure_limits_by_last ON failure_limits (last_failure)",
+            ]),
     ]
 
     /// The transaction-level advisory lock a transaction holds from taking its first change number to its commit, so

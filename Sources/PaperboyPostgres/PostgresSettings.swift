@@ -25,6 +25,8 @@ public struct PostgresSettings: Sendable, Equatable {
     public var database: String
     public var password: String?
     public var tls: TLSMode
+    /// The most connections the store's pool opens (each node's share of the server's `max_connections`).
+    public var maximumConnections = 20
 
     public init(
         host: String, port: Int = 5432, username: String, database: String, password: String? = nil,

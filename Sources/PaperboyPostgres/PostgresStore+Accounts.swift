@@ -171,6 +171,10 @@ extension PostgresStore: AccountStore {
                 "UPDATE reports SET resolved_by = NULL WHERE resolved_by = \(id)", logger: logger)
             try await connection.execute(
                 "UPDATE moderation_log SET actor_id = NULL WHERE actor_id = \(id)", logger: logger)
+            // The collections are locked first, as adding a paper to one locks it, so that no paper added meanwhile
+            // is left pointing at a deleted collection.
+            try await connection.execute(
+                "SELECT 1 FROM collections WHERE user_id = \(id) ORDER BY id FOR UPDATE", logger: logger)
             try await connection.execute(
                 """
                 DELETE FROM collection_items WHERE collection_id IN (SELECT id FROM collections WHERE user_id = \(id))

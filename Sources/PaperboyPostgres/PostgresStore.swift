@@ -20,9 +20,10 @@ public final class PostgresStore: Sendable {
     public init(settings: PostgresSettings, logger: Logger) {
         self.settings = settings
         self.logger = logger
-        let configuration = PostgresClient.Configuration(
+        var configuration = PostgresClient.Configuration(
             host: settings.host, port: settings.port, username: settings.username, password: settings.password,
             database: settings.database, tls: Self.tls(settings.tls))
+        configuration.options.maximumConnections = max(1, settings.maximumConnections)
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         self.client = client
         // Started at once, on this thread, so that the pool counts as running before the first query leases from it.

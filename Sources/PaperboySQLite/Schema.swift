@@ -368,6 +368,30 @@ enum Schema {
             // Votes per day (`/stats`) read a span of votes by time instead of every vote.
             try db.execute(sql: "CREATE INDEX votes_by_time ON votes(created_at)")
         }
+        migrator.registerMigration("0009_leases_and_limits") { db in
+            // What several nodes of one database share beyond the data: the leases of background jobs (a job runs on
+            // the node holding its lease, `JobLeaseStore`) and failed sign-ins (`FailureLimitStore`).
+            try db.execute(
+                sql: """
+                    CREATE TABLE job_leases (
+                        job TEXT NOT NULL PRIMARY KEY,  -- harvest, digests
+                        holder TEXT NOT NULL,           -- the node: host/pid/random
+                        taken_at INTEGER NOT NULL,      -- when this holder took it (renewals keep it)
+                        expires_at INTEGER NOT NULL     -- free from then on, unless renewed
+                    ) WITHOUT ROWID;
+
+                    CREATE TABLE failure_limits (
+                        bucket TEXT NOT NULL,           -- login.account, login.address, settings.password
+                        subject TEXT NOT NULL,          -- a login name, an address, an account id
+                        failures TEXT NOT NULL,         -- the latest failures in the window: millis, comma-separated
+                        blocked_until INTEGER,
+                        strikes INTEGER NOT NULL,       -- blocks so far, forgotten a day after the last failure
+                        last_failure INTEGER NOT NULL,
+                        PRIMARY KEY (bucket, subject)
+                    ) WITHOUT ROWID;
+                    CREATE INDEX failure_limits_by_last ON failure_limits(last_failure);
+                    """)
+        }
         return migrator
     }
 

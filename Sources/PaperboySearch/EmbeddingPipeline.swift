@@ -38,6 +38,8 @@ public struct EmbeddingPipeline: Sendable {
                     StoredEmbedding(key: $0.key, textHash: $0.textHash, vector: $1.embedding)
                 }
                 try await store.saveEmbeddings(model: engine.modelID, dimension: dimension, items)
+                // After the vectors: storing the summaries is a change of each paper, which tells the other nodes'
+                // indexes to load the vectors (VectorIndexFollower).
                 try await store.saveSummaries(
                     zip(jobs, embedded).map {
                         PaperSummary(key: $0.key, sentence: $1.phrases.summary, keywords: $1.phrases.keywords)
@@ -176,17 +178,40 @@ public enum VectorIndexFile {
     }
 }
 
-/// Keeps vectors current while the server runs: embeds newly ingested or harvested papers, then waits.
-/// Saves the index file after changes and at shutdown.
+/// Keeps vectors current while the server runs: embeds newly ingested or harvested papers every `interval`, and
+/// with a `follower` loads every `followEvery` the vectors other processes stored. Saves the index file after changes
+/// (at most every ten minutes) and at shutdown.
+///
+/// With a `lease` (several nodes on one database), only the node holding the embedding lease embeds (renewing it
+/// meanwhile; a run whose lease is lost is cancelled, and the next holder resumes where the store stands); every node
+/// follows, so that each node's index holds the vectors whichever node computed them.
 public struct EmbeddingService: Service {
     public let pipeline: EmbeddingPipeline
     public let indexFile: URL
     public let interval: Duration
+    public let lease: JobLeaseKeeper?
+    public let follower: VectorIndexFollower?
+    public let followEvery: Duration
 
-    public init(pipeline: EmbeddingPipeline, indexFile: URL, interval: Duration = .seconds(30)) {
+    public init(
+        pipeline: EmbeddingPipeline, indexFile: URL, interval: Duration = .seconds(30), lease: JobLeaseKeeper? = nil,
+        follower: VectorIndexFollower? = nil, followEvery: Duration = .seconds(1)
+    ) {
         self.pipeline = pipeline
         self.indexFile = indexFile
         self.interval = interval
+        self.lease = lease
+        self.follower = follower
+        self.followEvery = followEvery
+    }
+
+    /// When the service does what next.
+    struct Schedule {
+        var embed = ContinuousClock.now
+        var renew = ContinuousClock.now
+        /// Whether this node may embed (it holds the lease, or there is none).
+        var held: Bool
+        var unsaved = false
     }
 
     public func run() async throws {
@@ -209,27 +234,78 @@ public struct EmbeddingService: Service {
         }
         let unsaved = await cancelWhenGracefulShutdown { () async -> Bool in
             var lastSave = ContinuousClock.now
-            var unsaved = false
+            var schedule = Schedule(held: lease == nil)
             while !Task.isCancelled {
-                do {
-                    let embedded = try await pipeline.run()
-                    if embedded > 0 {
-                        logger.info("embedded new papers", metadata: ["embed.count": "\(embedded)"])
-                        unsaved = true
-                    }
-                } catch is CancellationError {
-                    break
-                } catch {
-                    logger.error("embedding failed", metadata: ["error.message": "\(error)"])
-                }
-                if unsaved, ContinuousClock.now - lastSave >= saveEvery, save() {
-                    unsaved = false
+                await tick(&schedule)
+                if schedule.unsaved, ContinuousClock.now - lastSave >= saveEvery, save() {
+                    schedule.unsaved = false
                     lastSave = ContinuousClock.now
                 }
-                try? await Task.sleep(for: interval)
+                try? await Task.sleep(for: wait(schedule))
             }
-            return unsaved
+            return schedule.unsaved
         }
+        await lease?.release()
         if unsaved { _ = save() }
+    }
+
+    /// One turn: renews the lease when due, embeds when due and allowed, then follows the other processes' vectors.
+    func tick(_ schedule: inout Schedule) async {
+        let logger = pipeline.logger
+        let pipeline = self.pipeline
+        if let lease, ContinuousClock.now >= schedule.renew {
+            let held = await lease.refresh { error in
+                logger.warning("taking the embedding lease failed", metadata: ["error.message": "\(error)"])
+            }
+            if held != schedule.held {
+                logger.info(
+                    held ? "this node holds the embedding lease" : "another node holds the embedding lease",
+                    metadata: ["lease.holder": "\(lease.holder)"])
+            }
+            schedule.held = held
+            schedule.renew = ContinuousClock.now + lease.renewEvery
+        }
+        if schedule.held, ContinuousClock.now >= schedule.embed {
+            do {
+                let embedded: Int
+                if let lease {
+                    embedded = try await lease.whileHeld(
+                        failed: { error in
+                            logger.warning(
+                                "renewing the embedding lease failed", metadata: ["error.message": "\(error)"])
+                        }, { try await pipeline.run() })
+                } else {
+                    embedded = try await pipeline.run()
+                }
+                if embedded > 0 {
+                    logger.info("embedded new papers", metadata: ["embed.count": "\(embedded)"])
+                    schedule.unsaved = true
+                }
+            } catch let lost as JobLeaseKeeper.Lost {
+                logger.warning("embedding stopped: \(lost)")
+                schedule.held = false
+            } catch is CancellationError {
+                return
+            } catch {
+                logger.error("embedding failed", metadata: ["error.message": "\(error)"])
+            }
+            schedule.embed = ContinuousClock.now + interval
+        }
+        if let follower {
+            do {
+                if try await follower.catchUp() > 0 { schedule.unsaved = true }
+            } catch {
+                logger.error("loading the vectors of other nodes failed", metadata: ["error.message": "\(error)"])
+            }
+        }
+    }
+
+    /// How long to wait for the next turn.
+    func wait(_ schedule: Schedule) -> Duration {
+        let now = ContinuousClock.now
+        var next = schedule.held ? schedule.embed : now + interval
+        if lease != nil { next = min(next, schedule.renew) }
+        if follower != nil { next = min(next, now + followEvery) }
+        return max(.zero, next - now)
     }
 }

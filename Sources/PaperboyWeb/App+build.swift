@@ -56,18 +56,20 @@ struct Site<Store: SiteStore>: Sendable {
 /// Builds the router without a server, so tests run it in-process and `serve` runs it for real.
 /// `now` is the clock the response cache and rate limits run on, `clock` the wall clock of sessions, votes and
 /// trending (tests move both), `randomness` what collection ids are drawn from, `mailer` what delivers the mail
-/// pages send (nil: no mail server, and the pages that need one say so).
+/// pages send (nil: no mail server, and the pages that need one say so), `sharedLimits` where failed sign-ins are
+/// counted for several nodes together (nil: in this process).
 public func buildRouter(
     store: some SiteStore, searcher: any PaperSearcher, lookup: any PaperLookup, config: WebConfiguration,
     registry: PrometheusCollectorRegistry = .init(), logger: Logger = Logger(label: "paperboy.web"),
     now: @escaping @Sendable () -> ContinuousClock.Instant = { ContinuousClock.now },
     clock: @escaping @Sendable () -> Date = { Date() }, randomness: RandomSource = .system,
-    mailer: (any MailSender)? = nil, changesRead: ChangeBell? = nil
+    mailer: (any MailSender)? = nil, changesRead: ChangeBell? = nil, sharedLimits: (any FailureLimitStore)? = nil
 ) async throws -> Router<AppRequestContext> {
     try await buildSite(
         store: store, searcher: searcher, lookup: lookup, config: config, registry: registry, logger: logger,
         now: now, clock: clock, randomness: randomness,
-        outbox: mailer.map { MailOutbox(sender: $0, registry: registry, logger: logger) }, changesRead: changesRead
+        outbox: mailer.map { MailOutbox(sender: $0, registry: registry, logger: logger) }, changesRead: changesRead,
+        sharedLimits: sharedLimits
     ).router
 }
 
@@ -78,11 +80,12 @@ func buildSite(
     store: some SiteStore, searcher: any PaperSearcher, lookup: any PaperLookup, config: WebConfiguration,
     registry: PrometheusCollectorRegistry, logger: Logger, now: @escaping @Sendable () -> ContinuousClock.Instant,
     clock: @escaping @Sendable () -> Date, randomness: RandomSource = .system, outbox: MailOutbox? = nil,
-    changesRead: ChangeBell? = nil, probe: (any MiddlewareProtocol<Request, Response, AppRequestContext>)? = nil
+    changesRead: ChangeBell? = nil, sharedLimits: (any FailureLimitStore)? = nil,
+    probe: (any MiddlewareProtocol<Request, Response, AppRequestContext>)? = nil
 ) async throws -> (router: Router<AppRequestContext>, routes: [(route: SiteRoute, methods: Set<HTTPRequest.Method>)]) {
     let site = try await makeSite(
         store: store, searcher: searcher, lookup: lookup, config: config, registry: registry, logger: logger, now: now,
-        clock: clock, randomness: randomness, outbox: outbox, changesRead: changesRead)
+        clock: clock, randomness: randomness, outbox: outbox, changesRead: changesRead, sharedLimits: sharedLimits)
     let accounts = site.accounts
     let router = Router(context: AppRequestContext.self, options: .autoGenerateHeadEndpoints)
     if let probe { router.add(middleware: probe) }
@@ -131,12 +134,13 @@ func makeSite<Store: SiteStore>(
     store: Store, searcher: any PaperSearcher, lookup: any PaperLookup, config: WebConfiguration,
     registry: PrometheusCollectorRegistry, logger: Logger, now: @escaping @Sendable () -> ContinuousClock.Instant,
     clock: @escaping @Sendable () -> Date, randomness: RandomSource = .system, outbox: MailOutbox? = nil,
-    changesRead: ChangeBell? = nil
+    changesRead: ChangeBell? = nil, sharedLimits: (any FailureLimitStore)? = nil
 ) async throws -> Site<Store> {
     let gate = AdmissionGate(concurrency: config.searchConcurrency, queue: config.searchQueue)
     let secret = try await resolveSiteSecret(store: store, config: config)
     let accounts = AccountService(
-        store: store, secret: secret, config: config, now: clock, monotonic: now, logger: logger)
+        store: store, secret: secret, config: config, now: clock, monotonic: now, sharedLimits: sharedLimits,
+        logger: logger)
     return Site(
         store: store, searcher: GatedSearcher(base: searcher, gate: gate), lookup: lookup,
         config: config, templates: try await Templates.load(),
@@ -175,16 +179,19 @@ public struct AgentTokenRefused: Error, CustomStringConvertible {
 /// The whole server: router, address and the services that live with it (stopped together on SIGTERM). With a
 /// `mailer`, the ``MailOutbox`` that delivers the pages' mail runs among the services: it is stopped after the
 /// server, delivering what the last requests queued. `changesRead` rings when the server has read changes of papers
-/// (``KeywordIndexService``): the response cache then forgets its answers.
+/// (``KeywordIndexService``): the response cache then forgets its answers. With `sharedLimits` (several nodes on one
+/// database), failed sign-ins are counted there, for every node together (``SignInFailures``).
 public func buildApplication(
     store: some SiteStore, searcher: any PaperSearcher, lookup: any PaperLookup, config: WebConfiguration,
     host: String, port: Int, registry: PrometheusCollectorRegistry = .init(), services: [any Service] = [],
-    logger: Logger = Logger(label: "paperboy.web"), mailer: (any MailSender)? = nil, changesRead: ChangeBell? = nil
+    logger: Logger = Logger(label: "paperboy.web"), mailer: (any MailSender)? = nil, changesRead: ChangeBell? = nil,
+    sharedLimits: (any FailureLimitStore)? = nil
 ) async throws -> some ApplicationProtocol {
     let outbox = mailer.map { MailOutbox(sender: $0, registry: registry, logger: logger) }
     let router = try await buildSite(
         store: store, searcher: searcher, lookup: lookup, config: config, registry: registry, logger: logger,
-        now: { ContinuousClock.now }, clock: { Date() }, outbox: outbox, changesRead: changesRead
+        now: { ContinuousClock.now }, clock: { Date() }, outbox: outbox, changesRead: changesRead,
+        sharedLimits: sharedLimits
     ).router
     let limiter = ConnectionLimiter(perAddress: config.connectionsPerAddress, exempt: config.trustedProxies)
     var http = HTTP1Channel.Configuration(

@@ -26,11 +26,14 @@ struct HarvestOptions: ParsableArguments {
             Harvester(store: store, baseURL: url, set: set, httpClient: client, logger: logger)
         }
 
-        func service(store: some PaperWriter & HarvestStateStore, client: HTTPClient, every: Duration, logger: Logger)
-            -> HarvestService
-        {
+        /// The harvest as a service of `serve`; with `lease`, only the node holding it harvests.
+        func service(
+            store: some PaperWriter & HarvestStateStore, client: HTTPClient, every: Duration, logger: Logger,
+            lease: JobLeaseKeeper? = nil
+        ) -> HarvestService {
             HarvestService(
-                harvester: harvester(store: store, client: client, logger: logger), interval: every, logger: logger
+                harvester: harvester(store: store, client: client, logger: logger), interval: every, logger: logger,
+                lease: lease
             ) { result in
                 switch result {
                 case .success(let report):

@@ -123,11 +123,16 @@ struct Serve: AsyncParsableCommand {
             let keyword = try await KeywordIndexOpening.open(
                 directory: common.indexDirectory, store: store, logger: logger, mustWrite: true)
             var services: [any Service] = []
+            // Jobs that must run on one node at a time (harvest, embedding, digests) hold a lease in the store, taken
+            // by whichever node is free first and taken over when its holder dies.
+            let node = NodeIdentity.current
             // For harvests and for looking submitted papers up in the arXiv API.
             let client = HTTPClientHolder()
             if let every {
                 services.append(
-                    harvestSettings.service(store: store, client: client.client, every: every, logger: logger))
+                    harvestSettings.service(
+                        store: store, client: client.client, every: every, logger: logger,
+                        lease: JobLeaseKeeper(store: store, job: LeasedJob.harvest, holder: node)))
             }
             // Caches forget their answers when the keyword index has read changes; a store that notifies of commits
             // (PostgreSQL) wakes the index at once, instead of at its next poll.
@@ -140,6 +145,8 @@ struct Serve: AsyncParsableCommand {
             }
             services.append(
                 KeywordIndexService(maintainer: keyword, wake: wake, changesRead: changesRead, logger: logger))
+            // Vectors stored after this point (by whichever node embeds) are read into this node's index as they come.
+            let vectorsFrom = try await store.latestPaperChange()
             let (engine, offReason) = await model.engine(store: store, database: common.vectorIndexBase, logger: logger)
             let searcher = HybridSearcher(
                 keyword: keyword.index, papers: store, embeddings: store, engine: engine, offReason: offReason)
@@ -147,7 +154,11 @@ struct Serve: AsyncParsableCommand {
                 services.append(
                     EmbeddingService(
                         pipeline: EmbeddingPipeline(store: store, engine: engine, logger: logger),
-                        indexFile: VectorIndexFile.url(database: common.vectorIndexBase, modelID: engine.modelID)))
+                        indexFile: VectorIndexFile.url(database: common.vectorIndexBase, modelID: engine.modelID),
+                        lease: JobLeaseKeeper(store: store, job: LeasedJob.embed, holder: node),
+                        follower: VectorIndexFollower(
+                            feed: store, store: store, index: engine.index, modelID: engine.modelID, after: vectorsFrom,
+                            logger: logger)))
             }
             let config = WebConfiguration(
                 baseURL: baseURL, trustedProxies: proxies,
@@ -164,14 +175,15 @@ struct Serve: AsyncParsableCommand {
                     workers: MailSettings.connections, logger: logger)
                 services.append(
                     DigestScheduler(
-                        run: run, store: store, hour: digestHour, weekday: digestWeekday, logger: logger))
+                        run: run, store: store, hour: digestHour, weekday: digestWeekday, logger: logger,
+                        lease: JobLeaseKeeper(store: store, job: LeasedJob.digests, holder: node, term: .seconds(180))))
             }
             do {
                 let app = try await buildApplication(
                     store: store, searcher: searcher,
                     lookup: CommunityOptions.paperLookup(url: arxivAPI, client: client.client), config: config,
                     host: host, port: port, registry: registry, services: services, logger: logger, mailer: mailer,
-                    changesRead: changesRead)
+                    changesRead: changesRead, sharedLimits: store)
                 logger.notice(
                     "serving",
                     metadata: [

@@ -196,6 +196,12 @@ struct CommonOptions: ParsableArguments {
                 + "PAPERBOY_DATABASE, or PGPASSWORD)."))
     var databasePasswordFile: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "Most connections to PostgreSQL this process opens (PAPERBOY_DATABASE_POOL_SIZE; default 20, 1-1000): "
+                + "nodes times this must stay below the server's max_connections."))
+    var databasePoolSize: String?
+
     @Option(help: "trace, debug, info, notice, warning, error or critical (PAPERBOY_LOG_LEVEL; default info).")
     var logLevel: String?
 
@@ -208,12 +214,18 @@ struct CommonOptions: ParsableArguments {
     var databasePath: String { Settings.string("database", database, default: "./paperboy.sqlite") }
 
     /// The database setting, checked; its password file read.
-    func storeLocation() throws(SettingError) -> StoreLocation {
+    func storeLocation() throws -> StoreLocation {
         let passwordFile = try SecretSetting.read("database-password", file: databasePasswordFile, minimumBytes: 1)
             .map { String(decoding: $0, as: UTF8.self) }
-        return try StoreLocation(
+        var location = try StoreLocation(
             databasePath, fromFlag: database != nil, passwordFile: passwordFile,
             environment: ProcessInfo.processInfo.environment)
+        let poolSize = try Settings.integer("database-pool-size", databasePoolSize, default: 20, in: 1...1000)
+        if case .postgres(var settings) = location.backend {
+            settings.maximumConnections = poolSize
+            location.backend = .postgres(settings)
+        }
+        return location
     }
 
     /// Opens the store `--database` names (see ``StoreLocation``).

@@ -14,7 +14,7 @@ struct StoreLocation {
         case postgres(PostgresSettings)
     }
 
-    let backend: Backend
+    var backend: Backend
     /// The setting as messages and logs may show it (a PostgreSQL URL without its password).
     let description: String
 

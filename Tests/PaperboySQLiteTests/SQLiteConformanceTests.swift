@@ -109,6 +109,16 @@ struct SQLiteConformanceTests {
         try await check.run(try SQLiteStore.temporary())
     }
 
+    @Test(arguments: PaperStoreConformance.jobLeases)
+    func jobLeases(_ check: RoleCheck<any PaperStoreConformance.Leases>) async throws {
+        try await check.run(try SQLiteStore.temporary())
+    }
+
+    @Test(arguments: PaperStoreConformance.failureLimits)
+    func failureLimits(_ check: RoleCheck<any PaperStoreConformance.FailureLimits>) async throws {
+        try await check.run(try SQLiteStore.temporary())
+    }
+
     @Test func backupCopiesTheLiveDatabase() async throws {
         let store = try SQLiteStore.temporary()
         try await store.migrate()

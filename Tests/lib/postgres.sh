@@ -39,7 +39,7 @@ postgres_start() {
         return 1
     }
     "${run_as[@]}" "$bin/pg_ctl" -D "$PAPERBOY_PG_DIR/data" -l "$PAPERBOY_PG_DIR/server.log" -w -t 60 \
-        -o "-p $port -k $PAPERBOY_PG_DIR -c listen_addresses=127.0.0.1 -c fsync=${PAPERBOY_PG_FSYNC:-off} ${PAPERBOY_PG_OPTIONS:-} -c max_connections=200" start \
+        -o "-p $port -k $PAPERBOY_PG_DIR -c listen_addresses=127.0.0.1 -c fsync=${PAPERBOY_PG_FSYNC:-off} ${PAPERBOY_PG_OPTIONS:-} -c max_connections=500" start \
         >/dev/null || {
         cat "$PAPERBOY_PG_DIR/server.log" >&2
         return 1

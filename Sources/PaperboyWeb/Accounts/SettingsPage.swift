@@ -360,7 +360,7 @@ struct SettingsRoutes<Store: SiteStore>: Sendable {
     /// these forms for a minute, then longer), so that a borrowed browser cannot be used to guess the password.
     func checkPassword(_ viewer: Viewer, _ form: Form, field: String = "current_password") async throws -> Extras? {
         let key = RateLimiter.Key(bucket: "settings.password", subject: String(viewer.account.id))
-        if let wait = accounts.limiter.blocked(key) {
+        if let wait = try await accounts.failures.blocked(key) {
             var extras = Extras.problem(
                 "Too many wrong passwords. Try again in \(wait.retryAfterSeconds) seconds.", .tooManyRequests)
             extras.retryAfter = wait
@@ -371,10 +371,10 @@ struct SettingsRoutes<Store: SiteStore>: Sendable {
             try await Credentials.verifyPassword(
                 password, hash: viewer.account.passwordHash, cost: config.community.passwordCost)
         else {
-            accounts.limiter.failed(key, .loginPerAccount)
+            try await accounts.failures.failed(key, .loginPerAccount)
             return .problem("Your current password is not right.")
         }
-        accounts.limiter.succeeded(key)
+        try await accounts.failures.succeeded(key)
         return nil
     }
 

@@ -119,7 +119,9 @@ struct SignInRoutes<Store: SiteStore>: Sendable {
         let address = clientAddress(request, context)
         let addressKey = RateLimiter.Key(bucket: "login.address", subject: address)
         let accountKey = RateLimiter.Key(bucket: "login.account", subject: login)
-        if let wait = accounts.limiter.blocked(addressKey) ?? accounts.limiter.blocked(accountKey) {
+        var blocked = try await accounts.failures.blocked(addressKey)
+        if blocked == nil { blocked = try await accounts.failures.blocked(accountKey) }
+        if let wait = blocked {
             return try again(
                 .tooManyRequests, "Too many failed attempts. Try again in \(wait.retryAfterSeconds) seconds.",
                 retryAfter: wait)
@@ -130,11 +132,11 @@ struct SignInRoutes<Store: SiteStore>: Sendable {
         let matches = try await Credentials.verifyPassword(
             password, hash: found?.passwordHash, cost: config.community.passwordCost)
         guard matches, let account = found, !account.disabled else {
-            accounts.limiter.failed(addressKey, .loginPerAddress)
-            accounts.limiter.failed(accountKey, .loginPerAccount)
+            try await accounts.failures.failed(addressKey, .loginPerAddress)
+            try await accounts.failures.failed(accountKey, .loginPerAccount)
             return try again(.unprocessableContent, "Wrong username, email or password.")
         }
-        accounts.limiter.succeeded(accountKey)
+        try await accounts.failures.succeeded(accountKey)
         if account.totpSecret != nil {
             let pending = accounts.signer.seal(
                 "2fa", payload: String(account.id), expires: site.now().addingTimeInterval(300))
@@ -180,7 +182,7 @@ struct SignInRoutes<Store: SiteStore>: Sendable {
             !account.disabled, let secret = account.totpSecret
         else { return .redirect(to: SiteURL.login(next: next).path(config)) }
         let key = RateLimiter.Key(bucket: "login.account", subject: account.username)
-        if let wait = accounts.limiter.blocked(key) {
+        if let wait = try await accounts.failures.blocked(key) {
             return try again(
                 .tooManyRequests, "Too many failed attempts. Try again in \(wait.retryAfterSeconds) seconds.",
                 retryAfter: wait)
@@ -192,10 +194,10 @@ struct SignInRoutes<Store: SiteStore>: Sendable {
                 accountID: account.id, codeHash: Credentials.storedHash(TwoFactor.normalizeRecoveryCode(code)))
         }
         guard ok else {
-            accounts.limiter.failed(key, .loginPerAccount)
+            try await accounts.failures.failed(key, .loginPerAccount)
             return try again(.unprocessableContent, "That code is not right. Try the newest one, or a recovery code.")
         }
-        accounts.limiter.succeeded(key)
+        try await accounts.failures.succeeded(key)
         let cookie = try await accounts.startSession(for: account, request: request)
         return .redirect(
             to: NextPath.safeOrHome(next, config: config),

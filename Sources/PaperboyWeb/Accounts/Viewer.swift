@@ -35,6 +35,8 @@ final class AccountService: Sendable {
     let signer: Signer
     let settings: CommunitySettings
     let limiter: RateLimiter
+    /// Failed sign-ins and wrong current passwords: in the store when it is shared by several nodes.
+    let failures: SignInFailures
     let now: @Sendable () -> Date
     let cookiePath: String
     let secureCookies: Bool
@@ -42,12 +44,14 @@ final class AccountService: Sendable {
 
     init(
         store: any AccountStore, secret: [UInt8], config: WebConfiguration, now: @escaping @Sendable () -> Date,
-        monotonic: @escaping @Sendable () -> ContinuousClock.Instant, logger: Logger
+        monotonic: @escaping @Sendable () -> ContinuousClock.Instant, sharedLimits: (any FailureLimitStore)? = nil,
+        logger: Logger
     ) {
         self.store = store
         signer = Signer(secret: secret)
         settings = config.community
         limiter = RateLimiter(enabled: config.community.rateLimits, now: monotonic)
+        failures = SignInFailures(local: limiter, shared: sharedLimits, now: now)
         self.now = now
         cookiePath = config.pathPrefix.isEmpty ? "/" : config.pathPrefix
         secureCookies = config.baseURL.scheme?.lowercased() == "https"

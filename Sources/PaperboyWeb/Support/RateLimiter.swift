@@ -1,5 +1,6 @@
 import DequeModule
 import Foundation
+import PaperboyCore
 import Synchronization
 
 /// How many events a key may have in a window.
@@ -21,7 +22,8 @@ struct RateRule: Sendable {
 /// In-process rate limits: sliding windows of events per key, and sign-in blocks: when failures reach the limit
 /// within the window, the key is blocked, each block twice the one before (60 s up to an hour) until a day passes
 /// without failures or a sign-in succeeds. Nothing sleeps: a limited request is answered at once with how long to wait. Each node
-/// counts for itself. Memory is bounded: at most `maxKeys` keys, the stalest dropped first.
+/// counts for itself (sign-in failures are counted in the store instead when it is shared: ``SignInFailures``).
+/// Memory is bounded: at most `maxKeys` keys, the stalest dropped first.
 final class RateLimiter: Sendable {
     struct Key: Hashable, Sendable {
         let bucket: String
@@ -124,6 +126,53 @@ final class RateLimiter: Sendable {
         guard tracks.count > maxKeys else { return }
         let stalest = tracks.sorted { $0.value.lastSeen < $1.value.lastSeen }.prefix(tracks.count - maxKeys * 9 / 10)
         for (key, _) in stalest { tracks.removeValue(forKey: key) }
+    }
+}
+
+/// Failed sign-ins and wrong current passwords, which block a login name, a client address or an account for a while
+/// (``RateRule/loginPerAccount``, ``RateRule/loginPerAddress``). With a shared store (``FailureLimitStore``: several
+/// nodes on one database) they are counted there, on the wall clock, so that guesses spread over the nodes count
+/// together; without, in this process's ``RateLimiter``. The same rules and blocks either way.
+final class SignInFailures: Sendable {
+    let local: RateLimiter
+    let shared: (any FailureLimitStore)?
+    let now: @Sendable () -> Date
+
+    init(local: RateLimiter, shared: (any FailureLimitStore)?, now: @escaping @Sendable () -> Date) {
+        self.local = local
+        self.shared = shared
+        self.now = now
+    }
+
+    /// How long `key` is blocked from signing in, nil when it is not.
+    func blocked(_ key: RateLimiter.Key) async throws -> Duration? {
+        guard local.enabled else { return nil }
+        guard let shared else { return local.blocked(key) }
+        let now = now()
+        return try await shared.failureBlock(bucket: key.bucket, subject: key.subject, at: now)
+            .map { .seconds($0.timeIntervalSince(now)) }
+    }
+
+    /// Records a failure of `key` under `rule`.
+    func failed(_ key: RateLimiter.Key, _ rule: RateRule) async throws {
+        guard local.enabled else { return }
+        guard let shared else { return local.failed(key, rule) }
+        _ = try await shared.recordFailure(
+            bucket: key.bucket, subject: key.subject, at: now(), limit: SignInFailures.limit(rule))
+    }
+
+    /// Forgets `key`'s failures after a successful sign-in.
+    func succeeded(_ key: RateLimiter.Key) async throws {
+        guard local.enabled else { return }
+        guard let shared else { return local.succeeded(key) }
+        try await shared.clearFailures(bucket: key.bucket, subject: key.subject)
+    }
+
+    /// A rule as the store counts it, with the limiter's blocks.
+    static func limit(_ rule: RateRule) -> FailureLimit {
+        FailureLimit(
+            limit: rule.limit, window: rule.window, firstBlock: RateLimiter.firstBlock,
+            longestBlock: RateLimiter.longestBlock, memory: RateLimiter.strikeMemory)
     }
 }
 
