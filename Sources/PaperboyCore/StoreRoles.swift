@@ -71,6 +71,10 @@ public protocol StoreMaintenance: Sendable {
     /// Names of the applied schema migrations, oldest first.
     func appliedMigrations() async throws -> [String]
 
+    /// Names of the migrations this version knows and the store lacks, oldest first (a node started without
+    /// migrating checks that there are none).
+    func pendingMigrations() async throws -> [String]
+
     /// A consistent copy of the live store at `destination`, safe while the server runs. A backend that cannot
     /// make one throws ``StoreUnsupported``.
     func backup(to destination: String) async throws

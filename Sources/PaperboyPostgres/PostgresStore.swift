@@ -126,6 +126,11 @@ extension PostgresStore: StoreMaintenance {
         return try await client.withConnection { try await Self.appliedMigrations($0, logger: logger) }
     }
 
+    public func pendingMigrations() async throws -> [String] {
+        let applied = Set(try await appliedMigrations())
+        return Self.migrationNames.filter { !applied.contains($0) }
+    }
+
     public func backup(to destination: String) async throws {
         throw StoreUnsupported(
             operation: "back up to a file", store: "PostgreSQL",

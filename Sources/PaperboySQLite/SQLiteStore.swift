@@ -55,6 +55,11 @@ public final class SQLiteStore: PaperboyStore {
         try await pool.read { db in try Schema.migrator().appliedMigrations(db) }
     }
 
+    public func pendingMigrations() async throws -> [String] {
+        let applied = Set(try await appliedMigrations())
+        return Schema.migrator().migrations.filter { !applied.contains($0) }
+    }
+
     /// A consistent copy of the live database at `destination` (SQLite online backup), safe while
     /// the server runs and writes.
     public func backup(to destination: String) async throws {

@@ -115,6 +115,16 @@ struct Serve: AsyncParsableCommand {
 
             let location = try common.storeLocation()
             let store = try await location.open(logger: logger, migrate: !noMigrate)
+            if noMigrate {
+                // A node of a fleet that migrates once: an older schema would fail at its first use of what it lacks.
+                let pending = try await store.pendingMigrations()
+                if let first = pending.first, let last = pending.last {
+                    throw SettingError(
+                        setting: "--no-migrate (PAPERBOY_NO_MIGRATE)",
+                        problem: "the schema lacks \(pending.count) migration\(pending.count == 1 ? "" : "s") "
+                            + "(\(first == last ? first : "\(first) ... \(last)")): run `paperboy migrate` first")
+                }
+            }
 
             let registry = PrometheusCollectorRegistry()
             MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))

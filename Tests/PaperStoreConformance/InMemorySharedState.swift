@@ -28,6 +28,7 @@ public actor InMemorySharedState: JobLeaseStore, FailureLimitStore, StoreMainten
     public func migrate() async throws {}
 
     public func appliedMigrations() async throws -> [String] { [] }
+    public func pendingMigrations() async throws -> [String] { [] }
 
     public func backup(to destination: String) async throws {
         throw StoreUnsupported(operation: "write a backup", store: "the in-memory state", advice: "it lives in memory")

@@ -44,6 +44,7 @@ public actor InMemoryStore: PaperWriter, KeyedPapers, PaperChangeFeed, HarvestSt
     public func migrate() async throws {}
 
     public func appliedMigrations() async throws -> [String] { [] }
+    public func pendingMigrations() async throws -> [String] { [] }
 
     public func backup(to destination: String) async throws {
         throw StoreUnsupported(

@@ -44,5 +44,6 @@ extension SearchedStore: PaperWriter where Store: PaperWriter {
 extension SearchedStore: StoreMaintenance where Store: StoreMaintenance {
     public func migrate() async throws { try await store.migrate() }
     public func appliedMigrations() async throws -> [String] { try await store.appliedMigrations() }
+    public func pendingMigrations() async throws -> [String] { try await store.pendingMigrations() }
     public func backup(to destination: String) async throws { try await store.backup(to: destination) }
 }

@@ -53,3 +53,20 @@ struct StoreFactoryTests {
         #expect(try String(contentsOf: destination, encoding: .utf8) == "mine")
     }
 }
+
+/// A fleet migrates once (`paperboy migrate`), and its nodes start with `--no-migrate`: a node refuses a schema that lacks
+/// migrations it knows, rather than fail at the first use of what is missing.
+@Suite("Starting without migrating")
+struct NoMigrateTests {
+    @Test func aSchemaBehindThisPaperboyIsRefusedNamingWhatIsMissing() async throws {
+        let dir = try CLI.temporaryDirectory()
+        let given = try await CLI.run([
+            "serve", "--no-migrate", "--database", dir.appendingPathComponent("new.sqlite").path, "--port", "1",
+        ])
+        #expect(given.status == 64)
+        #expect(
+            given.stderr
+                == "paperboy: bad setting --no-migrate (PAPERBOY_NO_MIGRATE): the schema lacks 9 migrations "
+                + "(0001_papers ... 0009_leases_and_limits): run `paperboy migrate` first\n")
+    }
+}

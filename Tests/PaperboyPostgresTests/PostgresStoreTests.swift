@@ -183,7 +183,9 @@ struct PostgresChangeNotificationTests {
 struct PostgresMigrationTests {
     @Test func migratingTwiceOrFromManyNodesAtOnceAppliesEachMigrationOnce() async throws {
         try await TestDatabase.withFresh { settings in
-            #expect(try await PostgresStore(settings: settings, logger: TestDatabase.logger).appliedMigrations() == [])
+            let empty = PostgresStore(settings: settings, logger: TestDatabase.logger)
+            #expect(try await empty.appliedMigrations() == [])
+            #expect(try await empty.pendingMigrations() == PostgresStore.migrationNames)
             // Five nodes start at once: the advisory lock lets one migrate, the others find it done.
             let stores = (0..<5).map { _ in PostgresStore(settings: settings, logger: TestDatabase.logger) }
             try await withThrowingTaskGroup(of: Void.self) { group in
@@ -195,6 +197,8 @@ struct PostgresMigrationTests {
                     "0001_papers", "0002_paper_vectors", "0003_community", "0004_discussion", "0005_mail",
                     "0006_change_sequence", "0007_drop_fts", "0008_votes_by_time", "0009_leases_and_limits",
                 ])
+            #expect(try await empty.pendingMigrations() == [])
+            await empty.shutDown()
             for store in stores {
                 #expect(try await store.appliedMigrations() == PostgresStore.migrationNames)
                 try await store.migrate()
