@@ -10,9 +10,15 @@ extension CommonOptions {
         return URL(fileURLWithPath: Settings.string("index-dir", indexDir, default: fallback))
     }
 
-    /// What the vector index file's name is made from (``StoreLocation/vectorIndexBase(indexDirectory:)``).
+    /// What the vector index file's name is made from: inside `--index-dir` when it is given (or the store is
+    /// PostgreSQL), else beside the SQLite file (``StoreLocation/vectorIndexBase(indexDirectory:)``).
     var vectorIndexBase: String {
-        (try? storeLocation().vectorIndexBase(indexDirectory: indexDirectory)) ?? databasePath
+        let inside = Settings.string("index-dir", indexDir) != nil || (try? storeLocation().backend.isPostgres) == true
+        guard inside else { return databasePath }
+        // Made here, for commands that write the vector index without opening the keyword index (`embed`); a folder
+        // that cannot be made fails where the file is written, with its path.
+        try? FileManager.default.createDirectory(at: indexDirectory, withIntermediateDirectories: true)
+        return indexDirectory.appendingPathComponent("paperboy").path
     }
 
 }

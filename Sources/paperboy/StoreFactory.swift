@@ -12,6 +12,11 @@ struct StoreLocation {
         case sqlite(path: String)
         /// A PostgreSQL database, for several nodes.
         case postgres(PostgresSettings)
+
+        var isPostgres: Bool {
+            if case .postgres = self { return true }
+            return false
+        }
     }
 
     var backend: Backend
@@ -71,14 +76,6 @@ struct StoreLocation {
         }
     }
 
-    /// The path the vector index file's name is made from: the SQLite file's (the index lies beside it), or one
-    /// inside the index directory for PostgreSQL.
-    func vectorIndexBase(indexDirectory: URL) -> String {
-        switch backend {
-        case .sqlite(let path): path
-        case .postgres: indexDirectory.appendingPathComponent("paperboy").path
-        }
-    }
 
     /// Opens the store and, unless told not to, brings its schema up to date.
     func open(logger: Logger, migrate: Bool = true) async throws -> any PaperboyStore {
