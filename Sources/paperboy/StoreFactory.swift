@@ -76,7 +76,6 @@ struct StoreLocation {
         }
     }
 
-
     /// Opens the store and, unless told not to, brings its schema up to date.
     func open(logger: Logger, migrate: Bool = true) async throws -> any PaperboyStore {
         let store: any PaperboyStore
