@@ -38,25 +38,61 @@ public final class PostgresStore: Sendable {
         await runner.value
     }
 
-    static func tls(_ mode: PostgresSettings.TLSMode) -> PostgresClient.Configuration.TLS {
+    /// Whether and how TLS is used for `mode`: nil for no TLS, else the configuration and whether it is required.
+    static func tlsConfiguration(_ mode: PostgresSettings.TLSMode) -> (configuration: TLSConfiguration, required: Bool)?
+    {
         var tls = TLSConfiguration.makeClientConfiguration()
         switch mode {
         case .disable:
-            return .disable
-        case .prefer:
+            return nil
+        case .prefer, .require:
             tls.certificateVerification = .none
-            return .prefer(tls)
-        case .require:
-            tls.certificateVerification = .none
-            return .require(tls)
+            return (tls, mode == .require)
         case .verifyCA:
             tls.certificateVerification = .noHostnameVerification
-            return .require(tls)
+            return (tls, true)
         case .verifyFull:
             tls.certificateVerification = .fullVerification
-            return .require(tls)
+            return (tls, true)
         }
     }
+
+    static func tls(_ mode: PostgresSettings.TLSMode) -> PostgresClient.Configuration.TLS {
+        guard let (tls, required) = tlsConfiguration(mode) else { return .disable }
+        return required ? .require(tls) : .prefer(tls)
+    }
+
+    /// Connects once, outside the pool, and disconnects: a database that cannot be reached, or that refuses the
+    /// settings (a wrong password, no such database), throws ``PostgresUnreachable`` with the server's reason at once.
+    /// (The pool would instead retry for ever, and a command would wait without a word.)
+    public static func checkReachable(_ settings: PostgresSettings, logger: Logger) async throws {
+        let tls: PostgresConnection.Configuration.TLS
+        do {
+            if let (configuration, required) = tlsConfiguration(settings.tls) {
+                let context = try NIOSSLContext(configuration: configuration)
+                tls = required ? .require(context) : .prefer(context)
+            } else {
+                tls = .disable
+            }
+            let connection = try await PostgresConnection.connect(
+                configuration: PostgresConnection.Configuration(
+                    host: settings.host, port: settings.port, username: settings.username, password: settings.password,
+                    database: settings.database, tls: tls),
+                id: 0, logger: logger)
+            try await connection.close()
+        } catch let error as PSQLError {
+            let reason =
+                error.serverInfo?[.message] ?? error.underlying.map { "\($0)" } ?? "\(error.code)"
+            throw PostgresUnreachable(description: "cannot connect to \(settings.redacted): \(reason)")
+        } catch {
+            throw PostgresUnreachable(description: "cannot connect to \(settings.redacted): \(error)")
+        }
+    }
+}
+
+/// The database cannot be reached, or it refuses the settings; says why, never the password.
+public struct PostgresUnreachable: Error, CustomStringConvertible {
+    public let description: String
 }
 
 // MARK: StoreMaintenance

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import PaperboyCore
 import PaperboyIngest
+import PaperboyPostgres
 
 @main
 struct Paperboy: AsyncParsableCommand {
@@ -39,6 +40,9 @@ struct Paperboy: AsyncParsableCommand {
         } catch let error as UserCommandError {
             printError(error.description)
             throw error.exitCode
+        } catch let error as PostgresUnreachable {
+            printError(error.description)
+            throw Exit.unavailable
         } catch let error as HarvestError {
             printError(error.description)
             throw ExitCode(error.exitCode)
@@ -91,7 +95,7 @@ struct Backup: AsyncParsableCommand {
                 Paperboy.printError("no database at \(location.description)")
                 throw Exit.ioError
             }
-            let store = try await location.open(logger: logger, migrate: false)
+            let store = try await location.open(logger: logger, migrate: false, connect: false)
             // A store that makes no file copy (PostgreSQL) refuses before the destination is touched.
             if case .sqlite = location.backend, FileManager.default.fileExists(atPath: path) {
                 try FileManager.default.removeItem(atPath: path)

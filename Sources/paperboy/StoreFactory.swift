@@ -76,12 +76,16 @@ struct StoreLocation {
         }
     }
 
-    /// Opens the store and, unless told not to, brings its schema up to date.
-    func open(logger: Logger, migrate: Bool = true) async throws -> any PaperboyStore {
+    /// Opens the store and, unless told not to, brings its schema up to date. A PostgreSQL database is connected to
+    /// once first, so that one out of reach fails at once with the reason (``PostgresUnreachable``), unless `connect` is
+    /// false (for what needs no connection, like saying that `backup` is `pg_dump`'s job).
+    func open(logger: Logger, migrate: Bool = true, connect: Bool = true) async throws -> any PaperboyStore {
         let store: any PaperboyStore
         switch backend {
         case .sqlite(let path): store = try SQLiteStore(path: path, logger: logger)
-        case .postgres(let settings): store = PostgresStore(settings: settings, logger: logger)
+        case .postgres(let settings):
+            if connect { try await PostgresStore.checkReachable(settings, logger: logger) }
+            store = PostgresStore(settings: settings, logger: logger)
         }
         if migrate { try await store.migrate() }
         return store

@@ -70,3 +70,26 @@ struct NoMigrateTests {
                 + "(0001_papers ... 0009_leases_and_limits): run `paperboy migrate` first\n")
     }
 }
+
+/// A PostgreSQL database out of reach, or refusing the settings, stops a command at once with the reason (exit 69),
+/// instead of a pool that retries for ever.
+@Suite("Reaching PostgreSQL")
+struct PostgresReachTests {
+    @Test func aServerThatIsNotThereIsSaidAtOnce() async throws {
+        let given = try await CLI.run(
+            ["migrate"], environment: ["PAPERBOY_DATABASE": "postgres://x:s3cret@127.0.0.1:1/db?sslmode=disable"])
+        #expect(given.status == 69)
+        #expect(given.stderr.hasPrefix("paperboy: cannot connect to postgres://x@127.0.0.1:1/db?sslmode=disable: "))
+        #expect(given.stderr.contains("Connection refused"))
+        #expect(!given.stderr.contains("s3cret"))
+    }
+
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["PAPERBOY_TEST_POSTGRES"] != nil))
+    func aDatabaseThatDoesNotExistIsNamed() async throws {
+        let server = try #require(ProcessInfo.processInfo.environment["PAPERBOY_TEST_POSTGRES"])
+        let url = server.replacingOccurrences(of: "/postgres?", with: "/no_such_paperboy?")
+        let given = try await CLI.run(["migrate"], environment: ["PAPERBOY_DATABASE": url])
+        #expect(given.status == 69)
+        #expect(given.stderr == "paperboy: cannot connect to \(url): database \"no_such_paperboy\" does not exist\n")
+    }
+}
