@@ -55,6 +55,14 @@ struct PostgresPaperRow {
 
     static func millis(_ date: Date) -> Int64 { Millis.of(date, rounding: .toNearestOrAwayFromZero) }
 
+    /// The ORDER BY of a listing over `papers p`, ties broken newest first, then by id.
+    static func order(_ sort: ListingSort) -> String {
+        switch sort {
+        case .publishedAt: "p.featured_at DESC, p.id DESC"
+        case .upvotes: "p.upvotes DESC, p.featured_at DESC, p.id DESC"
+        }
+    }
+
     /// The columns a paper's own fields are written to, in the order of ``values(_:)``.
     static let writtenColumns = [
         "title", "authors", "abstract", "categories", "versions", "submitter", "comments", "journal_ref", "doi",

@@ -146,11 +146,7 @@ extension PostgresStore: CommunityStore {
     public func papers(submittedBy username: String, days: ClosedRange<Day>, sort: ListingSort, offset: Int, limit: Int)
         async throws -> ResultPage<StoredPaper>
     {
-        let order =
-            switch sort {
-            case .publishedAt: "p.featured_at DESC, p.id DESC"
-            case .upvotes: "p.upvotes DESC, p.featured_at DESC, p.id DESC"
-            }
+        let order = PostgresPaperRow.order(sort)
         let from = days.lowerBound.description
         let to = days.upperBound.description
         let total = try await client.count(

@@ -176,11 +176,7 @@ extension PostgresStore: PaperCatalog {
     public func listing(days: ClosedRange<Day>, sort: ListingSort, offset: Int, limit: Int) async throws
         -> ResultPage<StoredPaper>
     {
-        let order =
-            switch sort {
-            case .publishedAt: "p.featured_at DESC, p.id DESC"
-            case .upvotes: "p.upvotes DESC, p.featured_at DESC, p.id DESC"
-            }
+        let order = PostgresPaperRow.order(sort)
         let from = days.lowerBound.description
         let to = days.upperBound.description
         // Over every day, the day is left out of the query, so that the time index serves the order.

@@ -169,11 +169,7 @@ extension PostgresStore: PaperProfileStore {
     public func papers(ofOrganization name: String, days: ClosedRange<Day>?, sort: ListingSort, offset: Int, limit: Int)
         async throws -> ResultPage<StoredPaper>
     {
-        let order =
-            switch sort {
-            case .publishedAt: "p.featured_at DESC, p.id DESC"
-            case .upvotes: "p.upvotes DESC, p.featured_at DESC, p.id DESC"
-            }
+        let order = PostgresPaperRow.order(sort)
         // Without days, `from` is NULL and the day test is true (the plan made for these values leaves it out).
         let from = days?.lowerBound.description
         let to = days?.upperBound.description
