@@ -113,6 +113,9 @@ public protocol PaperSearcher: Sendable {
     func search(_ query: SearchQuery, mode: SearchMode, offset: Int, limit: Int) async throws -> SearchOutcome
     func similar(to id: PaperID, limit: Int) async throws -> [(paper: StoredPaper, similarity: Double)]
     func semanticStatus() async -> SemanticStatus
+    /// Papers featured in `window` (every paper when nil) ranked for the person whose signals these are, best first
+    /// (``TasteRanking``; the embedding part only where vectors are loaded).
+    func recommend(_ signals: TasteSignals, window: ClosedRange<Day>?, limit: Int) async throws -> [Recommendation]
 }
 
 /// Keyword search only: what runs when no embedding model is loaded, and in keyword mode.
@@ -120,11 +123,16 @@ public struct KeywordOnlySearcher: PaperSearcher {
     public let index: any KeywordIndex
     public let papers: any KeyedPapers
     public let offReason: String
+    public let tastes: TasteModelCache
 
-    public init(index: any KeywordIndex, papers: any KeyedPapers, offReason: String = "no embedding model is loaded") {
+    public init(
+        index: any KeywordIndex, papers: any KeyedPapers, offReason: String = "no embedding model is loaded",
+        tastes: TasteModelCache = TasteModelCache()
+    ) {
         self.index = index
         self.papers = papers
         self.offReason = offReason
+        self.tastes = tastes
     }
 
     public func search(_ query: SearchQuery, mode: SearchMode, offset: Int, limit: Int) async throws -> SearchOutcome {
@@ -139,6 +147,13 @@ public struct KeywordOnlySearcher: PaperSearcher {
     public func similar(to id: PaperID, limit: Int) async throws -> [(paper: StoredPaper, similarity: Double)] { [] }
 
     public func semanticStatus() async -> SemanticStatus { .off(reason: offReason) }
+
+    public func recommend(_ signals: TasteSignals, window: ClosedRange<Day>?, limit: Int) async throws
+        -> [Recommendation]
+    {
+        try await Recommender(keyword: index, papers: papers, vectors: nil, vectorsCount: 0, tastes: tastes)
+            .recommend(signals, window: window, limit: limit)
+    }
 }
 
 extension RankedHit {

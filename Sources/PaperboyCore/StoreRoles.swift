@@ -224,9 +224,10 @@ public struct Highlights: Sendable, Hashable {
 /// subscriptions and the site secret.
 public typealias SiteStore = PaperCatalog & PaperWriter & AccountStore & CommunityStore & SecretStore
     & DiscussionStore & CollectionStore & ModerationStore & PaperProfileStore & SubscriptionStore & StatsStore
+    & RecommendationStore
 
 /// Every role of a complete store, as the `paperboy` commands open it.
 public typealias PaperboyStore = PaperCatalog & PaperWriter & HarvestStateStore & StoreMaintenance & KeyedPapers
     & EmbeddingStore & PaperChangeFeed & AccountStore & CommunityStore & SecretStore & DiscussionStore
     & CollectionStore & ModerationStore & PaperProfileStore & SubscriptionStore & DigestLedgerStore & StatsStore
-    & JobLeaseStore & FailureLimitStore
+    & JobLeaseStore & FailureLimitStore & RecommendationStore

@@ -159,6 +159,14 @@ extension CopyTable {
             ]),
         CopyTable(
             "digest_runs", key: 2, [("frequency", .text), ("period_start", .text), ("completed_at", .integer)]),
+        CopyTable(
+            "not_interested", key: 2, [("user_id", .integer), ("paper_key", .integer), ("created_at", .integer)]),
+        CopyTable(
+            "taste_seeds", key: 3,
+            [
+                ("user_id", .integer), ("kind", .text), ("value", .text), ("position", .integer),
+                ("created_at", .integer),
+            ]),
     ]
 }
 

@@ -401,6 +401,30 @@ enum PostgresSchema {
                 """,
                 "CREATE INDEX failure_limits_by_last ON failure_limits (last_failure)",
             ]),
+        Migration(
+            name: "0010_recommendations",
+            statements: [
+                // Papers a person marked "not interested", and the categories and seed papers picked in settings.
+                """
+                CREATE TABLE not_interested (
+                    user_id BIGINT NOT NULL REFERENCES users (id),
+                    paper_key BIGINT NOT NULL REFERENCES papers (key),
+                    created_at BIGINT NOT NULL,
+                    PRIMARY KEY (user_id, paper_key)
+                )
+                """,
+                "CREATE INDEX not_interested_by_time ON not_interested (user_id, created_at)",
+                """
+                CREATE TABLE taste_seeds (
+                    user_id BIGINT NOT NULL REFERENCES users (id),
+                    kind TEXT COLLATE "C" NOT NULL,
+                    value TEXT COLLATE "C" NOT NULL,
+                    position INTEGER NOT NULL,
+                    created_at BIGINT NOT NULL,
+                    PRIMARY KEY (user_id, kind, value)
+                )
+                """,
+            ]),
     ]
 
     /// The transaction-level advisory lock a transaction holds from taking its first change number to its commit, so

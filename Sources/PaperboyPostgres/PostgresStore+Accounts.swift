@@ -154,6 +154,8 @@ extension PostgresStore: AccountStore {
                 WHERE key IN (SELECT paper_key FROM votes WHERE user_id = \(id))
                 """, logger: logger)
             try await connection.execute("DELETE FROM votes WHERE user_id = \(id)", logger: logger)
+            try await connection.execute("DELETE FROM not_interested WHERE user_id = \(id)", logger: logger)
+            try await connection.execute("DELETE FROM taste_seeds WHERE user_id = \(id)", logger: logger)
             try await connection.execute("DELETE FROM sessions WHERE user_id = \(id)", logger: logger)
             try await connection.execute("DELETE FROM access_tokens WHERE user_id = \(id)", logger: logger)
             try await connection.execute("DELETE FROM recovery_codes WHERE user_id = \(id)", logger: logger)

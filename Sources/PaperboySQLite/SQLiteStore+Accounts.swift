@@ -136,6 +136,8 @@ extension SQLiteStore {
             let claimed = try Int64.fetchAll(
                 db, sql: "SELECT paper_rowid FROM claims WHERE user_id = ? AND status = 'accepted'", arguments: [id])
             try db.execute(sql: "DELETE FROM votes WHERE user_id = ?", arguments: [id])
+            try db.execute(sql: "DELETE FROM not_interested WHERE user_id = ?", arguments: [id])
+            try db.execute(sql: "DELETE FROM taste_seeds WHERE user_id = ?", arguments: [id])
             try db.execute(sql: "DELETE FROM sessions WHERE user_id = ?", arguments: [id])
             try db.execute(sql: "DELETE FROM access_tokens WHERE user_id = ?", arguments: [id])
             try db.execute(sql: "DELETE FROM recovery_codes WHERE user_id = ?", arguments: [id])

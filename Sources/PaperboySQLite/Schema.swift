@@ -392,6 +392,29 @@ enum Schema {
                     CREATE INDEX failure_limits_by_last ON failure_limits(last_failure);
                     """)
         }
+        migrator.registerMigration("0010_recommendations") { db in
+            // What a person's recommendations learn from beyond votes, collections, submissions and claims: papers
+            // marked "not interested", and the categories and seed papers picked in settings.
+            try db.execute(
+                sql: """
+                    CREATE TABLE not_interested (
+                        user_id INTEGER NOT NULL REFERENCES users(id),
+                        paper_rowid INTEGER NOT NULL REFERENCES papers(rowid),
+                        created_at INTEGER NOT NULL,
+                        PRIMARY KEY (user_id, paper_rowid)
+                    ) WITHOUT ROWID;
+                    CREATE INDEX not_interested_by_time ON not_interested(user_id, created_at);
+
+                    CREATE TABLE taste_seeds (
+                        user_id INTEGER NOT NULL REFERENCES users(id),
+                        kind TEXT NOT NULL,             -- category or paper
+                        value TEXT NOT NULL,            -- the category, or the paper's arXiv id
+                        position INTEGER NOT NULL,      -- order picked in settings
+                        created_at INTEGER NOT NULL,
+                        PRIMARY KEY (user_id, kind, value)
+                    ) WITHOUT ROWID;
+                    """)
+        }
         return migrator
     }
 

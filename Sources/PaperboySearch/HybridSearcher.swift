@@ -96,6 +96,9 @@ public struct HybridSearcher: PaperSearcher {
     /// and 0.3 on Benchmarks/eval (MRR@10 0.780 on paraphrased questions, literal queries unchanged at 1.0).
     public var keywordWeight = 0.5
 
+    /// People's recommendation models, retrained when their signals change.
+    public let tastes = TasteModelCache()
+
     public init(
         keyword: any KeywordIndex, papers: any KeyedPapers, embeddings: any EmbeddingStore, engine: SemanticEngine?,
         offReason: String = "no model is loaded"
@@ -113,6 +116,15 @@ public struct HybridSearcher: PaperSearcher {
         offReason: String = "no model is loaded"
     ) {
         self.init(keyword: store, papers: store, embeddings: store, engine: engine, offReason: offReason)
+    }
+
+    public func recommend(_ signals: TasteSignals, window: ClosedRange<Day>?, limit: Int) async throws
+        -> [Recommendation]
+    {
+        let vectors = engine.map { IndexTasteVectors(index: $0.index) }
+        return try await Recommender(
+            keyword: keyword, papers: papers, vectors: vectors, vectorsCount: engine?.index.count ?? 0, tastes: tastes
+        ).recommend(signals, window: window, limit: limit)
     }
 
     public func semanticStatus() async -> SemanticStatus {
@@ -228,4 +240,15 @@ public struct HybridSearcher: PaperSearcher {
         let byKey = try await papers.papers(keys: found.map(\.id))
         return found.compactMap { hit in byKey[hit.id].map { (paper: $0, similarity: Double(hit.score)) } }
     }
+}
+
+/// A vector index as the recommender reads it.
+public struct IndexTasteVectors: TasteVectors {
+    public let index: any VectorIndex
+
+    public init(index: any VectorIndex) { self.index = index }
+
+    public func vector(of key: PaperKey) -> [Float]? { index.vector(id: key) }
+
+    public func dots(_ direction: [Float], keys: [PaperKey]) -> [Float] { index.dots(direction, ids: keys) }
 }

@@ -123,6 +123,12 @@ actor LazySearcher: PaperSearcher {
         try await searcher().similar(to: id, limit: limit)
     }
 
+    nonisolated func recommend(_ signals: TasteSignals, window: ClosedRange<Day>?, limit: Int) async throws
+        -> [Recommendation]
+    {
+        try await searcher().recommend(signals, window: window, limit: limit)
+    }
+
     nonisolated func semanticStatus() async -> SemanticStatus { await searcher().semanticStatus() }
 }
 

@@ -248,7 +248,7 @@ struct CLITests {
         let dir = try CLI.temporaryDirectory()
         let flag = dir.appendingPathComponent("flag.sqlite").path
         let env = dir.appendingPathComponent("env.sqlite").path
-        let upToDate = ": schema up to date (9 migrations, last 0009_leases_and_limits)\n"
+        let upToDate = ": schema up to date (10 migrations, last 0010_recommendations)\n"
         let both = try await CLI.run(
             ["migrate", "--database", flag], environment: ["PAPERBOY_DATABASE": env], directory: dir)
         #expect(both.stdout == flag + upToDate, "\(both.stderr)")
@@ -272,7 +272,7 @@ struct CLITests {
         let result = try await CLI.run(
             ["migrate", "--database", db], environment: ["PAPERBOY_DATABASE": "/nonexistent/dir/p.sqlite"])
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.stdout == "\(db): schema up to date (9 migrations, last 0009_leases_and_limits)\n")
+        #expect(result.stdout == "\(db): schema up to date (10 migrations, last 0010_recommendations)\n")
     }
 
     @Test func backupIsAConsistentCopy() async throws {

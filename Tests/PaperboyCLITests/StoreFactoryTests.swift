@@ -66,8 +66,8 @@ struct NoMigrateTests {
         #expect(given.status == 64)
         #expect(
             given.stderr
-                == "paperboy: bad setting --no-migrate (PAPERBOY_NO_MIGRATE): the schema lacks 9 migrations "
-                + "(0001_papers ... 0009_leases_and_limits): run `paperboy migrate` first\n")
+                == "paperboy: bad setting --no-migrate (PAPERBOY_NO_MIGRATE): the schema lacks 10 migrations "
+                + "(0001_papers ... 0010_recommendations): run `paperboy migrate` first\n")
     }
 }
 

@@ -3,6 +3,7 @@ import Logging
 import PaperStoreConformance
 import PaperboyCore
 import PaperboyMCP
+import Testing
 
 /// Papers held in memory, listed by featured day: what the tools read.
 struct FakeCatalog: PaperCatalog {
@@ -86,6 +87,12 @@ actor FakeSearcher: PaperSearcher {
     func similar(to id: PaperID, limit: Int) async throws -> [(paper: StoredPaper, similarity: Double)] {
         guard case .on = semantic else { return [] }
         return papers.filter { $0.paper.id != id }.prefix(limit).map { ($0, 0.9) }
+    }
+
+    /// The MCP server has no recommendation tool: nothing asks this fake for them.
+    func recommend(_ signals: TasteSignals, window: ClosedRange<Day>?, limit: Int) async throws -> [Recommendation] {
+        Issue.record("the MCP tools asked for recommendations")
+        return []
     }
 
     func semanticStatus() async -> SemanticStatus { semantic }

@@ -21,6 +21,11 @@ extension PostgresConformanceTests {
         try await TestDatabase.withStore { try await check.run($0) }
     }
 
+    @Test(arguments: PaperStoreConformance.recommendations)
+    func recommendations(_ check: RoleCheck<any PaperStoreConformance.Recommendations>) async throws {
+        try await TestDatabase.withStore { try await check.run($0) }
+    }
+
     @Test(arguments: PaperStoreConformance.moderation)
     func moderation(_ check: RoleCheck<any PaperStoreConformance.Moderation>) async throws {
         try await TestDatabase.withStore { try await check.run($0) }

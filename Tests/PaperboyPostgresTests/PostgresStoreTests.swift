@@ -196,6 +196,7 @@ struct PostgresMigrationTests {
                 PostgresStore.migrationNames == [
                     "0001_papers", "0002_paper_vectors", "0003_community", "0004_discussion", "0005_mail",
                     "0006_change_sequence", "0007_drop_fts", "0008_votes_by_time", "0009_leases_and_limits",
+                    "0010_recommendations",
                 ])
             #expect(try await empty.pendingMigrations() == [])
             await empty.shutDown()

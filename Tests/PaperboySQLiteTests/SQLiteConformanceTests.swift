@@ -55,6 +55,11 @@ struct SQLiteConformanceTests {
         try await check.run(try SQLiteStore.temporary())
     }
 
+    @Test(arguments: PaperStoreConformance.recommendations)
+    func recommendations(_ check: RoleCheck<any PaperStoreConformance.Recommendations>) async throws {
+        try await check.run(try SQLiteStore.temporary())
+    }
+
     @Test(arguments: PaperStoreConformance.moderation)
     func moderation(_ check: RoleCheck<any PaperStoreConformance.Moderation>) async throws {
         try await check.run(try SQLiteStore.temporary())

@@ -341,6 +341,9 @@ final class ControlledSearcher: PaperSearcher, Sendable {
 
     func similar(to id: PaperID, limit: Int) async throws -> [(paper: StoredPaper, similarity: Double)] { [] }
     func semanticStatus() async -> SemanticStatus { .off(reason: "test") }
+    func recommend(_ signals: TasteSignals, window: ClosedRange<Day>?, limit: Int) async throws -> [Recommendation] {
+        []
+    }
 }
 
 struct TestRefusal: RefusedRequest, Sendable {

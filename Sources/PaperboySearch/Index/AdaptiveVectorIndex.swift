@@ -91,6 +91,10 @@ public final class AdaptiveVectorIndex: VectorIndex, Sendable {
         backend.index.vector(id: id)
     }
 
+    public func dots(_ query: [Float], ids: [Int64]) -> [Float] {
+        backend.index.dots(query, ids: ids)
+    }
+
     /// Writes the current backend (exact or HNSW) to `url`.
     public func save(to url: URL, modelID: String) throws {
         switch backend {

@@ -83,6 +83,23 @@ public final class ExactVectorIndex: VectorIndex, @unchecked Sendable {
         }
     }
 
+    public func dots(_ query: [Float], ids wanted: [Int64]) -> [Float] {
+        var out = [Float](repeating: .nan, count: wanted.count)
+        guard VectorError.problem(query, id: nil, dimension: dimension) == nil else { return out }
+        lock.withReadLock {
+            query.withUnsafeBufferPointer { q in
+                storage.withUnsafeBufferPointer { s in
+                    guard let queryBase = q.baseAddress, let storageBase = s.baseAddress else { return }
+                    for (i, id) in wanted.enumerated() {
+                        guard let slot = slotOfID[id] else { continue }
+                        out[i] = dotFloat(queryBase, storageBase + slot * dimension, dimension)
+                    }
+                }
+            }
+        }
+        return out
+    }
+
     /// All stored (id, vector) pairs in insertion order.
     public func allItems() -> [(id: Int64, vector: [Float])] {
         lock.withReadLock {

@@ -532,6 +532,23 @@ public final class HNSWVectorIndex: VectorIndex, @unchecked Sendable {
         }
     }
 
+    public func dots(_ query: [Float], ids wanted: [Int64]) -> [Float] {
+        var out = [Float](repeating: .nan, count: wanted.count)
+        guard VectorError.problem(query, id: nil, dimension: dimension) == nil else { return out }
+        var padded = query
+        padded.append(contentsOf: repeatElement(0, count: codeStride - dimension))
+        storageLock.withReadLock {
+            padded.withUnsafeBufferPointer { q in
+                guard let queryBase = q.baseAddress else { return }
+                for (i, id) in wanted.enumerated() {
+                    guard let slot = slotOfID[id].map(Int.init), dead[slot] == 0 else { continue }
+                    out[i] = scales[slot] * dotFloatInt8(queryBase, codePointer(slot), codeStride)
+                }
+            }
+        }
+        return out
+    }
+
     /// All live ids.
     public func allIDs() -> [Int64] {
         storageLock.withReadLock { Array(slotOfID.keys) }

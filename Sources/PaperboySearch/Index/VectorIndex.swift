@@ -34,6 +34,9 @@ public protocol VectorIndex: AnyObject, Sendable {
     func search(_ query: [Float], k: Int, allowed: (Int64) -> Bool) -> [VectorHit]
     /// The stored vector (approximate, dequantised, for quantised indexes).
     func vector(id: Int64) -> [Float]?
+    /// The dot product of `query` with the vector of each id, in order: NaN for an id with no vector, all NaN for a
+    /// query that does not fit. One pass over the given ids (a recommender scores a window of papers with it).
+    func dots(_ query: [Float], ids: [Int64]) -> [Float]
 }
 
 extension VectorIndex {

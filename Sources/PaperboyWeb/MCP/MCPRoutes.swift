@@ -138,6 +138,10 @@ struct AgentSearcher: PaperSearcher {
         try await busyInWords { try await base.similar(to: id, limit: limit) }
     }
 
+    func recommend(_ signals: TasteSignals, window: ClosedRange<Day>?, limit: Int) async throws -> [Recommendation] {
+        try await busyInWords { try await base.recommend(signals, window: window, limit: limit) }
+    }
+
     func semanticStatus() async -> SemanticStatus { await base.semanticStatus() }
 
     func busyInWords<T>(_ work: () async throws -> T) async throws -> T {

@@ -250,5 +250,9 @@ struct GatedSearcher: PaperSearcher {
         try await gate.run { try await base.similar(to: id, limit: limit) }
     }
 
+    func recommend(_ signals: TasteSignals, window: ClosedRange<Day>?, limit: Int) async throws -> [Recommendation] {
+        try await gate.run { try await base.recommend(signals, window: window, limit: limit) }
+    }
+
     func semanticStatus() async -> SemanticStatus { await base.semanticStatus() }
 }

@@ -1,0 +1,322 @@
+import Foundation
+import Synchronization
+
+// How recommendations are made (the README's "How recommendations are made" says the same in words).
+//
+// A person's model is linear and has three parts, each learned from their signals (``TasteSignals``):
+// - a direction in the embedding space: the mean of the liked papers' unit vectors, less half the mean of the
+//   "not interested" ones, normalised (Rocchio's relevance feedback); a paper scores its cosine with it;
+// - category weights: the share of liked papers in each category (1 for categories picked in settings); a paper
+//   scores the weight of its best category;
+// - co-author weights: the share of liked papers each author wrote; a paper scores the weight of its best author.
+// The score is `embedding × cosine + category × category weight + coauthor × author weight` (``TasteWeights``).
+// Without embeddings (a keyword-only installation) the category and co-author parts rank alone, newest first among
+// equals. Training is a pass over the liked papers' vectors: it runs when the signals change (``TasteModelCache``),
+// never on a page view that finds them unchanged.
+
+/// Reads the stored paper vectors (the semantic engine's index).
+public protocol TasteVectors: Sendable {
+    func vector(of key: PaperKey) -> [Float]?
+    /// The dot product of `direction` with the vector of each key, in order; NaN where a key has none.
+    func dots(_ direction: [Float], keys: [PaperKey]) -> [Float]
+}
+
+/// How much each part of the model counts. The evaluation (`paperboy eval-recommend`) runs the parts alone too.
+public struct TasteWeights: Sendable, Hashable {
+    public var embedding: Float
+    public var category: Float
+    public var coauthor: Float
+    /// How far "not interested" papers push the embedding direction away.
+    public var notInterested: Float
+
+    public init(embedding: Float, category: Float, coauthor: Float, notInterested: Float) {
+        self.embedding = embedding
+        self.category = category
+        self.coauthor = coauthor
+        self.notInterested = notInterested
+    }
+
+    public static let standard = TasteWeights(embedding: 1, category: 0.5, coauthor: 0.25, notInterested: 0.5)
+    public static let embeddingOnly = TasteWeights(embedding: 1, category: 0, coauthor: 0, notInterested: 0.5)
+    public static let categoriesAndCoauthors = TasteWeights(embedding: 0, category: 0.5, coauthor: 0.25, notInterested: 0)
+}
+
+/// One person's trained model.
+public struct TasteModel: Sendable {
+    public let accountID: Int64
+    /// The signals it was trained on (``TasteSignals/fingerprint``).
+    public let fingerprint: UInt64
+    public let weights: TasteWeights
+    /// Unit vector, or nil when no liked paper has a vector.
+    public let direction: [Float]?
+    public let categoryWeights: [(category: String, weight: Float)]
+    public let authorWeights: [(author: String, weight: Float)]
+    public let liked: [TastePaper]
+    /// Unit vectors of the liked papers that have one (to name the closest as "because you liked").
+    let likedVectors: [(paper: TastePaper, vector: [Float])]
+    /// Papers never recommended: liked and "not interested" ones.
+    public let excluded: Set<PaperKey>
+
+    /// Categories and authors a model keeps (the heaviest).
+    public static let maxCategories = 32
+    public static let maxAuthors = 32
+
+    public static func train(_ signals: TasteSignals, vectors: (any TasteVectors)?, weights: TasteWeights = .standard)
+        -> TasteModel
+    {
+        var likedVectors: [(paper: TastePaper, vector: [Float])] = []
+        var direction: [Float]?
+        if let vectors, weights.embedding > 0 {
+            for paper in signals.liked {
+                if let vector = vectors.vector(of: paper.key).flatMap(unit) { likedVectors.append((paper, vector)) }
+            }
+            let negatives = signals.notInterested.compactMap { vectors.vector(of: $0.key).flatMap(unit) }
+            if let positive = mean(likedVectors.map(\.vector)) {
+                var sum = positive
+                if let negative = mean(negatives), weights.notInterested > 0 {
+                    for i in sum.indices where i < negative.count { sum[i] -= weights.notInterested * negative[i] }
+                }
+                direction = unit(sum)
+            }
+        }
+        let likedCount = Float(signals.liked.count)
+        var categoryCounts: [String: Float] = [:]
+        var authorCounts: [String: Float] = [:]
+        for paper in signals.liked {
+            for category in Set(paper.categories) { categoryCounts[category, default: 0] += 1 }
+            for author in Set(paper.authors) { authorCounts[author, default: 0] += 1 }
+        }
+        var categoryWeights = categoryCounts.mapValues { $0 / likedCount }
+        for category in signals.categories { categoryWeights[category] = 1 }
+        let authorWeights = authorCounts.mapValues { $0 / likedCount }
+        var excluded = Set(signals.liked.map(\.key))
+        excluded.formUnion(signals.notInterested.map(\.key))
+        return TasteModel(
+            accountID: signals.accountID, fingerprint: signals.fingerprint, weights: weights, direction: direction,
+            categoryWeights: heaviest(categoryWeights, maxCategories).map { (category: $0.0, weight: $0.1) },
+            authorWeights: heaviest(authorWeights, maxAuthors).map { (author: $0.0, weight: $0.1) },
+            liked: signals.liked, likedVectors: likedVectors, excluded: excluded)
+    }
+
+    /// The liked paper a recommended one is closest to: by embedding when both have vectors, else the one sharing
+    /// most categories and authors.
+    public func closestLiked(to key: PaperKey, categories: [String], authors: [String], vectors: (any TasteVectors)?)
+        -> TastePaper?
+    {
+        if let vector = vectors?.vector(of: key), !likedVectors.isEmpty {
+            var best: (paper: TastePaper, score: Float)?
+            for item in likedVectors {
+                let score = zip(item.vector, vector).reduce(Float(0)) { $0 + $1.0 * $1.1 }
+                if best == nil || score > (best?.score ?? 0) { best = (item.paper, score) }
+            }
+            if let best { return best.paper }
+        }
+        var best: (paper: TastePaper, shared: Int)?
+        for paper in liked {
+            let shared = Set(paper.categories).intersection(categories).count * 2
+                + Set(paper.authors).intersection(authors).count
+            if shared > 0, shared > (best?.shared ?? 0) { best = (paper, shared) }
+        }
+        return best?.paper
+    }
+
+    static func unit(_ vector: [Float]) -> [Float]? {
+        let norm = vector.reduce(Float(0)) { $0 + $1 * $1 }.squareRoot()
+        guard norm.isFinite, norm > 0 else { return nil }
+        return vector.map { $0 / norm }
+    }
+
+    static func mean(_ vectors: [[Float]]) -> [Float]? {
+        guard let first = vectors.first else { return nil }
+        var sum = [Float](repeating: 0, count: first.count)
+        for vector in vectors where vector.count == sum.count {
+            for i in sum.indices { sum[i] += vector[i] }
+        }
+        return sum.map { $0 / Float(vectors.count) }
+    }
+
+    /// The `count` heaviest entries, heaviest first, ties in name order.
+    static func heaviest(_ weights: [String: Float], _ count: Int) -> [(String, Float)] {
+        weights.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(count)
+            .map { ($0.key, $0.value) }
+    }
+}
+
+/// A recommended paper's key and its score.
+public struct RankedTaste: Sendable, Hashable {
+    public var key: PaperKey
+    public var score: Float
+}
+
+/// Ranks a window of papers for one model.
+public enum TasteRanking {
+    /// The best `limit` papers featured in `window` (every stored paper when nil), best first, leaving out the model's
+    /// excluded papers. Candidates, categories and authors come from the keyword index's filters, so a ranking reads
+    /// no paper rows; ties go to the newer key.
+    public static func rank(
+        _ model: TasteModel, keyword: any KeywordIndex, vectors: (any TasteVectors)?, window: ClosedRange<Day>?,
+        limit: Int
+    ) async throws -> [RankedTaste] {
+        guard limit > 0 else { return [] }
+        var filter = SearchQuery()
+        filter.after = window?.lowerBound ?? Day(daysSinceEpoch: Int.min)
+        filter.before = window.map { $0.upperBound.adding(days: 1) }
+        guard let windowKeys = try await keyword.keys(passingFiltersOf: filter) else { return [] }
+        let keys = windowKeys.filter { !model.excluded.contains($0) }.sorted()
+        guard !keys.isEmpty else { return [] }
+        var scores = [Float](repeating: 0, count: keys.count)
+        if let direction = model.direction, let vectors, model.weights.embedding > 0 {
+            let dots = vectors.dots(direction, keys: keys)
+            for i in scores.indices where !dots[i].isNaN { scores[i] += model.weights.embedding * dots[i] }
+        }
+        if model.weights.category > 0 {
+            var best = [Float](repeating: 0, count: keys.count)
+            for (category, weight) in model.categoryWeights {
+                var query = filter
+                query.categories = [category]
+                try await raise(&best, to: weight, for: keyword.keys(passingFiltersOf: query), in: keys)
+            }
+            for i in scores.indices { scores[i] += model.weights.category * best[i] }
+        }
+        if model.weights.coauthor > 0 {
+            var best = [Float](repeating: 0, count: keys.count)
+            for (author, weight) in model.authorWeights {
+                var query = filter
+                query.authors = [author]
+                try await raise(&best, to: weight, for: keyword.keys(passingFiltersOf: query), in: keys)
+            }
+            for i in scores.indices { scores[i] += model.weights.coauthor * best[i] }
+        }
+        return top(limit, keys: keys, scores: scores)
+    }
+
+    /// Raises each of `matches` (a subset of sorted `keys`) to at least `weight`.
+    private static func raise(_ best: inout [Float], to weight: Float, for matches: Set<PaperKey>?, in keys: [PaperKey])
+    {
+        guard let matches else { return }
+        for key in matches {
+            var low = 0
+            var high = keys.count
+            while low < high {
+                let mid = (low + high) / 2
+                if keys[mid] < key { low = mid + 1 } else { high = mid }
+            }
+            if low < keys.count, keys[low] == key, best[low] < weight { best[low] = weight }
+        }
+    }
+
+    /// The best `limit` (score, then newer key), best first, keeping a small sorted list rather than sorting all.
+    static func top(_ limit: Int, keys: [PaperKey], scores: [Float]) -> [RankedTaste] {
+        var kept: [RankedTaste] = []
+        kept.reserveCapacity(limit + 1)
+        func better(_ a: RankedTaste, _ b: RankedTaste) -> Bool { a.score != b.score ? a.score > b.score : a.key > b.key }
+        for i in keys.indices {
+            let item = RankedTaste(key: keys[i], score: scores[i].isFinite ? scores[i] : 0)
+            if kept.count == limit, let last = kept.last, !better(item, last) { continue }
+            let at = kept.firstIndex { better(item, $0) } ?? kept.count
+            kept.insert(item, at: at)
+            if kept.count > limit { kept.removeLast() }
+        }
+        return kept
+    }
+}
+
+/// Trained models by person, retrained only when their signals change. Bounded: the least recently used go first.
+public final class TasteModelCache: Sendable {
+    private struct Entry {
+        var model: TasteModel
+        var vectorsCount: Int
+        var used: UInt64
+    }
+    private struct State {
+        var entries: [Int64: Entry] = [:]
+        var clock: UInt64 = 0
+        var trainings = 0
+    }
+    private let state = Mutex(State())
+    public let capacity: Int
+
+    public init(capacity: Int = 10_000) { self.capacity = max(capacity, 1) }
+
+    /// The model for `signals`: the cached one when the signals, the weights and the number of stored vectors are as
+    /// they were, else a newly trained one.
+    public func model(
+        for signals: TasteSignals, vectors: (any TasteVectors)?, vectorsCount: Int, weights: TasteWeights = .standard
+    ) -> TasteModel {
+        let fingerprint = signals.fingerprint
+        let cached: TasteModel? = state.withLock { state in
+            state.clock += 1
+            guard var entry = state.entries[signals.accountID], entry.model.fingerprint == fingerprint,
+                entry.model.weights == weights, entry.vectorsCount == vectorsCount
+            else { return nil }
+            entry.used = state.clock
+            state.entries[signals.accountID] = entry
+            return entry.model
+        }
+        if let cached { return cached }
+        let model = TasteModel.train(signals, vectors: vectors, weights: weights)
+        state.withLock { state in
+            state.clock += 1
+            state.trainings += 1
+            state.entries[signals.accountID] = Entry(model: model, vectorsCount: vectorsCount, used: state.clock)
+            if state.entries.count > capacity, let oldest = state.entries.min(by: { $0.value.used < $1.value.used }) {
+                state.entries[oldest.key] = nil
+            }
+        }
+        return model
+    }
+
+    /// How many models were trained since start (a page view with unchanged signals trains none).
+    public var trainings: Int { state.withLock { $0.trainings } }
+}
+
+/// A recommended paper, with the liked paper it is closest to ("because you liked …").
+public struct Recommendation: Sendable {
+    public var paper: StoredPaper
+    public var score: Double
+    public var because: TastePaper?
+
+    public init(paper: StoredPaper, score: Double, because: TastePaper?) {
+        self.paper = paper
+        self.score = score
+        self.because = because
+    }
+}
+
+/// Recommendations as searchers make them: the model from the cache, the ranking, then the papers.
+public struct Recommender: Sendable {
+    public let keyword: any KeywordIndex
+    public let papers: any KeyedPapers
+    public let vectors: (any TasteVectors)?
+    public let vectorsCount: Int
+    public let tastes: TasteModelCache
+    public var weights = TasteWeights.standard
+
+    public init(
+        keyword: any KeywordIndex, papers: any KeyedPapers, vectors: (any TasteVectors)?, vectorsCount: Int,
+        tastes: TasteModelCache
+    ) {
+        self.keyword = keyword
+        self.papers = papers
+        self.vectors = vectors
+        self.vectorsCount = vectorsCount
+        self.tastes = tastes
+    }
+
+    public func recommend(_ signals: TasteSignals, window: ClosedRange<Day>?, limit: Int) async throws
+        -> [Recommendation]
+    {
+        let limit = min(max(limit, 0), RecommendationLimits.maxLimit)
+        guard !signals.isEmpty, limit > 0 else { return [] }
+        let model = tastes.model(for: signals, vectors: vectors, vectorsCount: vectorsCount, weights: weights)
+        let ranked = try await TasteRanking.rank(
+            model, keyword: keyword, vectors: vectors, window: window, limit: limit)
+        let found = try await papers.papers(keys: ranked.map(\.key))
+        return ranked.compactMap { item in
+            guard let paper = found[item.key] else { return nil }
+            let because = model.closestLiked(
+                to: item.key, categories: paper.paper.categories, authors: paper.paper.authors, vectors: vectors)
+            return Recommendation(paper: paper, score: Double(item.score), because: because)
+        }
+    }
+}
