@@ -116,6 +116,7 @@ func buildSite(
     ReportsAPIRoutes(site: site).register(on: routes)
     CollectionRoutes(site: site).register(on: routes)
     CollectionsAPI(site: site).register(on: routes)
+    ForYouRoutes(site: site).register(on: routes)
     ProfileRoutes(site: site).register(on: routes)
     FeedRoutes(site: site).register(on: routes)
     MetaRoutes(site: site).register(on: routes)

@@ -41,6 +41,9 @@ struct CommunityOptions: ParsableArguments {
     @Option(help: "How fast age outweighs votes in trending, 0 to 10 (PAPERBOY_TRENDING_GRAVITY; default 1.5).")
     var trendingGravity: String?
 
+    @Option(help: "/for-you recommends papers featured this many days back, 1 to 90 (PAPERBOY_RECOMMEND_DAYS; 7).")
+    var recommendDays: String?
+
     @Option(help: "on or off: rate limits on sign-in, sign-up, votes and writes (PAPERBOY_RATE_LIMITS; default on).")
     var rateLimits: String?
 
@@ -62,7 +65,9 @@ struct CommunityOptions: ParsableArguments {
             ) { value in
                 Double(value).flatMap { $0.isFinite && (0...10).contains($0) ? $0 : nil }
             },
-            rateLimits: try Self.choice("rate-limits", rateLimits, default: true, ["on": true, "off": false]))
+            rateLimits: try Self.choice("rate-limits", rateLimits, default: true, ["on": true, "off": false]),
+            recommendDays: try Settings.integer(
+                "recommend-days", recommendDays, default: 7, in: 1...RecommendationLimits.maxDays))
     }
 
     /// The arXiv API that submitted papers are looked up in, checked.

@@ -20,7 +20,8 @@ struct Paperboy: AsyncParsableCommand {
             """,
         version: PaperboyVersion.current,
         subcommands: [
-            Serve.self, Migrate.self, Backup.self, Ingest.self, Harvest.self, Embed.self, Eval.self, UserCommand.self,
+            Serve.self, Migrate.self, Backup.self, Ingest.self, Harvest.self, Embed.self, Eval.self, EvalRecommend.self,
+            UserCommand.self,
             OrgCommand.self, DigestCommand.self, MCPCommand.self, Copy.self,
         ]
     )

@@ -137,7 +137,8 @@ struct MetaTests {
                     "/api/papers/{id}/unhide", "/api/comments/{id}", "/api/comments/{id}/report",
                     "/api/comments/{id}/hide", "/api/comments/{id}/unhide", "/api/moderation/reports",
                     "/health", "/api/collections", "/api/collections/{id}", "/api/collections/{id}/items",
-                    "/api/collections/{id}/items/{paperId}", "/api/subscriptions",
+                    "/api/collections/{id}/items/{paperId}", "/api/subscriptions", "/api/recommendations",
+                    "/api/papers/{id}/not-interested",
                 ])
             let schemes = (doc["components"] as? [String: Any])?["securitySchemes"] as? [String: [String: String]]
             #expect(schemes?["bearer"]?["scheme"] == "bearer")

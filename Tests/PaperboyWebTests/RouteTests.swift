@@ -36,6 +36,7 @@ struct RouteTests {
         case collectionAction, collectionFeed, user, organization, moderation, moderationAction, admin, adminAction
         case subscribe, subscriptionConfirm, subscriptionManage, unsubscribe, verifyEmail, passwordReset
         case passwordResetConfirm, apiSubscriptions, mcp, stats, apiStats
+        case forYou, forYouSettings, notInterested, apiRecommendations
     }
 
     static func kind(_ url: SiteURL) -> Kind {
@@ -94,6 +95,10 @@ struct RouteTests {
         case .mcp: .mcp
         case .stats: .stats
         case .apiStats: .apiStats
+        case .forYou: .forYou
+        case .forYouSettings: .forYouSettings
+        case .notInterested: .notInterested
+        case .apiRecommendations: .apiRecommendations
         }
     }
 
@@ -101,8 +106,11 @@ struct RouteTests {
     /// two-factor step without a pending sign-in, too); forms that only post answer 405.
     static func anonymousStatus(_ url: SiteURL) -> HTTPResponse.Status {
         switch kind(url) {
-        case .settings, .settingsExport, .submit, .loginTwoFactor, .collections, .moderation, .admin: .seeOther
-        case .logout, .vote, .settingsAction, .comments, .commentAction, .report, .claim, .paperLinks,
+        case .settings, .settingsExport, .submit, .loginTwoFactor, .collections, .moderation, .admin, .forYou,
+            .forYouSettings:
+            .seeOther
+        case .apiRecommendations: .unauthorized
+        case .logout, .vote, .notInterested, .settingsAction, .comments, .commentAction, .report, .claim, .paperLinks,
             .collectionAction, .moderationAction, .adminAction, .apiSubscriptions, .mcp:
             .methodNotAllowed
         // Mail links with a token that is not one.
@@ -140,7 +148,7 @@ struct RouteTests {
         .subscribe(), .subscribe(sent: true), .subscriptionConfirm(token: "1-abc.1.sig"),
         .subscriptionManage(token: "1.abc"), .unsubscribe(token: "a b/+=&"), .verifyEmail(token: "x"), .passwordReset,
         .passwordResetConfirm(token: "x"), .apiSubscriptions, .mcp, .stats(days: 30), .stats(days: 7),
-        .apiStats(days: 90),
+        .apiStats(days: 90), .forYou, .forYouSettings, .notInterested, .apiRecommendations,
     ]
 
     /// A path segment or query value is encoded byte by byte: only RFC 3986's unreserved characters stay.

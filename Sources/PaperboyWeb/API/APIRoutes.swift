@@ -66,6 +66,9 @@ struct APIRoutes<Store: SiteStore>: Sendable {
         }
         routes.get(.apiStats) { request, _ in try await api(request) { try await stats(request) } }
         routes.get(.apiSuggest) { request, _ in try await api(request) { try await suggestions(request) } }
+        routes.get(.apiRecommendations) { request, context in
+            try await api(request, cacheable: false) { try await recommendations(request, context.viewer) }
+        }
         routes.get(.apiPaper) { request, context in
             let (raw, sub) = PaperSubresource.split(try SiteRoute.apiPaper.parameter(in: context))
             guard sub.methods.contains(.get) else { return RouteTable.notAllowed(sub.methods) }

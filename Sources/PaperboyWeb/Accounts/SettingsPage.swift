@@ -88,8 +88,11 @@ struct SettingsActionLinks {
     let subscribe: String
     let subscription: String
     let unsubscribe: String
+    /// The recommendation settings page (categories, seed papers, "not interested" marks).
+    let recommendations: String
 
     init(_ config: WebConfiguration) {
+        recommendations = SiteURL.forYouSettings.path(config)
         func link(_ action: SettingsAction) -> String { SiteURL.settingsAction(action.rawValue).path(config) }
         profile = link(.profile)
         email = link(.email)

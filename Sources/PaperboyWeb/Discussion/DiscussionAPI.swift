@@ -109,6 +109,7 @@ enum PaperSubresource: String, CaseIterable {
     case report
     case hide
     case unhide
+    case notInterested = "not-interested"
 
     /// The paper id's text and what follows it; old-style ids hold a slash of their own.
     static func split(_ parameter: String) -> (id: Substring, sub: PaperSubresource) {
@@ -124,7 +125,7 @@ enum PaperSubresource: String, CaseIterable {
         switch self {
         case .paper: [.get, .patch]
         case .similar, .comments: self == .similar ? [.get] : [.get, .post]
-        case .upvote: [.post, .delete]
+        case .upvote, .notInterested: [.post, .delete]
         case .report, .hide, .unhide: [.post]
         }
     }
@@ -160,6 +161,8 @@ extension APIRoutes {
         switch (sub, method) {
         case (.upvote, _):
             return try await upvote(id, up: method == .post, viewer)
+        case (.notInterested, _):
+            return try await notInterested(id, on: method == .post, viewer)
         case (.comments, _):
             let body = try await APIBody.read(request, example: #"{"text": "Markdown, at most 5,000 characters"}"#)
             let comment = try await discussion.addComment(viewer, paper: id, text: try body.string("text") ?? "")

@@ -59,12 +59,15 @@ struct AccountChrome {
     /// The user's collections and profile.
     let collections: String
     let profile: String
+    /// The user's recommendations.
+    let forYou: String
     /// For moderators and admins.
     let moderation: String?
     let admin: String?
 
     init(_ viewer: Viewer, config: WebConfiguration) {
         collections = SiteURL.collections.path(config)
+        forYou = SiteURL.forYou.path(config)
         profile = SiteURL.user(viewer.account.username).path(config)
         moderation = viewer.account.role.isStaff ? SiteURL.moderation.path(config) : nil
         admin = viewer.account.role == .admin ? SiteURL.admin.path(config) : nil
@@ -210,6 +213,8 @@ struct CardView {
     /// The signed-in viewer's "Save to…" form, or on their own collection's page its "Remove" button
     /// (``CollectionControls``); nil for anonymous visitors.
     var collect: CollectView?
+    /// On `/for-you`: the liked paper it is closest to, and the "not interested" form.
+    var forYou: ForYouCardView?
     /// What the body shows; the body itself is built only when it is not in the cache.
     let source: CardSource
     /// The body rendered by `cardbody.mustache` (set by ``Templates/render(page:_:cards:)``, from its cache when it

@@ -8,6 +8,7 @@ extension CardView: MustacheParent {
         switch name {
         case "vote": vote
         case "collect": collect
+        case "forYou": forYou
         case "source": source
         case "bodyHTML": bodyHTML
         default: nil
@@ -231,6 +232,7 @@ extension AccountChrome: MustacheParent {
         case "logout": logout
         case "csrf": csrf
         case "collections": collections
+        case "forYou": forYou
         case "profile": profile
         case "moderation": moderation
         case "admin": admin

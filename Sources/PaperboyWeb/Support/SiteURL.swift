@@ -29,6 +29,12 @@ enum SiteRoute: String, CaseIterable, Sendable {
     case settingsAction = "/settings/{action}"
     case submit = "/submit"
     case vote = "/vote"
+    /// The signed-in person's recommendations.
+    case forYou = "/for-you"
+    /// `GET`: the categories and seed papers recommendations start from, and the "not interested" marks; `POST`: saves.
+    case forYouSettings = "/for-you/settings"
+    /// `POST` (`paper`, `undo`, `next`): marks a paper "not interested", or takes the mark back.
+    case notInterested = "/not-interested"
     // Community, part 2: discussion, collections, profiles, moderation
     /// `POST`: a new comment (`paper`, `text`).
     case comments = "/comments"
@@ -83,6 +89,8 @@ enum SiteRoute: String, CaseIterable, Sendable {
     case apiStats = "/api/stats"
     /// Search suggestions as a person types (`?q=`): papers and authors.
     case apiSuggest = "/api/suggest"
+    /// The caller's recommendations (`?limit=&days=`; an account needed).
+    case apiRecommendations = "/api/recommendations"
     /// A paper, its similar papers (`/api/papers/{id}/similar`) or its upvote (`/api/papers/{id}/upvote`); ids may
     /// hold a slash.
     case apiPaper = "/api/papers/**"
@@ -148,6 +156,10 @@ public enum SiteURL: Sendable, Hashable {
     case settingsAction(String)
     case submit
     case vote
+    case forYou
+    case forYouSettings
+    case notInterested
+    case apiRecommendations
     case comments
     /// `POST /comments/{id}/{action}`.
     case commentAction(Int64, String)
@@ -213,6 +225,10 @@ public enum SiteURL: Sendable, Hashable {
         case .settingsAction: .settingsAction
         case .submit: .submit
         case .vote: .vote
+        case .forYou: .forYou
+        case .forYouSettings: .forYouSettings
+        case .notInterested: .notInterested
+        case .apiRecommendations: .apiRecommendations
         case .comments: .comments
         case .commentAction: .commentAction
         case .report: .report
@@ -257,7 +273,7 @@ public enum SiteURL: Sendable, Hashable {
         return switch self {
         case .home, .dailyFeed, .apiSuggest, .openAPI, .health, .sitemap, .mcp, .logout, .settings, .settingsExport,
             .submit, .vote, .comments, .report, .claim, .paperLinks, .collections, .moderation, .admin, .passwordReset,
-            .apiSubscriptions:
+            .apiSubscriptions, .forYou, .forYouSettings, .notInterested, .apiRecommendations:
             route.pattern
         case .subscribe(let sent): route.pattern + (sent ? "?sent=1" : "")
         case .subscriptionConfirm(let token), .subscriptionManage(let token), .unsubscribe(let token),

@@ -93,12 +93,16 @@ public struct CommunitySettings: Sendable {
     public var rateLimits: Bool
     /// The bcrypt cost of new password hashes (at least 10).
     public var passwordCost: Int
+    /// `/for-you` and the digest's "for you" section recommend papers featured this many days back
+    /// (`--recommend-days`).
+    public var recommendDays: Int
 
     public init(
         signupOpen: Bool = true, requireTwoFactorForStaff: Bool = true, secret: [UInt8]? = nil, submitLimit: Int = 5,
         submitWindowDays: Int = 14, trendingDays: Int = 7, trendingGravity: Double = 1.5, rateLimits: Bool = true,
-        passwordCost: Int = Credentials.defaultCost
+        passwordCost: Int = Credentials.defaultCost, recommendDays: Int = 7
     ) {
+        self.recommendDays = recommendDays
         self.signupOpen = signupOpen
         self.requireTwoFactorForStaff = requireTwoFactorForStaff
         self.secret = secret
