@@ -37,6 +37,9 @@ FLAG_USERS, FLAG_OUT, FLAG_LIMIT = "--users", "--out", "--limit"
 MAIN_VARIANT = "paperboy"                                     # the other variants are ablations
 
 K = 10
+# The newest submission day of the topical corpus: early enough that its later versions (up to 120 days on) are not
+# in the future, which ingest refuses.
+TOPICAL_END = "2026-08-01"
 USER_SEED, BOOTSTRAP_SEED, SVM_SEED = 17, 23, 0
 BOOTSTRAP_RESAMPLES = 10_000
 
@@ -91,7 +94,7 @@ def corpus_file(args):
     path = os.path.join(args.work, "topical-%d.jsonl" % args.topical_n)
     if not os.path.exists(path):
         subprocess.run([sys.executable, MAKE_CORPUS, "--n", str(args.topical_n), "--seed", "7",
-                        "--end", "2026-11-20", "--topical", "--out", path], check=True)
+                        "--end", TOPICAL_END, "--topical", "--out", path], check=True)
     return path
 
 
