@@ -120,7 +120,8 @@ public struct TasteModel: Sendable {
         return best?.paper
     }
 
-    static func unit(_ vector: [Float]) -> [Float]? {
+    /// The vector scaled to length 1; nil for a zero or non-finite one.
+    public static func unit(_ vector: [Float]) -> [Float]? {
         let norm = vector.reduce(Float(0)) { $0 + $1 * $1 }.squareRoot()
         guard norm.isFinite, norm > 0 else { return nil }
         return vector.map { $0 / norm }
@@ -206,7 +207,7 @@ public enum TasteRanking {
     }
 
     /// The best `limit` (score, then newer key), best first, keeping a small sorted list rather than sorting all.
-    static func top(_ limit: Int, keys: [PaperKey], scores: [Float]) -> [RankedTaste] {
+    public static func top(_ limit: Int, keys: [PaperKey], scores: [Float]) -> [RankedTaste] {
         var kept: [RankedTaste] = []
         kept.reserveCapacity(limit + 1)
         func better(_ a: RankedTaste, _ b: RankedTaste) -> Bool { a.score != b.score ? a.score > b.score : a.key > b.key }
