@@ -39,12 +39,21 @@ public struct DigestRenderer: Sendable {
 
     /// The digest written once for every subscriber of the same papers and topic; ``message(_:to:subscription:links:messageID:)``
     /// puts each subscriber's own links in. `personal`: with the links to manage and end a subscription.
+    /// `forYou`: the subscriber's own recommendations among the period's papers (the "For you" section), for a
+    /// subscriber whose address is a verified account's.
     public func body(
-        papers: [StoredPaper], period: DigestPeriod, topic: DigestTopic?, personal: Bool, links: any DigestLinks
+        papers: [StoredPaper], period: DigestPeriod, topic: DigestTopic?, personal: Bool, links: any DigestLinks,
+        forYou: [Recommendation] = []
     ) throws -> DigestBody {
-        let model = DigestModel(
+        var model = DigestModel(
             siteName: siteName, subject: subject(period), period: period, papers: papers, topic: topic,
             personal: personal, links: links)
+        model.forYou = forYou.enumerated().map { index, item in
+            var entry = DigestModel.item(index, item.paper, links: links)
+            entry.because = item.because.map { "Because you liked “\($0.title)”" }
+            return entry
+        }
+        model.hasForYou = !forYou.isEmpty
         guard let html = library.render(model, withTemplate: "digest.html"),
             let text = library.render(model, withTemplate: "digest.txt")
         else { throw DigestRenderError.missingTemplates }
@@ -101,6 +110,8 @@ struct DigestModel {
         var arxiv: String
         var pdf: String
         var categories: String
+        /// In the "For you" section: the liked paper it is closest to.
+        var because: String? = nil
     }
 
     var siteName: String
@@ -111,6 +122,8 @@ struct DigestModel {
     var manage: String?
     var unsubscribe: String?
     var topic: String?
+    var forYou: [Item] = []
+    var hasForYou = false
 
     init(
         siteName: String, subject: String, period: DigestPeriod, papers: [StoredPaper], topic: DigestTopic?,
@@ -124,22 +137,24 @@ struct DigestModel {
             case .weekly:
                 "Papers of the week of \(period.start.longDescription)"
             }
-        items = papers.enumerated().map { index, stored in
-            let paper = stored.paper
-            let authors =
-                paper.authors.count > 5
-                ? paper.authors.prefix(5).joined(separator: ", ") + " et al." : paper.authors.joined(separator: ", ")
-            return Item(
-                number: index + 1, title: paper.title, byline: stored.organization?.fullname ?? authors,
-                upvotes: stored.upvotes, votesLabel: stored.upvotes == 1 ? "upvote" : "upvotes",
-                summary: DigestModel.summary(stored.keySentence ?? paper.abstract, paper.abstract),
-                url: links.paper(paper.id), arxiv: paper.id.arxivAbstractURL, pdf: paper.id.arxivPDFURL,
-                categories: paper.categories.prefix(3).joined(separator: " · "))
-        }
+        items = papers.enumerated().map { index, stored in DigestModel.item(index, stored, links: links) }
         home = links.home
         manage = personal ? DigestBody.manageMark : nil
         unsubscribe = personal ? DigestBody.unsubscribeMark : nil
         self.topic = topic.flatMap { DigestModel.describe($0) }
+    }
+
+    static func item(_ index: Int, _ stored: StoredPaper, links: any DigestLinks) -> Item {
+        let paper = stored.paper
+        let authors =
+            paper.authors.count > 5
+            ? paper.authors.prefix(5).joined(separator: ", ") + " et al." : paper.authors.joined(separator: ", ")
+        return Item(
+            number: index + 1, title: paper.title, byline: stored.organization?.fullname ?? authors,
+            upvotes: stored.upvotes, votesLabel: stored.upvotes == 1 ? "upvote" : "upvotes",
+            summary: DigestModel.summary(stored.keySentence ?? paper.abstract, paper.abstract),
+            url: links.paper(paper.id), arxiv: paper.id.arxivAbstractURL, pdf: paper.id.arxivPDFURL,
+            categories: paper.categories.prefix(3).joined(separator: " · "))
     }
 
     /// At most about two lines (240 characters) of text, cut at a word, from the key sentence when it is short

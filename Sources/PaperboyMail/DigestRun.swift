@@ -31,7 +31,7 @@ public struct DigestRunReport: Sendable, Equatable {
 /// claimed (`sending`) before its SMTP transaction and marked `sent` after it, so that a killed run, a second run and
 /// concurrent senders never send a digest twice.
 public struct DigestRun: Sendable {
-    public typealias Store = SubscriptionStore & DigestLedgerStore & PaperCatalog
+    public typealias Store = SubscriptionStore & DigestLedgerStore & PaperCatalog & AccountStore & RecommendationStore
 
     let store: any Store
     let searcher: any PaperSearcher
@@ -62,6 +62,8 @@ public struct DigestRun: Sendable {
 
     /// Subscribers read per page.
     static let page = 500
+    /// Papers in a subscriber's "For you" section.
+    static let forYouSize = 5
 
     /// Sends `period`'s digest to every active subscriber of its frequency who has none yet, and records a complete
     /// run in the ledger.
@@ -80,6 +82,14 @@ public struct DigestRun: Sendable {
             for subscription in subscribers {
                 let topic = subscription.settings.topic
                 let papers = try await composer.papers(for: topic, in: period)
+                let forYou = try await recommendations(for: subscription, in: period)
+                if !forYou.isEmpty {
+                    // A body of this subscriber's own, never shared.
+                    let body = try renderer.body(
+                        papers: papers, period: period, topic: topic, personal: true, links: links, forYou: forYou)
+                    jobs.append((subscription, body))
+                    continue
+                }
                 var body = bodies[topic]
                 if body == nil, !papers.isEmpty {
                     body = try renderer.body(
@@ -114,6 +124,17 @@ public struct DigestRun: Sendable {
                 "smtp.unreachable": "\(report.unreachable ?? "no")",
             ])
         return report
+    }
+
+    /// The "For you" picks of a subscriber whose address is a verified account's (no account, an unverified or
+    /// disabled one, or nothing liked: none), among the papers featured in the period.
+    func recommendations(for subscription: Subscription, in period: DigestPeriod) async throws -> [Recommendation] {
+        guard let account = try await store.account(email: subscription.email), account.emailVerifiedAt != nil,
+            !account.disabled
+        else { return [] }
+        let signals = try await store.tasteSignals(accountID: account.id)
+        guard !signals.isEmpty else { return [] }
+        return try await searcher.recommend(signals, window: period.days, limit: Self.forYouSize)
     }
 
     enum Outcome: Sendable {

@@ -134,6 +134,35 @@ final class RecordingMailer: MailSender {
         #expect(empty?.state == .empty)
     }
 
+    @Test func aVerifiedAccountsDigestHasAForYouSectionOfItsOwn() async throws {
+        let galaxy = try DigestTopic.make(query: "galaxy", categories: []).get()
+        let (store, _, _) = try await Self.store([("ada@example.org", galaxy), ("bob@example.org", galaxy)])
+        // Ada's address is verified; Bob's is not. Both liked the transformer paper, whose co-author Alan Turing
+        // also wrote the quantum paper featured that day.
+        let ada = try await store.createAccount(
+            NewAccount(
+                username: "ada", email: "ada@example.org", emailVerifiedAt: Self.now, fullname: "Ada",
+                passwordHash: "x", createdAt: Self.now))
+        let bob = try await store.createAccount(
+            NewAccount(
+                username: "bob", email: "bob@example.org", fullname: "Bob", passwordHash: "x", createdAt: Self.now))
+        for account in [ada, bob] {
+            _ = try await store.setVote(accountID: account.id, paper: PaperID("2611.00001")!, up: true, at: Self.now)
+        }
+        let mailer = RecordingMailer()
+        let report = try await Self.run(store, mailer).send(Self.period)
+        // Nothing matches the galaxy topic that day: Bob's digest is empty, Ada's holds her section alone.
+        #expect(report.sent == 1 && report.empty == 1)
+        let message = try #require(mailer.sent.first)
+        #expect(message.to == "ada@example.org")
+        #expect(
+            message.text.contains(
+                "For you:\n- Quantum Error Correction at Scale\n  https://papers.example.org/papers/2611.00002\n"
+                    + "  Because you liked “Attention Is All You Need Again”\n"))
+        #expect(message.html?.contains("<h2 style=\"font-size:16px;font-weight:600;margin:0;\">For you</h2>") == true)
+        #expect(!message.text.contains("- Attention Is All You Need Again"), "a liked paper is never recommended")
+    }
+
     @Test func hiddenPapersAreLeftOut() async throws {
         let (store, _, _) = try await Self.store([("a@example.org", .none)])
         _ = try await store.setPaperHidden(PaperID("2611.00002")!, hidden: true, by: nil, at: Self.now)
