@@ -210,24 +210,7 @@ func hybrid(database: String, model: String, rounds: Int) async throws {
     let keywordIndex = try await keywordIndex(store, database: database).index
     let embedder = try SentenceEmbedder.load(directory: URL(fileURLWithPath: model), logger: logger)
     let papers = try await store.stats().papers
-    let file = URL(fileURLWithPath: database + ".synthetic.vectors")
-    let index: AdaptiveVectorIndex
-    if let loaded = try? AdaptiveVectorIndex.load(from: file, expectedModelID: "synthetic"), loaded.count == papers {
-        index = loaded
-    } else {
-        let start = ContinuousClock.now
-        index = AdaptiveVectorIndex(dimension: embedder.info.dimension)
-        let generator = SyntheticClusteredVectors(dimension: embedder.info.dimension)
-        for from in stride(from: 0, to: papers, by: 10_000) {
-            let range = from..<min(papers, from + 10_000)
-            let points = generator.points(range)
-            index.add(zip(range, points).map { (id: Int64($0 + 1), vector: $1) })
-        }
-        try index.save(to: file, modelID: "synthetic")
-        print(
-            "built the vector index of \(papers) synthetic vectors in \(String(format: "%.1f", seconds(ContinuousClock.now - start))) s"
-        )
-    }
+    let index = try syntheticVectors(database: database, papers: papers, dimension: embedder.info.dimension)
     var total: [Double] = []
     var keyword: [Double] = []
     var embedding: [Double] = []
@@ -265,6 +248,126 @@ func hybrid(database: String, model: String, rounds: Int) async throws {
     print("  " + line("vector part (100 nearest)", vectors))
 }
 
+/// Synthetic clustered vectors for keys 1...papers (embedding 100k real abstracts would take over an hour here): read
+/// from their file beside the database, else made and saved.
+func syntheticVectors(database: String, papers: Int, dimension: Int) throws -> AdaptiveVectorIndex {
+    let file = URL(fileURLWithPath: database + ".synthetic.vectors")
+    if let loaded = try? AdaptiveVectorIndex.load(from: file, expectedModelID: "synthetic"), loaded.count == papers {
+        return loaded
+    }
+    let start = ContinuousClock.now
+    let index = AdaptiveVectorIndex(dimension: dimension)
+    let generator = SyntheticClusteredVectors(dimension: dimension)
+    for from in stride(from: 0, to: papers, by: 10_000) {
+        let range = from..<min(papers, from + 10_000)
+        let points = generator.points(range)
+        index.add(zip(range, points).map { (id: Int64($0 + 1), vector: $1) })
+    }
+    try index.save(to: file, modelID: "synthetic")
+    print(
+        "built the vector index of \(papers) synthetic vectors in \(String(format: "%.1f", seconds(ContinuousClock.now - start))) s"
+    )
+    return index
+}
+
+/// Recommendations at scale: ranking every paper of the database for one person (p50/p95 over `rounds` people of
+/// 20 liked papers each, the model already trained, reading the 30 papers shown), and retraining `users` people's
+/// models after a day of votes (each person has 10 votes; the store's signals read and the model trained per
+/// person). The people and their votes are made once and kept in the database.
+func recommend(database: String, users: Int, rounds: Int) async throws {
+    var logger = Logger(label: "bench")
+    logger.logLevel = .warning
+    let store = try openStore(database, logger: logger)
+    try await store.migrate()
+    let keyword = try await keywordIndex(store, database: database)
+    let papers = try await store.stats().papers
+    let index = try syntheticVectors(database: database, papers: papers, dimension: 384)
+    let vectors = IndexTasteVectors(index: index)
+    var rng = SplitMix64(state: 17)
+    func randomKeys(_ n: Int) -> [PaperKey] { (0..<n).map { _ in Int64(rng.next() % UInt64(papers)) + 1 } }
+    func taste(_ keys: [PaperKey]) async throws -> [TastePaper] {
+        let found = try await store.papers(keys: keys)
+        return keys.compactMap { key in
+            found[key].map {
+                TastePaper(
+                    key: key, id: $0.paper.id, title: $0.paper.title, categories: $0.paper.categories,
+                    authors: $0.paper.authors, kind: .upvote)
+            }
+        }
+    }
+    // Ranking: every stored paper is a candidate (the window covers them all).
+    let cache = TasteModelCache()
+    let recommender = Recommender(
+        keyword: keyword.index, papers: store, vectors: vectors, vectorsCount: index.count, tastes: cache)
+    var ranking: [Double] = []
+    var training: [Double] = []
+    var candidates: [Double] = []
+    var cosines: [Double] = []
+    for round in 0..<rounds {
+        let signals = TasteSignals(
+            accountID: Int64(round), liked: try await taste(randomKeys(20)), notInterested: [], categories: [])
+        var start = ContinuousClock.now
+        _ = TasteModel.train(signals, vectors: vectors)
+        training.append(seconds(ContinuousClock.now - start))
+        let model = cache.model(for: signals, vectors: vectors, vectorsCount: index.count)
+        start = ContinuousClock.now
+        _ = try await recommender.recommend(signals, window: nil, limit: 30)
+        ranking.append(seconds(ContinuousClock.now - start))
+        // Its two main parts again, alone: the candidates with their categories' and authors' bits, the cosines.
+        start = ContinuousClock.now
+        let found = try await keyword.index.tasteCandidates(
+            window: nil, categories: model.categoryWeights.map(\.category),
+            authors: model.authorWeights.map(\.author))
+        candidates.append(seconds(ContinuousClock.now - start))
+        start = ContinuousClock.now
+        _ = vectors.dots(model.direction ?? [], keys: found.keys)
+        cosines.append(seconds(ContinuousClock.now - start))
+    }
+    print(
+        "  its parts alone: candidates with their categories' and authors' bits p50 "
+            + "\(ms(percentile(candidates, 0.5))), cosines p50 \(ms(percentile(cosines, 0.5)))")
+    print(
+        "ranking \(papers) papers for one person (\(index.isApproximate ? "HNSW" : "exact") index, 30 shown), "
+            + "\(rounds) people: p50 \(ms(percentile(ranking, 0.5))), p95 \(ms(percentile(ranking, 0.95))); "
+            + "training one model from 20 liked papers: p50 \(ms(percentile(training, 0.5)))")
+    // People and their votes, made once.
+    let first = try await store.account(username: "bench00000")
+    var accounts: [Int64] = []
+    if first == nil {
+        let start = ContinuousClock.now
+        let at = Date(timeIntervalSince1970: 1_795_000_000)
+        for n in 0..<users {
+            let account = try await store.createAccount(
+                NewAccount(
+                    username: String(format: "bench%05d", n), email: "bench\(n)@example.org", fullname: "Bench \(n)",
+                    passwordHash: "x", createdAt: at))
+            accounts.append(account.id)
+            for key in randomKeys(10) {
+                guard let id = try await store.papers(keys: [key])[key]?.paper.id else { continue }
+                _ = try await store.setVote(accountID: account.id, paper: id, up: true, at: at)
+            }
+        }
+        print(
+            "made \(users) people with 10 votes each in \(String(format: "%.1f", seconds(ContinuousClock.now - start))) s")
+    } else {
+        for n in 0..<users {
+            if let account = try await store.account(username: String(format: "bench%05d", n)) {
+                accounts.append(account.id)
+            }
+        }
+    }
+    let retrained = TasteModelCache(capacity: users)
+    let start = ContinuousClock.now
+    for id in accounts {
+        let signals = try await store.tasteSignals(accountID: id)
+        _ = retrained.model(for: signals, vectors: vectors, vectorsCount: index.count)
+    }
+    let elapsed = seconds(ContinuousClock.now - start)
+    print(
+        "retraining \(accounts.count) people's models (signals read from the store, model trained): "
+            + "\(String(format: "%.1f", elapsed)) s = \(Int(Double(accounts.count) / elapsed)) people/s")
+}
+
 /// Stores synthetic clustered vectors as the model's embeddings of every paper (with the real texts' hashes, so
 /// the server treats them as current), for measuring the server with 100k vectors loaded.
 func storeVectors(database: String, model: String) async throws {
@@ -297,6 +400,7 @@ guard arguments.count >= 3 else {
                paperboy-bench listing DATABASE [QUERIES]
                paperboy-bench search DATABASE [ROUNDS]
                paperboy-bench hybrid DATABASE MODEL_DIR [ROUNDS]
+               paperboy-bench recommend DATABASE [USERS] [ROUNDS]
         """)
     exit(64)
 }
@@ -306,6 +410,10 @@ case "rows": try await rows(corpus: arguments[2], database: arguments[3])
 case "store-vectors": try await storeVectors(database: arguments[2], model: arguments[3])
 case "hybrid":
     try await hybrid(database: arguments[2], model: arguments[3], rounds: arguments.count > 4 ? Int(arguments[4])! : 10)
+case "recommend":
+    try await recommend(
+        database: arguments[2], users: arguments.count > 3 ? Int(arguments[3]) ?? 10_000 : 10_000,
+        rounds: arguments.count > 4 ? Int(arguments[4]) ?? 50 : 50)
 case "listing": try await listing(database: arguments[2], queries: arguments.count > 3 ? Int(arguments[3])! : 1000)
 case "search": try await search(database: arguments[2], rounds: arguments.count > 3 ? Int(arguments[3])! : 20)
 default:

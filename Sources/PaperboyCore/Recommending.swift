@@ -8,7 +8,8 @@ import Synchronization
 //   "not interested" ones, normalised (Rocchio's relevance feedback); a paper scores its cosine with it;
 // - category weights: the share of liked papers in each category (1 for categories picked in settings); a paper
 //   scores the weight of its best category;
-// - co-author weights: the share of liked papers each author wrote; a paper scores the weight of its best author.
+// - co-author weights: the share of liked papers each author wrote, for authors of two liked papers or more (of any
+//   liked paper while fewer than three are liked); a paper scores the weight of its best author.
 // The score is `embedding × cosine + category × category weight + coauthor × author weight` (``TasteWeights``).
 // Without embeddings (a keyword-only installation) the category and co-author parts rank alone, newest first among
 // equals. Training is a pass over the liked papers' vectors: it runs when the signals change (``TasteModelCache``),
@@ -19,6 +20,60 @@ public protocol TasteVectors: Sendable {
     func vector(of key: PaperKey) -> [Float]?
     /// The dot product of `direction` with the vector of each key, in order; NaN where a key has none.
     func dots(_ direction: [Float], keys: [PaperKey]) -> [Float]
+}
+
+/// The papers a recommendation ranks: parallel arrays of keys and of bit sets naming, for each paper, the model's
+/// categories it is filed under and the model's authors who wrote it.
+public struct TasteCandidates: Sendable, Equatable {
+    public var keys: [PaperKey] = []
+    public var categoryBits: [UInt32] = []
+    public var authorBits: [UInt32] = []
+
+    public init() {}
+
+    public mutating func append(_ key: PaperKey, categories: UInt32, authors: UInt32) {
+        keys.append(key)
+        categoryBits.append(categories)
+        authorBits.append(authors)
+    }
+
+    /// At most this many categories and authors are named (one bit each).
+    public static let maxNamed = 32
+}
+
+extension KeywordIndex {
+    /// From the filters, one query per category and author: for indexes that have no faster way.
+    public func tasteCandidates(window: ClosedRange<Day>?, categories: [String], authors: [String]) async throws
+        -> TasteCandidates
+    {
+        var filter = SearchQuery()
+        filter.after = window?.lowerBound ?? Day(daysSinceEpoch: Int.min)
+        filter.before = window.map { $0.upperBound.adding(days: 1) }
+        let keys = (try await keys(passingFiltersOf: filter) ?? []).sorted()
+        var position: [PaperKey: Int] = [:]
+        for (i, key) in keys.enumerated() { position[key] = i }
+        var categoryBits = [UInt32](repeating: 0, count: keys.count)
+        var authorBits = [UInt32](repeating: 0, count: keys.count)
+        for (bit, category) in categories.prefix(TasteCandidates.maxNamed).enumerated() {
+            var query = filter
+            query.categories = [category]
+            for key in try await self.keys(passingFiltersOf: query) ?? [] {
+                if let i = position[key] { categoryBits[i] |= 1 << UInt32(bit) }
+            }
+        }
+        for (bit, author) in authors.prefix(TasteCandidates.maxNamed).enumerated() {
+            var query = filter
+            query.authors = [author]
+            for key in try await self.keys(passingFiltersOf: query) ?? [] {
+                if let i = position[key] { authorBits[i] |= 1 << UInt32(bit) }
+            }
+        }
+        var candidates = TasteCandidates()
+        candidates.keys = keys
+        candidates.categoryBits = categoryBits
+        candidates.authorBits = authorBits
+        return candidates
+    }
 }
 
 /// How much each part of the model counts. The evaluation (`paperboy eval-recommend`) runs the parts alone too.
@@ -88,7 +143,8 @@ public struct TasteModel: Sendable {
         }
         var categoryWeights = categoryCounts.mapValues { $0 / likedCount }
         for category in signals.categories { categoryWeights[category] = 1 }
-        let authorWeights = authorCounts.mapValues { $0 / likedCount }
+        // An author counts once they wrote two liked papers; until three papers are liked, every author of one does.
+        let authorWeights = authorCounts.filter { $0.value >= 2 || likedCount < 3 }.mapValues { $0 / likedCount }
         var excluded = Set(signals.liked.map(\.key))
         excluded.formUnion(signals.notInterested.map(\.key))
         return TasteModel(
@@ -152,58 +208,57 @@ public struct RankedTaste: Sendable, Hashable {
 /// Ranks a window of papers for one model.
 public enum TasteRanking {
     /// The best `limit` papers featured in `window` (every stored paper when nil), best first, leaving out the model's
-    /// excluded papers. Candidates, categories and authors come from the keyword index's filters, so a ranking reads
-    /// no paper rows; ties go to the newer key.
+    /// excluded papers. The candidates with their categories and authors come from the keyword index in one pass
+    /// (``KeywordIndex/tasteCandidates(window:categories:authors:)``) and the cosines from the vector index, so a
+    /// ranking reads no paper rows; ties go to the newer key.
     public static func rank(
         _ model: TasteModel, keyword: any KeywordIndex, vectors: (any TasteVectors)?, window: ClosedRange<Day>?,
         limit: Int
     ) async throws -> [RankedTaste] {
         guard limit > 0 else { return [] }
-        var filter = SearchQuery()
-        filter.after = window?.lowerBound ?? Day(daysSinceEpoch: Int.min)
-        filter.before = window.map { $0.upperBound.adding(days: 1) }
-        guard let windowKeys = try await keyword.keys(passingFiltersOf: filter) else { return [] }
-        let keys = windowKeys.filter { !model.excluded.contains($0) }.sorted()
+        let categories = Array(model.categoryWeights.prefix(TasteCandidates.maxNamed))
+        let authors = Array(model.authorWeights.prefix(TasteCandidates.maxNamed))
+        let candidates = try await keyword.tasteCandidates(
+            window: window, categories: categories.map(\.category), authors: authors.map(\.author))
+        let keys = candidates.keys
         guard !keys.isEmpty else { return [] }
         var scores = [Float](repeating: 0, count: keys.count)
         if let direction = model.direction, let vectors, model.weights.embedding > 0 {
             let dots = vectors.dots(direction, keys: keys)
-            for i in scores.indices where !dots[i].isNaN { scores[i] += model.weights.embedding * dots[i] }
+            for i in scores.indices where !dots[i].isNaN { scores[i] = model.weights.embedding * dots[i] }
         }
-        if model.weights.category > 0 {
-            var best = [Float](repeating: 0, count: keys.count)
-            for (category, weight) in model.categoryWeights {
-                var query = filter
-                query.categories = [category]
-                try await raise(&best, to: weight, for: keyword.keys(passingFiltersOf: query), in: keys)
+        let categoryWeights = categories.map { model.weights.category * $0.weight }
+        let authorWeights = authors.map { model.weights.coauthor * $0.weight }
+        for i in scores.indices {
+            scores[i] += best(candidates.categoryBits[i], categoryWeights) + best(candidates.authorBits[i], authorWeights)
+        }
+        if !model.excluded.isEmpty {
+            // A search of a sorted array: no hashing of every candidate.
+            let excluded = model.excluded.sorted()
+            for i in keys.indices {
+                var low = 0
+                var high = excluded.count
+                while low < high {
+                    let mid = (low + high) / 2
+                    if excluded[mid] < keys[i] { low = mid + 1 } else { high = mid }
+                }
+                if low < excluded.count, excluded[low] == keys[i] { scores[i] = -.infinity }
             }
-            for i in scores.indices { scores[i] += model.weights.category * best[i] }
         }
-        if model.weights.coauthor > 0 {
-            var best = [Float](repeating: 0, count: keys.count)
-            for (author, weight) in model.authorWeights {
-                var query = filter
-                query.authors = [author]
-                try await raise(&best, to: weight, for: keyword.keys(passingFiltersOf: query), in: keys)
-            }
-            for i in scores.indices { scores[i] += model.weights.coauthor * best[i] }
-        }
-        return top(limit, keys: keys, scores: scores)
+        return top(limit, keys: keys, scores: scores).filter { $0.score > -.infinity }
     }
 
-    /// Raises each of `matches` (a subset of sorted `keys`) to at least `weight`.
-    private static func raise(_ best: inout [Float], to weight: Float, for matches: Set<PaperKey>?, in keys: [PaperKey])
-    {
-        guard let matches else { return }
-        for key in matches {
-            var low = 0
-            var high = keys.count
-            while low < high {
-                let mid = (low + high) / 2
-                if keys[mid] < key { low = mid + 1 } else { high = mid }
-            }
-            if low < keys.count, keys[low] == key, best[low] < weight { best[low] = weight }
+    /// The heaviest of `weights` whose bit is set.
+    @inline(__always)
+    private static func best(_ bits: UInt32, _ weights: [Float]) -> Float {
+        var best: Float = 0
+        var rest = bits
+        while rest != 0 {
+            let bit = rest.trailingZeroBitCount
+            if bit < weights.count, weights[bit] > best { best = weights[bit] }
+            rest &= rest &- 1
         }
+        return best
     }
 
     /// The best `limit` (score, then newer key), best first, keeping a small sorted list rather than sorting all.
@@ -212,7 +267,7 @@ public enum TasteRanking {
         kept.reserveCapacity(limit + 1)
         func better(_ a: RankedTaste, _ b: RankedTaste) -> Bool { a.score != b.score ? a.score > b.score : a.key > b.key }
         for i in keys.indices {
-            let item = RankedTaste(key: keys[i], score: scores[i].isFinite ? scores[i] : 0)
+            let item = RankedTaste(key: keys[i], score: scores[i].isNaN ? 0 : scores[i])
             if kept.count == limit, let last = kept.last, !better(item, last) { continue }
             let at = kept.firstIndex { better(item, $0) } ?? kept.count
             kept.insert(item, at: at)

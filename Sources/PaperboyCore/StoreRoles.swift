@@ -173,6 +173,12 @@ public protocol KeywordIndex: Sendable {
     /// Highlighted titles and abstract snippets of the given papers for the query's words; papers without a
     /// match of a word are left out.
     func highlights(_ query: SearchQuery, keys: [PaperKey]) async throws -> [PaperKey: Highlights]
+
+    /// The papers featured in `window` (every paper when nil) with, for each, which of `categories` it is filed
+    /// under and which of `authors` wrote it (at most 32 of each; bit `i` for the `i`th): what a recommendation
+    /// ranks, read in one pass.
+    func tasteCandidates(window: ClosedRange<Day>?, categories: [String], authors: [String]) async throws
+        -> TasteCandidates
 }
 
 /// A page of keyword matches: keys best first with their scores (higher is better), and the number of matches.

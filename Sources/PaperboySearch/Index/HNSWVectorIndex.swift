@@ -54,6 +54,9 @@ public final class HNSWVectorIndex: VectorIndex, @unchecked Sendable {
     private var upperCapacity = 0
     private var upperCount = 0
     private var slotOfID: [Int64: UInt32] = [:]
+    /// Slots by id in an array, for ids dense enough (``dots(_:ids:)`` looks up a whole window of ids); rebuilt when
+    /// the index has changed.
+    private let denseSlots = Mutex<DenseSlots?>(nil)
     private var rng: SplitMix64
 
     struct EntryPoint {
@@ -537,16 +540,28 @@ public final class HNSWVectorIndex: VectorIndex, @unchecked Sendable {
         guard VectorError.problem(query, id: nil, dimension: dimension) == nil else { return out }
         var padded = query
         padded.append(contentsOf: repeatElement(0, count: codeStride - dimension))
+        // In code space, as a filtered scan compares (a ranking needs the order, not the last digit).
+        let q = Query(vector: padded, stride: codeStride)
         storageLock.withReadLock {
-            padded.withUnsafeBufferPointer { q in
-                guard let queryBase = q.baseAddress else { return }
-                for (i, id) in wanted.enumerated() {
-                    guard let slot = slotOfID[id].map(Int.init), dead[slot] == 0 else { continue }
-                    out[i] = scales[slot] * dotFloatInt8(queryBase, codePointer(slot), codeStride)
-                }
+            let dense = denseSlotTable()
+            for (i, id) in wanted.enumerated() {
+                let found: Int? =
+                    if let dense { dense.slot(of: id) } else { slotOfID[id].map(Int.init) }
+                guard let slot = found, dead[slot] == 0 else { continue }
+                out[i] = q.similarity(to: slot, self)
             }
         }
         return out
+    }
+
+    /// The dense table of slots for the index as it is (nil when ids are too sparse for one); call with the storage
+    /// lock held.
+    private func denseSlotTable() -> DenseSlots? {
+        let version = (slotCount, deadCount)
+        if let table = denseSlots.withLock({ $0 }), table.version == version { return table }
+        let table = DenseSlots(slotOfID, version: version)
+        denseSlots.withLock { $0 = table }
+        return table
     }
 
     /// All live ids.
@@ -793,5 +808,28 @@ final class VisitedList: @unchecked Sendable {
     func deallocate() {
         marks.deallocate()
         size = 0
+    }
+}
+
+/// Slots by id in a flat array: one load per id instead of a hash, when the ids (store keys) are dense, as keys are.
+struct DenseSlots: Sendable {
+    let version: (Int, Int)
+    let slots: [UInt32]
+
+    /// Nil when the ids are negative or spread over more than four times their number (plus a little).
+    init?(_ slotOfID: [Int64: UInt32], version: (Int, Int)) {
+        self.version = version
+        guard let largest = slotOfID.keys.max(), slotOfID.keys.allSatisfy({ $0 >= 0 }),
+            largest < Int64(4 * slotOfID.count + 1_024)
+        else { return nil }
+        var slots = [UInt32](repeating: .max, count: Int(largest) + 1)
+        for (id, slot) in slotOfID { slots[Int(id)] = slot }
+        self.slots = slots
+    }
+
+    @inline(__always) func slot(of id: Int64) -> Int? {
+        guard id >= 0, id < Int64(slots.count) else { return nil }
+        let slot = slots[Int(id)]
+        return slot == .max ? nil : Int(slot)
     }
 }

@@ -35,6 +35,12 @@ public actor FollowingKeywordIndex: KeywordIndex {
         try await current().keys(passingFiltersOf: query)
     }
 
+    public func tasteCandidates(window: ClosedRange<Day>?, categories: [String], authors: [String]) async throws
+        -> TasteCandidates
+    {
+        try await current().tasteCandidates(window: window, categories: categories, authors: authors)
+    }
+
     public func highlights(_ query: SearchQuery, keys: [PaperKey]) async throws -> [PaperKey: Highlights] {
         try await current().highlights(query, keys: keys)
     }

@@ -42,6 +42,57 @@ enum KeywordEngine {
         return page(heap, snapshot: snapshot, offset: offset, limit: limit, total: total, estimated: estimated)
     }
 
+    /// The live documents featured in `window` with the categories and authors (bit `i` for the `i`th of each) they
+    /// have, in one pass per segment: each category's and each author's postings mark an array of the segment's
+    /// documents, then the documents are read in order. An author matches as `author:` does, every word of the name
+    /// in the authors field.
+    static func tasteCandidates(
+        window: ClosedRange<Day>?, categories: [String], authors: [String], snapshot: KeywordSnapshot
+    ) -> TasteCandidates {
+        let from = window.map { Millis.of($0.lowerBound.start) } ?? Int64.min
+        let until = window.map { Millis.of($0.upperBound.adding(days: 1).start) } ?? Int64.max
+        let names = authors.prefix(TasteCandidates.maxNamed).map { name in
+            SearchQuery.words(in: name).flatMap(KeywordTokenizer.queryTerms)
+        }
+        var candidates = TasteCandidates()
+        candidates.keys.reserveCapacity(snapshot.liveDocuments)
+        for (s, segment) in snapshot.segments.enumerated() {
+            let deleted = snapshot.deleted[s]
+            var categoryBits = [UInt32](repeating: 0, count: segment.docCount)
+            for (bit, category) in categories.prefix(TasteCandidates.maxNamed).enumerated() {
+                guard let term = segment.termIndex(SegmentLayout.categoryPrefix + category) else { continue }
+                var cursor = PostingCursor(segment: segment, term: term)
+                while cursor.doc != PostingCursor.end {
+                    if Int(cursor.doc) < categoryBits.count { categoryBits[Int(cursor.doc)] |= 1 << UInt32(bit) }
+                    cursor.next()
+                }
+            }
+            var authorBits = [UInt32](repeating: 0, count: segment.docCount)
+            for (bit, words) in names.enumerated() {
+                var cursors = words.compactMap { segment.termIndex($0).map { PostingCursor(segment: segment, term: $0) } }
+                guard !cursors.isEmpty, cursors.count == words.count else { continue }
+                while cursors[0].doc != PostingCursor.end {
+                    let doc = cursors[0].doc
+                    var all = cursors[0].authors > 0
+                    var k = 1
+                    while all, k < cursors.count {
+                        cursors[k].advance(to: doc)
+                        all = cursors[k].doc == doc && cursors[k].authors > 0
+                        k += 1
+                    }
+                    if all, Int(doc) < authorBits.count { authorBits[Int(doc)] |= 1 << UInt32(bit) }
+                    cursors[0].next()
+                }
+            }
+            for doc in 0..<segment.docCount where !deleted.contains(doc) {
+                let featured = segment.featured(doc)
+                guard featured >= from, featured < until else { continue }
+                candidates.append(segment.key(doc), categories: categoryBits[doc], authors: authorBits[doc])
+            }
+        }
+        return candidates
+    }
+
     /// Keys of the live documents that pass the query's filters; nil without filters.
     static func keys(passingFiltersOf query: SearchQuery, snapshot: KeywordSnapshot) -> Set<PaperKey>? {
         var plan = KeywordPlan(query)

@@ -34,6 +34,12 @@ public final class KeywordSearchIndex: KeywordIndex, Sendable {
         KeywordEngine.keys(passingFiltersOf: query, snapshot: snapshot)
     }
 
+    public func tasteCandidates(window: ClosedRange<Day>?, categories: [String], authors: [String]) async throws
+        -> TasteCandidates
+    {
+        KeywordEngine.tasteCandidates(window: window, categories: categories, authors: authors, snapshot: snapshot)
+    }
+
     public func highlights(_ query: SearchQuery, keys: [PaperKey]) async throws -> [PaperKey: Highlights] {
         let plan = KeywordPlan(query)
         guard plan.clauses.contains(where: \.isWordClause), !keys.isEmpty else { return [:] }
