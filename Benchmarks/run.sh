@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Reproduces BENCHMARKS.md: corpora from ../shared/corpus/make_corpus.py, a release build, then
 # ingest, listing, search, HTTP throughput (wrk) and server memory. Needs python3, wrk (apt-get install wrk).
-# Usage: Benchmarks/run.sh [100k|1m|all|http100k|postgres|nodes]   (default all; 1M takes about 10 minutes and 3 GB of
-#        disk; http100k: only the HTTP part, on the database a 100k run left; postgres: the PostgreSQL store and
-#        three nodes, not part of all; nodes: only wrk on one node against three)
+# Usage: Benchmarks/run.sh [100k|1m|all|http100k|postgres|nodes|recommend]   (default all; 1M takes about 10 minutes
+#        and 3 GB of disk; http100k: only the HTTP part, on the database a 100k run left; postgres: the PostgreSQL
+#        store and three nodes, not part of all; nodes: only wrk on one node against three; recommend: ranking and
+#        retraining at 100k, then the quality evaluation against arxiv-sanity-lite's SVM, not part of all)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 WHICH="${1:-all}"
@@ -127,6 +128,18 @@ nodes)
     nodes_bench "$(postgres_create_database bench_nodes)"
     ;;
 100k) bench_size 100k 100000; http_bench 100k ;;
+recommend)
+    corpus 100000 7 corpus-100k.jsonl
+    rm -f "$DATA/brec100k.sqlite"*
+    "$BIN/paperboy" ingest --database "$DATA/brec100k.sqlite" "$DATA/corpus-100k.jsonl" >/dev/null
+    echo "== recommendations at 100k: ranking one person, retraining 10,000"
+    "$BIN/paperboy-bench" recommend "$DATA/brec100k.sqlite" 10000 50
+    pip install -q -r Benchmarks/recommend/requirements.txt
+    for which in real topical; do
+        python3 Benchmarks/recommend/eval.py --corpus "$which" --paperboy "$BIN/paperboy" \
+            --model-dir models/all-MiniLM-L6-v2 --work "$DATA/recommend"
+    done
+    ;;
 http100k) http_bench 100k ;;
 1m)
     bench_size 1m 1000000
