@@ -59,6 +59,35 @@ struct SnapshotTests {
         try Snapshot.check(try await Self.render(model, "listing"), named: "listing")
     }
 
+    /// `/for-you` for a signed-in person: each card says why and carries the "not interested" form.
+    @Test func forYou() async throws {
+        var cards = [Self.stored(Self.quantum, upvotes: 12), Self.stored(Self.hostile)].map {
+            CardView($0, config: Self.config)
+        }
+        for index in cards.indices {
+            cards[index].forYou = ForYouCardView(
+                becauseTitle: index == 0 ? Self.attention.title : "<b>Bold</b> & \"quoted\"",
+                becauseURL: SiteURL.paper(Self.attention.id).path(Self.config), action: "/not-interested",
+                paper: cards[index].source.paper.id.rawValue, csrf: "csrf-token", next: "/for-you")
+        }
+        let model = ListingPageModel(
+            site: SiteChrome(Self.config), feed: nil, canonical: nil, heading: "For you", periods: [],
+            previousURL: nil, previousLabel: nil, nextURL: nil, nextLabel: nil,
+            countText: "The 2 papers featured November 14, 2026 to November 20, 2026 closest to what you liked",
+            cards: cards, emptyText: "", pagination: nil)
+        try Snapshot.check(try await Self.render(model, "listing"), named: "for-you")
+    }
+
+    @Test func recommendationSettings() async throws {
+        let model = RecommendationSettingsPageModel(
+            site: SiteChrome(Self.config), csrf: "csrf-token", action: "/for-you/settings",
+            notInterestedAction: "/not-interested", forYouURL: "/for-you", problem: "“LG!” is not an arXiv category",
+            success: nil, categories: "hep-th LG!", seedPapers: "2611.00001", maxCategories: 20, maxSeedPapers: 50,
+            notInterested: [NotInterestedRow(title: Self.hostile.title, url: "/papers/2611.00004", paper: "2611.00004")],
+            hasNotInterested: true, next: "/for-you/settings")
+        try Snapshot.check(try await Self.render(model, "recommendations"), named: "recommendations")
+    }
+
     @Test func paper() async throws {
         var paper = Fixtures.paper(
             "2611.01234", title: "A Full Paper", abstract: "Line one with $\\alpha$ & <b>tags</b>.",
