@@ -162,6 +162,35 @@ struct RecommendationTests {
         }
     }
 
+    @Test func marksAreLimitedAndExportedWithTheSettings() async throws {
+        let site = try await Self.site()
+        let ada = try await site.member("ada")
+        try await site.run(clock: Self.clock) { client in
+            for n in 0..<120 {
+                let paper = n % 2 == 0 ? Self.astro[0] : Self.astro[1]
+                let method: HTTPRequest.Method = n % 4 < 2 ? .post : .delete
+                let answer = try await client.send(
+                    "/api/papers/\(paper)/not-interested", method: method, headers: bearer(ada.token))
+                #expect(answer.status == .ok)
+            }
+            let limited = try await client.send(
+                "/api/papers/\(Self.astro[2])/not-interested", method: .post, headers: bearer(ada.token))
+            #expect(limited.status == .tooManyRequests && limited.headers[.retryAfter] != nil)
+            #expect(try CollectionTests.error(limited) == "Too many “not interested” marks: at most 120 a minute.")
+            try await site.store.setRecommendationSettings(
+                accountID: ada.account.id,
+                RecommendationSettings(categories: ["hep-th"], seedPapers: [PaperID("2611.10007")!]), at: Self.clock())
+            _ = try await site.store.setNotInterested(
+                accountID: ada.account.id, paper: PaperID("2611.10008")!, on: true, at: Self.clock())
+            let export = try await client.get("/settings/export.json", headers: bearer(ada.token))
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(export.body.utf8)) as? [String: Any])
+            let recommendations = try #require(object["recommendations"] as? [String: [String]])
+            #expect(recommendations["categories"] == ["hep-th"])
+            #expect(recommendations["seedPapers"] == ["2611.10007"])
+            #expect(recommendations["notInterested"] == ["2611.10008"])
+        }
+    }
+
     @Test func categoriesPickedInSettingsStartRecommendations() async throws {
         let site = try await Self.site()
         let ada = try await site.member("ada")

@@ -578,7 +578,8 @@ struct SettingsRoutes<Store: SiteStore>: Sendable {
                 AccountExport.Session(
                     createdAt: Timestamp.rfc3339(session.createdAt), lastSeenAt: Timestamp.rfc3339(session.lastSeenAt),
                     userAgent: session.userAgent, current: session.tokenHash == viewer.sessionHash)
-            })
+            },
+            recommendations: try await AccountExport.Recommendations(store, accountID: account.id))
         var headers = HTTPFields()
         headers[.contentDisposition] = "attachment; filename=\"paperboy-\(account.username).json\""
         return try JSON.rendered(data, headers: headers)
@@ -621,6 +622,22 @@ struct AccountExport: Encodable {
         }
     }
 
+    /// What recommendations start from besides votes: the settings and the "not interested" marks.
+    struct Recommendations: Encodable {
+        let categories: [String]
+        let seedPapers: [String]
+        let notInterested: [String]
+
+        init(_ store: some RecommendationStore, accountID: Int64) async throws {
+            let settings = try await store.recommendationSettings(accountID: accountID)
+            categories = settings.categories
+            seedPapers = settings.seedPapers.map(\.rawValue)
+            notInterested = try await store.notInterestedPapers(
+                accountID: accountID, limit: RecommendationLimits.maxNotInterested
+            ).map(\.paper.id.rawValue)
+        }
+    }
+
     struct Token: Encodable {
         let id: Int64
         let name: String
@@ -641,6 +658,7 @@ struct AccountExport: Encodable {
     let submissions: [Event]
     let tokens: [Token]
     let sessions: [Session]
+    let recommendations: Recommendations
 }
 
 // MARK: Email verification and the digest subscription

@@ -125,10 +125,7 @@ struct ForYouRoutes<Store: SiteStore>: Sendable {
             throw PageError.badRequest("The form names no paper.")
         }
         let on = form["undo"] == nil
-        guard
-            try await site.store.setNotInterested(accountID: viewer.account.id, paper: id, on: on, at: site.now())
-                != nil
-        else { throw PageError.notFound("No paper here has the id \(id.rawValue).") }
+        try await RecommendationActions(site: site).mark(viewer, paper: id, notInterested: on)
         if request.headers[.accept]?.contains("application/json") == true {
             return try JSON.rendered(APINotInterested(paperId: id.rawValue, notInterested: on))
         }
@@ -190,10 +187,23 @@ extension APIRoutes {
 
     /// `POST` / `DELETE /api/papers/{id}/not-interested`.
     func notInterested(_ id: PaperID, on: Bool, _ viewer: Viewer) async throws -> Rendered {
+        try await RecommendationActions(site: site).mark(viewer, paper: id, notInterested: on)
+        return try JSON.rendered(APINotInterested(paperId: id.rawValue, notInterested: on))
+    }
+}
+
+/// "Not interested" marks as the form and the API make them: the rate limit, then the store.
+struct RecommendationActions<Store: SiteStore>: Sendable {
+    let site: Site<Store>
+
+    func mark(_ viewer: Viewer, paper id: PaperID, notInterested on: Bool) async throws {
+        let key = RateLimiter.Key(bucket: "not-interested", subject: String(viewer.account.id))
+        if let wait = site.accounts.limiter.take(key, .votes) {
+            throw CommunityRefusal.rateLimited(wait, "Too many “not interested” marks: at most 120 a minute.")
+        }
         guard
             try await site.store.setNotInterested(accountID: viewer.account.id, paper: id, on: on, at: site.now())
                 != nil
-        else { throw APIError.notFound("no paper has the id \(id.rawValue)") }
-        return try JSON.rendered(APINotInterested(paperId: id.rawValue, notInterested: on))
+        else { throw CommunityRefusal(status: .notFound, message: "no paper has the id \(id.rawValue)") }
     }
 }
