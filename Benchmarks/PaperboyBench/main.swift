@@ -348,7 +348,8 @@ func recommend(database: String, users: Int, rounds: Int) async throws {
             }
         }
         print(
-            "made \(users) people with 10 votes each in \(String(format: "%.1f", seconds(ContinuousClock.now - start))) s")
+            "made \(users) people with 10 votes each in \(String(format: "%.1f", seconds(ContinuousClock.now - start))) s"
+        )
     } else {
         for n in 0..<users {
             if let account = try await store.account(username: String(format: "bench%05d", n)) {

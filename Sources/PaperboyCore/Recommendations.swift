@@ -113,7 +113,8 @@ public struct RecommendationSettings: Sendable, Hashable {
         let subject = parts[1].utf8
         return !subject.isEmpty
             && subject.allSatisfy {
-                ($0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z")) || ($0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z"))
+                ($0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z"))
+                    || ($0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z"))
                     || $0 == UInt8(ascii: "-")
             }
     }

@@ -93,7 +93,8 @@ public struct TasteWeights: Sendable, Hashable {
 
     public static let standard = TasteWeights(embedding: 1, category: 0.5, coauthor: 0.25, notInterested: 0.5)
     public static let embeddingOnly = TasteWeights(embedding: 1, category: 0, coauthor: 0, notInterested: 0.5)
-    public static let categoriesAndCoauthors = TasteWeights(embedding: 0, category: 0.5, coauthor: 0.25, notInterested: 0)
+    public static let categoriesAndCoauthors = TasteWeights(
+        embedding: 0, category: 0.5, coauthor: 0.25, notInterested: 0)
 }
 
 /// One person's trained model.
@@ -169,7 +170,8 @@ public struct TasteModel: Sendable {
         }
         var best: (paper: TastePaper, shared: Int)?
         for paper in liked {
-            let shared = Set(paper.categories).intersection(categories).count * 2
+            let shared =
+                Set(paper.categories).intersection(categories).count * 2
                 + Set(paper.authors).intersection(authors).count
             if shared > 0, shared > (best?.shared ?? 0) { best = (paper, shared) }
         }
@@ -230,7 +232,8 @@ public enum TasteRanking {
         let categoryWeights = categories.map { model.weights.category * $0.weight }
         let authorWeights = authors.map { model.weights.coauthor * $0.weight }
         for i in scores.indices {
-            scores[i] += best(candidates.categoryBits[i], categoryWeights) + best(candidates.authorBits[i], authorWeights)
+            scores[i] +=
+                best(candidates.categoryBits[i], categoryWeights) + best(candidates.authorBits[i], authorWeights)
         }
         if !model.excluded.isEmpty {
             // A search of a sorted array: no hashing of every candidate.
@@ -265,7 +268,9 @@ public enum TasteRanking {
     public static func top(_ limit: Int, keys: [PaperKey], scores: [Float]) -> [RankedTaste] {
         var kept: [RankedTaste] = []
         kept.reserveCapacity(limit + 1)
-        func better(_ a: RankedTaste, _ b: RankedTaste) -> Bool { a.score != b.score ? a.score > b.score : a.key > b.key }
+        func better(_ a: RankedTaste, _ b: RankedTaste) -> Bool {
+            a.score != b.score ? a.score > b.score : a.key > b.key
+        }
         for i in keys.indices {
             let item = RankedTaste(key: keys[i], score: scores[i].isNaN ? 0 : scores[i])
             if kept.count == limit, let last = kept.last, !better(item, last) { continue }

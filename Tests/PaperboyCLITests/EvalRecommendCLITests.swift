@@ -31,7 +31,8 @@ struct EvalRecommendCLITests {
             "--users", users.path, "--out", out, "--limit", "10",
         ])
         #expect(run.status == 0, "\(run.stderr)")
-        #expect(run.stdout.contains("no embeddings (no embedding model is installed): the embedding part ranks nothing"))
+        #expect(
+            run.stdout.contains("no embeddings (no embedding model is installed): the embedding part ranks nothing"))
         let answer = try #require(
             try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out))) as? [String: Any])
         let variants = try #require(answer["variants"] as? [String: [String: [String]]])

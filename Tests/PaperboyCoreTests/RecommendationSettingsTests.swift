@@ -19,10 +19,14 @@ struct RecommendationSettingsTests {
         ("cs.LG.x", "", "“cs.LG.x” is not an arXiv category such as cs.LG or hep-ph"),
         ("<script>", "", "“<script>” is not an arXiv category such as cs.LG or hep-ph"),
         ("", "abc", "“abc” is not an arXiv id such as 2401.01234"),
-        ((1...21).map { "a\($0 < 10 ? "" : "b").x\(String(repeating: "y", count: $0))" }.joined(separator: " "), "",
-         "21 categories is too many: pick at most 20"),
-        ("", (1...51).map { String(format: "2401.%05d", $0) }.joined(separator: " "),
-         "51 papers is too many: pick at most 50"),
+        (
+            (1...21).map { "a\($0 < 10 ? "" : "b").x\(String(repeating: "y", count: $0))" }.joined(separator: " "), "",
+            "21 categories is too many: pick at most 20"
+        ),
+        (
+            "", (1...51).map { String(format: "2401.%05d", $0) }.joined(separator: " "),
+            "51 papers is too many: pick at most 50"
+        ),
     ])
     func badInputIsRefusedNamingIt(categories: String, papers: String, message: String) {
         switch RecommendationSettings.parse(categories: categories, seedPapers: papers) {

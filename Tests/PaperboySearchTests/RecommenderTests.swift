@@ -82,7 +82,8 @@ struct RecommenderTests {
 
     static func signals(liked: [PaperKey], notInterested: [PaperKey] = [], categories: [String] = []) -> TasteSignals {
         TasteSignals(
-            accountID: 1, liked: liked.map { catalog.taste($0) }, notInterested: notInterested.map { catalog.taste($0) },
+            accountID: 1, liked: liked.map { catalog.taste($0) },
+            notInterested: notInterested.map { catalog.taste($0) },
             categories: categories)
     }
 

@@ -71,7 +71,8 @@ struct RecommendationTests {
             // Nothing featured in the day before the newest featured day (2026-11-20) is liked as much; a window of
             // one day keeps 2026-11-20's papers only.
             let oneDay = Self.ids(try await Self.recommended(client, token: ada.token, query: "?days=1"))
-            #expect(oneDay.prefix(2) == ["2611.10005", "2611.10003"] || oneDay.prefix(2) == ["2611.10003", "2611.10005"])
+            #expect(
+                oneDay.prefix(2) == ["2611.10005", "2611.10003"] || oneDay.prefix(2) == ["2611.10003", "2611.10005"])
             #expect(oneDay.allSatisfy { Int($0.suffix(2)).map { $0 % 2 == 1 } ?? false })
             let bad = try await client.get("/api/recommendations?days=0", headers: bearer(ada.token))
             #expect(bad.status == .badRequest)
@@ -111,7 +112,8 @@ struct RecommendationTests {
                 on: "/for-you", to: "/not-interested", ["paper": target, "next": "/for-you"])
             #expect(marked.status == .seeOther && marked.headers[.location] == "/for-you")
             #expect(!(try await browser.get("/for-you").body.contains("value=\"\(target)\"")))
-            #expect(!Self.ids(try await Self.recommended(client, token: ada.token, query: "?limit=100")).contains(target))
+            #expect(
+                !Self.ids(try await Self.recommended(client, token: ada.token, query: "?limit=100")).contains(target))
             // The settings list it, with a button that takes the mark back.
             let settings = try await browser.get("/for-you/settings")
             #expect(settings.body.contains("<a href=\"/papers/\(target)\">Galaxy study number 3</a>"))

@@ -83,7 +83,9 @@ struct SnapshotTests {
             site: SiteChrome(Self.config), csrf: "csrf-token", action: "/for-you/settings",
             notInterestedAction: "/not-interested", forYouURL: "/for-you", problem: "“LG!” is not an arXiv category",
             success: nil, categories: "hep-th LG!", seedPapers: "2611.00001", maxCategories: 20, maxSeedPapers: 50,
-            notInterested: [NotInterestedRow(title: Self.hostile.title, url: "/papers/2611.00004", paper: "2611.00004")],
+            notInterested: [
+                NotInterestedRow(title: Self.hostile.title, url: "/papers/2611.00004", paper: "2611.00004")
+            ],
             hasNotInterested: true, next: "/for-you/settings")
         try Snapshot.check(try await Self.render(model, "recommendations"), named: "recommendations")
     }

@@ -69,7 +69,9 @@ enum KeywordEngine {
             }
             var authorBits = [UInt32](repeating: 0, count: segment.docCount)
             for (bit, words) in names.enumerated() {
-                var cursors = words.compactMap { segment.termIndex($0).map { PostingCursor(segment: segment, term: $0) } }
+                var cursors = words.compactMap {
+                    segment.termIndex($0).map { PostingCursor(segment: segment, term: $0) }
+                }
                 guard !cursors.isEmpty, cursors.count == words.count else { continue }
                 while cursors[0].doc != PostingCursor.end {
                     let doc = cursors[0].doc
