@@ -107,27 +107,26 @@ public struct TasteModel: Sendable {
     public let direction: [Float]?
     public let categoryWeights: [(category: String, weight: Float)]
     public let authorWeights: [(author: String, weight: Float)]
-    public let liked: [TastePaper]
-    /// Unit vectors of the liked papers that have one (to name the closest as "because you liked").
-    let likedVectors: [(paper: TastePaper, vector: [Float])]
-    /// Papers never recommended: liked and "not interested" ones.
-    public let excluded: Set<PaperKey>
+    /// The newest liked papers, among which "because you liked …" names the closest.
+    public let recentLiked: [TastePaper]
+    /// Papers never recommended, liked and "not interested" ones, in key order.
+    public let excluded: [PaperKey]
 
     /// Categories and authors a model keeps (the heaviest).
     public static let maxCategories = 32
     public static let maxAuthors = 32
+    /// Liked papers "because you liked …" chooses among. A model keeps no vectors: what it holds is bounded by
+    /// these counts and by the signals' limits, whatever a person has done.
+    public static let maxRecentLiked = 32
 
     public static func train(_ signals: TasteSignals, vectors: (any TasteVectors)?, weights: TasteWeights = .standard)
         -> TasteModel
     {
-        var likedVectors: [(paper: TastePaper, vector: [Float])] = []
         var direction: [Float]?
         if let vectors, weights.embedding > 0 {
-            for paper in signals.liked {
-                if let vector = vectors.vector(of: paper.key).flatMap(unit) { likedVectors.append((paper, vector)) }
-            }
+            let positives = signals.liked.compactMap { vectors.vector(of: $0.key).flatMap(unit) }
             let negatives = signals.notInterested.compactMap { vectors.vector(of: $0.key).flatMap(unit) }
-            if let positive = mean(likedVectors.map(\.vector)) {
+            if let positive = mean(positives) {
                 var sum = positive
                 if let negative = mean(negatives), weights.notInterested > 0 {
                     for i in sum.indices where i < negative.count { sum[i] -= weights.notInterested * negative[i] }
@@ -146,21 +145,32 @@ public struct TasteModel: Sendable {
         for category in signals.categories { categoryWeights[category] = 1 }
         // An author counts once they wrote two liked papers; until three papers are liked, every author of one does.
         let authorWeights = authorCounts.filter { $0.value >= 2 || likedCount < 3 }.mapValues { $0 / likedCount }
-        var excluded = Set(signals.liked.map(\.key))
-        excluded.formUnion(signals.notInterested.map(\.key))
+        let excluded = Set(signals.liked.map(\.key)).union(signals.notInterested.map(\.key)).sorted()
         return TasteModel(
             accountID: signals.accountID, fingerprint: signals.fingerprint, weights: weights, direction: direction,
             categoryWeights: heaviest(categoryWeights, maxCategories).map { (category: $0.0, weight: $0.1) },
             authorWeights: heaviest(authorWeights, maxAuthors).map { (author: $0.0, weight: $0.1) },
-            liked: signals.liked, likedVectors: likedVectors, excluded: excluded)
+            recentLiked: Array(signals.liked.prefix(maxRecentLiked)), excluded: excluded)
     }
 
-    /// The liked paper a recommended one is closest to: by embedding when both have vectors, else the one sharing
-    /// most categories and authors.
-    public func closestLiked(to key: PaperKey, categories: [String], authors: [String], vectors: (any TasteVectors)?)
-        -> TastePaper?
-    {
-        if let vector = vectors?.vector(of: key), !likedVectors.isEmpty {
+    /// For each recommended paper, the recent liked paper it is closest to: by embedding when both have vectors,
+    /// else the one sharing most categories and authors. The liked papers' vectors are read once for all.
+    public func closestLiked(to papers: [StoredPaper], keys: [PaperKey], vectors: (any TasteVectors)?) -> [TastePaper?] {
+        let likedVectors = recentLiked.compactMap { paper in
+            vectors?.vector(of: paper.key).flatMap(Self.unit).map { (paper: paper, vector: $0) }
+        }
+        return zip(papers, keys).map { stored, key in
+            closestLiked(
+                vector: likedVectors.isEmpty ? nil : vectors?.vector(of: key), likedVectors: likedVectors,
+                categories: stored.paper.categories, authors: stored.paper.authors)
+        }
+    }
+
+    private func closestLiked(
+        vector: [Float]?, likedVectors: [(paper: TastePaper, vector: [Float])], categories: [String],
+        authors: [String]
+    ) -> TastePaper? {
+        if let vector {
             var best: (paper: TastePaper, score: Float)?
             for item in likedVectors {
                 let score = zip(item.vector, vector).reduce(Float(0)) { $0 + $1.0 * $1.1 }
@@ -169,7 +179,7 @@ public struct TasteModel: Sendable {
             if let best { return best.paper }
         }
         var best: (paper: TastePaper, shared: Int)?
-        for paper in liked {
+        for paper in recentLiked {
             let shared =
                 Set(paper.categories).intersection(categories).count * 2
                 + Set(paper.authors).intersection(authors).count
@@ -237,7 +247,7 @@ public enum TasteRanking {
         }
         if !model.excluded.isEmpty {
             // A search of a sorted array: no hashing of every candidate.
-            let excluded = model.excluded.sorted()
+            let excluded = model.excluded
             for i in keys.indices {
                 var low = 0
                 var high = excluded.count
@@ -297,7 +307,7 @@ public final class TasteModelCache: Sendable {
     private let state = Mutex(State())
     public let capacity: Int
 
-    public init(capacity: Int = 10_000) { self.capacity = max(capacity, 1) }
+    public init(capacity: Int = 2_000) { self.capacity = max(capacity, 1) }
 
     /// The model for `signals`: the cached one when the signals, the weights and the number of stored vectors are as
     /// they were, else a newly trained one.
@@ -373,11 +383,10 @@ public struct Recommender: Sendable {
         let ranked = try await TasteRanking.rank(
             model, keyword: keyword, vectors: vectors, window: window, limit: limit)
         let found = try await papers.papers(keys: ranked.map(\.key))
-        return ranked.compactMap { item in
-            guard let paper = found[item.key] else { return nil }
-            let because = model.closestLiked(
-                to: item.key, categories: paper.paper.categories, authors: paper.paper.authors, vectors: vectors)
-            return Recommendation(paper: paper, score: Double(item.score), because: because)
+        let shown = ranked.compactMap { item in found[item.key].map { (item: item, paper: $0) } }
+        let because = model.closestLiked(to: shown.map(\.paper), keys: shown.map(\.item.key), vectors: vectors)
+        return zip(shown, because).map { entry, because in
+            Recommendation(paper: entry.paper, score: Double(entry.item.score), because: because)
         }
     }
 }

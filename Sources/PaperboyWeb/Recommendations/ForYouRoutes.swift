@@ -11,7 +11,6 @@ struct ForYouRoutes<Store: SiteStore>: Sendable {
 
     var config: WebConfiguration { site.config }
     var pages: PageRoutes<Store> { PageRoutes(site: site) }
-    var community: CommunityRoutes<Store> { CommunityRoutes(site: site) }
 
     /// Cards on `/for-you`.
     static var shown: Int { 30 }
