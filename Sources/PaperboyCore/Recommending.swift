@@ -155,7 +155,8 @@ public struct TasteModel: Sendable {
 
     /// For each recommended paper, the recent liked paper it is closest to: by embedding when both have vectors,
     /// else the one sharing most categories and authors. The liked papers' vectors are read once for all.
-    public func closestLiked(to papers: [StoredPaper], keys: [PaperKey], vectors: (any TasteVectors)?) -> [TastePaper?] {
+    public func closestLiked(to papers: [StoredPaper], keys: [PaperKey], vectors: (any TasteVectors)?) -> [TastePaper?]
+    {
         let likedVectors = recentLiked.compactMap { paper in
             vectors?.vector(of: paper.key).flatMap(Self.unit).map { (paper: paper, vector: $0) }
         }
