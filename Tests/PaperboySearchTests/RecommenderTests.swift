@@ -167,3 +167,39 @@ struct RecommenderTests {
         #expect(top.map { $0.key } == [2, 5, 3])
     }
 }
+
+@Suite("Keyword index: the candidates a recommendation ranks")
+struct TasteCandidatesTests {
+    /// The one-pass reading of categories and authors gives, for every live paper in the window, exactly the
+    /// categories it is filed under and the authors who wrote it, across segments and deletions.
+    @Test(arguments: [1, 3])
+    func everyLivePaperInTheWindowWithItsCategoriesAndAuthors(parts: Int) throws {
+        let papers = RandomCorpus.papers(900, seed: 21)
+        let deleted: Set<PaperKey> = [3, 50, 51, 400, 899]
+        let snapshot = try KeywordSnapshot.of(papers, parts: parts, deleting: deleted)
+        let categories = ["quant-ph", "cs.LG", "no-such.cat", "astro-ph.GA"]
+        let authors = ["Alan Turing", "Vera Rubin", "Nobody Here", "Ada Lovelace"]
+        let start = Day(Date(timeIntervalSince1970: 1_735_689_600 + 10 * 86_400))
+        for window in [nil, start...start.adding(days: 19)] as [ClosedRange<Day>?] {
+            let found = KeywordEngine.tasteCandidates(
+                window: window, categories: categories, authors: authors, snapshot: snapshot)
+            var expected: [PaperKey: (UInt32, UInt32)] = [:]
+            for paper in papers where !deleted.contains(paper.key) {
+                if let window, !window.contains(Day(paper.featuredAt)) { continue }
+                var c: UInt32 = 0
+                for (bit, category) in categories.enumerated() where paper.categories.contains(category) {
+                    c |= 1 << UInt32(bit)
+                }
+                var a: UInt32 = 0
+                for (bit, author) in authors.enumerated() where paper.authors.contains(author) { a |= 1 << UInt32(bit) }
+                expected[paper.key] = (c, a)
+            }
+            #expect(found.keys.count == expected.count)
+            #expect(Set(found.keys) == Set(expected.keys))
+            for (i, key) in found.keys.enumerated() {
+                #expect(found.categoryBits[i] == expected[key]?.0, "categories of \(key)")
+                #expect(found.authorBits[i] == expected[key]?.1, "authors of \(key)")
+            }
+        }
+    }
+}
