@@ -112,9 +112,9 @@ public struct TasteModel: Sendable {
     /// Papers never recommended, liked and "not interested" ones, in key order.
     public let excluded: [PaperKey]
 
-    /// Categories and authors a model keeps (the heaviest).
-    public static let maxCategories = 32
-    public static let maxAuthors = 32
+    /// Categories and authors a model keeps (the heaviest): as many as a candidate's bit sets name.
+    public static let maxCategories = TasteCandidates.maxNamed
+    public static let maxAuthors = TasteCandidates.maxNamed
     /// Liked papers "because you liked …" chooses among. A model keeps no vectors: what it holds is bounded by
     /// these counts and by the signals' limits, whatever a person has done.
     public static let maxRecentLiked = 32
@@ -229,8 +229,8 @@ public enum TasteRanking {
         limit: Int
     ) async throws -> [RankedTaste] {
         guard limit > 0 else { return [] }
-        let categories = Array(model.categoryWeights.prefix(TasteCandidates.maxNamed))
-        let authors = Array(model.authorWeights.prefix(TasteCandidates.maxNamed))
+        let categories = model.categoryWeights
+        let authors = model.authorWeights
         let candidates = try await keyword.tasteCandidates(
             window: window, categories: categories.map(\.category), authors: authors.map(\.author))
         let keys = candidates.keys

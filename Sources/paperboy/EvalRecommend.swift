@@ -61,12 +61,20 @@ struct EvalRecommend: AsyncParsableCommand {
             let vectors = engine.map { IndexTasteVectors(index: $0.index) }
             var people: [(name: String, signals: TasteSignals)] = []
             for (n, user) in file.users.enumerated() {
-                var liked: [TastePaper] = []
+                var keys: [(id: PaperID, key: PaperKey)] = []
                 for text in user.positives {
-                    guard let id = PaperID(text), let key = try await store.key(of: id),
-                        let stored = try await store.papers(keys: [key])[key]
-                    else {
+                    guard let id = PaperID(text), let key = try await store.key(of: id) else {
                         Paperboy.printError("\(user.name): no stored paper has the id \(text)")
+                        throw Exit.dataError
+                    }
+                    keys.append((id, key))
+                }
+                // The person's papers read in one call.
+                let found = try await store.papers(keys: keys.map(\.key))
+                var liked: [TastePaper] = []
+                for (id, key) in keys {
+                    guard let stored = found[key] else {
+                        Paperboy.printError("\(user.name): no stored paper has the id \(id.rawValue)")
                         throw Exit.dataError
                     }
                     liked.append(
